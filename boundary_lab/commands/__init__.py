@@ -1,0 +1,1 @@
+"""One module per ``boundary-lab`` subcommand (see ``boundary_lab.cli``)."""

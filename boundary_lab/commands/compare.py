@@ -1,0 +1,81 @@
+"""``boundary-lab compare COUNTS --base A --rl B [--k K] --format json`` (DESIGN.md §3).
+
+Prints coverage (``both``, ``base_only``, ``rl_only``, ``neither`` and the id
+lists), ``delta_se`` = pass@K(base) - pass@1(RL) and per-k paired differences
+(RL minus base) with problem-bootstrap 95% intervals.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+from .. import counts as counts_mod
+from .. import passk
+
+
+def register(sub) -> None:
+    p = sub.add_parser("compare", help="coverage sets, ΔSE and paired pass@k differences of base vs RL")
+    p.add_argument("counts", help="CSV with header model,problem_id,n,correct, or a sample-store directory")
+    p.add_argument("--base", required=True, help="model name of the base model")
+    p.add_argument("--rl", required=True, help="model name of the RL model")
+    p.add_argument("--k", type=int, default=None,
+                   help="K of ΔSE = pass@K(base) - pass@1(RL); default: the largest common n (the paper uses 256)")
+    p.add_argument("--ks", default=None, help="k values of the paired curve (default: powers of two up to K)")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples of problems")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument("--format", choices=["json", "table"], default="table")
+    p.set_defaults(func=run)
+
+
+def compare(df, base: str, rl: str, k: int | None = None, ks=None, n_boot: int = 1000,
+            seed: int = 0, source: str = "counts") -> dict:
+    """The compare report as a dict (the CLI's JSON)."""
+    merged = counts_mod.align(counts_mod.select_model(df, base, source),
+                              counts_mod.select_model(df, rl, source), source)
+    n_b, c_b = merged["n_base"].to_numpy(), merged["correct_base"].to_numpy()
+    n_r, c_r = merged["n_rl"].to_numpy(), merged["correct_rl"].to_numpy()
+    common_n = int(min(n_b.min(), n_r.min()))
+    if k is None:
+        k = common_n
+    both = merged.rename(columns={"n_base": "n", "model_base": "model", "_line_base": "_line"})
+    counts_mod.check_k(both, [k], source)
+    ks = passk.parse_ks(ks) if ks else passk.default_ks(k)
+    rl_rows = merged.rename(columns={"n_rl": "n", "model_rl": "model", "_line_rl": "_line"})
+    counts_mod.check_k(both, ks, source)
+    counts_mod.check_k(rl_rows, ks, source)
+    cov = passk.coverage_sets(merged["problem_id"].tolist(), c_b, c_r)
+    paired = passk.paired_comparison(n_r, c_r, n_b, c_b, ks, n_boot=n_boot, seed=seed)
+    report = cov.to_dict()
+    report.update({
+        "base": base,
+        "rl": rl,
+        "n_problems": int(len(merged)),
+        "rl_subset_of_base": cov.rl_subset_of_base,
+        "k": int(k),
+        "delta_se": passk.delta_se(n_b, c_b, n_r, c_r, k=k),
+        "pass_at_k": {
+            base: {str(kk): float(v) for kk, v in zip(ks, passk.pass_at_k_curve(n_b, c_b, ks))},
+            rl: {str(kk): float(v) for kk, v in zip(ks, passk.pass_at_k_curve(n_r, c_r, ks))},
+        },
+        "paired_rl_minus_base": paired.to_dict(),
+    })
+    return report
+
+
+def run(args) -> int:
+    df = counts_mod.read_counts(args.counts, keep_line=True)
+    report = compare(df, args.base, args.rl, args.k, args.ks, args.n_boot, args.seed, args.counts)
+    if args.format == "json":
+        json.dump(report, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{report['n_problems']} problems; solved = at least one correct sample")
+    for key in ("both", "base_only", "rl_only", "neither"):
+        print(f"  {key:<10}{report[key]:>6}")
+    print(f"RL-solved ⊆ base-solved: {report['rl_subset_of_base']}")
+    print(f"ΔSE = pass@{report['k']}(base) - pass@1(RL) = {report['delta_se']:.4f}  (lower is better)")
+    print(f"{'k':>6}{'RL - base':>12}{'95% CI':>22}{'wins':>6}{'losses':>8}{'ties':>6}")
+    for kk, row in report["paired_rl_minus_base"].items():
+        ci = f"[{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]"
+        print(f"{kk:>6}{row['diff']:>+12.4f}{ci:>22}{row['wins']:>6}{row['losses']:>8}{row['ties']:>6}")
+    return 0

@@ -1,0 +1,168 @@
+r"""Math answer verification: extraction, layered equivalence, batch grading.
+
+``grade_math`` is the workhorse. It extracts each completion's final answer,
+deduplicates the (gold, answer) pairs (a problem sampled 1024 times usually
+yields a handful of distinct answers), decides most pairs in-process with the
+cheap layers (normalised string, exact rational), and sends the rest to a pool
+of killable worker processes for the symbolic check (math-verify + sympy) with
+a hard timeout each. Verdicts are cached per (gold, answer) across calls.
+
+A check that times out counts as wrong; ``grade_math`` warns and records it in
+``report["timeouts"]``.
+
+>>> from boundary_lab.verify.math import extract_answer, is_equivalent, grade_math
+>>> extract_answer(r"... so the answer is \boxed{\frac{1}{2}}.")
+'\\frac{1}{2}'
+>>> is_equivalent("0.5", r"\frac12"), is_equivalent("100000", "100001")
+(True, False)
+>>> grade_math([("27.0", r"\boxed{27}"), ("[1,2)", r"\boxed{[1,2]}")], workers=1)
+[MathGrade(extracted='27', correct=True), MathGrade(extracted='[1,2]', correct=False)]
+"""
+from __future__ import annotations
+
+import atexit
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+from .math_equiv import fast_verdict
+from .math_extract import extract_answer, extract_gold, normalize_answer
+from .math_pool import WorkerPool
+
+__all__ = ["MathGrade", "extract_answer", "grade_math", "is_equivalent", "clear_cache"]
+
+DEFAULT_TIMEOUT_S = 5.0  # per symbolic check; math-verify's own default is 5 s
+_CACHE_LIMIT = 1_000_000
+# (normalised gold, normalised answer) -> verdict. Timeouts are not cached, so a
+# later call with a longer timeout can still decide the pair.
+_VERDICTS: dict[tuple[str, str], bool] = {}
+_SHARED_POOL: WorkerPool | None = None
+
+
+class MathGrade(NamedTuple):
+    extracted: str | None
+    correct: bool
+
+
+def clear_cache() -> None:
+    """Forget cached verdicts (for timing runs)."""
+    _VERDICTS.clear()
+
+
+def _cache_put(key: tuple[str, str], verdict: bool) -> None:
+    if len(_VERDICTS) >= _CACHE_LIMIT:
+        _VERDICTS.clear()
+    _VERDICTS[key] = verdict
+
+
+def _shared_pool(timeout_s: float) -> WorkerPool:
+    """A one-worker pool kept alive for single ``is_equivalent`` calls."""
+    global _SHARED_POOL
+    if _SHARED_POOL is None:
+        _SHARED_POOL = WorkerPool(workers=1, timeout_s=timeout_s)
+        atexit.register(_SHARED_POOL.close)
+    _SHARED_POOL.timeout_s = float(timeout_s)
+    return _SHARED_POOL
+
+
+def _decide(pairs: list[tuple[str, str]], pool_factory, progress: bool, report: dict) -> dict:
+    """Verdicts for unique (gold, pred) pairs: cache, then fast layers, then the pool."""
+    verdicts: dict[tuple[str, str], bool] = {}
+    slow: list[tuple[str, str]] = []
+    for gold, pred in pairs:
+        key = (normalize_answer(gold), normalize_answer(pred))
+        if key in _VERDICTS:
+            verdicts[(gold, pred)] = _VERDICTS[key]
+            report["cache_hits"] += 1
+            continue
+        verdict = fast_verdict(gold, pred)
+        if verdict is None:
+            slow.append((gold, pred))
+        else:
+            verdicts[(gold, pred)] = verdict
+            _cache_put(key, verdict)
+    report["fast"] = len(pairs) - len(slow) - report["cache_hits"]
+    report["symbolic"] = len(slow)
+    if slow:
+        pool, owned = pool_factory()
+        try:
+            outcomes = pool.run(slow, progress=progress)
+        finally:
+            if owned:
+                pool.close()
+        for (gold, pred), (verdict, status) in zip(slow, outcomes):
+            verdicts[(gold, pred)] = verdict
+            if status == "ok":
+                _cache_put((normalize_answer(gold), normalize_answer(pred)), verdict)
+            else:
+                report["timeouts" if status == "timeout" else "errors"].append((gold, pred))
+    if report["timeouts"]:
+        warnings.warn(f"{len(report['timeouts'])} symbolic check(s) timed out and count as wrong: "
+                      f"{report['timeouts'][:3]}", RuntimeWarning, stacklevel=3)
+    return verdicts
+
+
+def is_equivalent(gold: str | float | int, pred: str | None, timeout: float = DEFAULT_TIMEOUT_S) -> bool:
+    r"""True if the answer ``pred`` equals the reference ``gold``; a check past ``timeout`` s is False.
+
+    >>> is_equivalent(r"\{1,2\}", r"\{2,1\}"), is_equivalent("(1,2)", "(2,1)")
+    (True, False)
+    """
+    if pred is None:
+        return False
+    gold = extract_gold(gold)
+    report = _new_report()
+    verdicts = _decide([(gold, pred)], lambda: (_shared_pool(timeout), False), False, report)
+    return verdicts[(gold, pred)]
+
+
+def _new_report() -> dict:
+    return {"samples": 0, "unique_pairs": 0, "cache_hits": 0, "fast": 0, "symbolic": 0,
+            "timeouts": [], "errors": []}
+
+
+def _as_pair(item, index: int) -> tuple[str | float | int, str | None]:
+    if isinstance(item, Mapping):
+        return item["answer"], item.get("completion")
+    gold, completion = item
+    return gold, completion
+
+
+def grade_math(
+    items: Iterable[Mapping | tuple],
+    workers: int | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    progress: bool = False,
+    report: dict | None = None,
+) -> list[MathGrade]:
+    r"""Grade completions against reference answers.
+
+    ``items`` are records with ``answer`` and ``completion`` keys, or
+    ``(gold, completion)`` pairs. Returns one ``MathGrade(extracted, correct)``
+    per item, in order. Pass a dict as ``report`` to receive counts (unique
+    pairs, cache hits, fast/symbolic decisions) and the timed-out pairs.
+
+    >>> grade_math([{"answer": "18", "completion": "#### 18"}, ("x+1", "the answer is $1+x$.")], workers=1)
+    [MathGrade(extracted='18', correct=True), MathGrade(extracted='1+x', correct=True)]
+    """
+    pairs = [_as_pair(item, i) for i, item in enumerate(items)]
+    info = _new_report()
+    gold_of: dict = {}
+    extracted_of: dict[str, str | None] = {}
+    keys: list[tuple[str, str | None]] = []
+    for gold, completion in pairs:
+        if gold not in gold_of:
+            gold_of[gold] = extract_gold(gold)
+        if completion not in extracted_of:
+            extracted_of[completion] = extract_answer(completion)
+        keys.append((gold_of[gold], extracted_of[completion]))
+    unique = list(dict.fromkeys(k for k in keys if k[1] is not None))
+    info["samples"], info["unique_pairs"] = len(keys), len(unique)
+
+    def make_pool():
+        return WorkerPool(workers=workers, timeout_s=timeout_s), True
+
+    verdicts = _decide(unique, make_pool, progress, info)
+    if report is not None:
+        report.update(info)
+    return [MathGrade(pred, pred is not None and verdicts[(gold, pred)]) for gold, pred in keys]

@@ -1,0 +1,134 @@
+r"""Equivalence of two math answers, in layers from fast to slow.
+
+1. ``fast_verdict``: normalised strings equal -> True; both plain numbers
+   (integers, decimals, ``a/b``, ``\frac{a}{b}``, scientific notation) ->
+   exact ``Fraction`` comparison, True or False. No tolerance: 100001 != 100000,
+   and no percent rescaling: 0.28 != 28. Returns None when it cannot decide.
+2. ``symbolic_equal``: math-verify parses both answers to sympy and compares
+   sets, intervals (open vs closed matters), tuples (order matters), equations
+   and matrices. When both sides are plain numbers we compare them ourselves,
+   exactly for rationals and at 60 significant digits otherwise, because
+   math-verify rounds floats (it calls 1/2004! equal to 1/2006!).
+
+``symbolic_equal`` can hang on hostile input (``10^{10^{10^{10}}}``); call it
+only in a worker process that can be killed (``math_pool``).
+
+>>> fast_verdict("27.0", "27"), fast_verdict("0.28", "28"), fast_verdict("x+1", "1+x")
+(True, False, None)
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from .math_extract import normalize_answer
+
+__all__ = ["fast_verdict", "parse_number", "symbolic_equal"]
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+_SCI = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))(?:e|E|\\times10\^\{?|\*10\^\{?|\\cdot10\^\{?)([+-]?\d+)\}?")
+_FRAC = re.compile(r"([+-]?)\\frac\{([+-]?\d+\.?\d*)\}\{([+-]?\d+\.?\d*)\}")
+_SLASH = re.compile(r"([+-]?\d+\.?\d*)/([+-]?\d+\.?\d*)")
+# Exponents beyond this go to the killable worker: Fraction("1e999999999") would hang here.
+_MAX_EXPONENT = 400
+
+
+def parse_number(s: str) -> Fraction | None:
+    r"""Exact value of a normalised plain number, or None if it is not one.
+
+    >>> parse_number("-\\frac{3}{4}"), parse_number("4.5e3"), parse_number("025")
+    (Fraction(-3, 4), Fraction(4500, 1), Fraction(25, 1))
+    >>> parse_number("2^{10}") is None
+    True
+    """
+    if len(s) > 200:
+        return None
+    try:
+        if _DECIMAL.fullmatch(s):
+            return Fraction(s)
+        m = _SCI.fullmatch(s)
+        if m:
+            exponent = int(m.group(2))
+            if abs(exponent) > _MAX_EXPONENT:
+                return None
+            return Fraction(m.group(1)) * Fraction(10) ** exponent
+        m = _FRAC.fullmatch(s) or _SLASH.fullmatch(s)
+        if m:
+            sign, num, den = (m.group(1), m.group(2), m.group(3)) if m.re is _FRAC else ("", *m.groups())
+            value = Fraction(num) / Fraction(den)
+            return -value if sign == "-" else value
+    except (ValueError, ZeroDivisionError):
+        return None
+    return None
+
+
+def fast_verdict(gold: str, pred: str) -> bool | None:
+    """Decide cheaply (no sympy) where possible: True, False, or None for 'undecided'."""
+    g, p = normalize_answer(gold), normalize_answer(pred)
+    if not p:
+        return False
+    if g == p:
+        return True
+    gv, pv = parse_number(g), parse_number(p)
+    if gv is not None and pv is not None:
+        return gv == pv
+    return None
+
+
+# ---------------------------------------------------------------- symbolic layer (worker only)
+
+_DIGITS = 60  # significant digits when irrational numbers must be compared numerically
+
+
+def _exact_numbers_equal(a, b) -> bool:
+    """Compare two sympy numbers without float rounding."""
+    import sympy
+
+    def exact(x):
+        # A parsed decimal like 0.28 becomes the rational 28/100, not a binary float.
+        return x.xreplace({f: sympy.Rational(str(f)) for f in x.atoms(sympy.Float)})
+
+    # math-verify builds unevaluated trees (1/2004! stays Mul(1, 1/2004!)); evaluate them.
+    a, b = exact(a).doit(), exact(b).doit()
+    if a.is_Rational and b.is_Rational:
+        return bool(a == b)
+    diff = sympy.N(a - b, _DIGITS)
+    scale = max(abs(sympy.N(a, _DIGITS)), abs(sympy.N(b, _DIGITS)), sympy.Integer(1))
+    if not (diff.is_number and scale.is_number):
+        return False
+    # abs() also covers complex numbers (both parts must agree).
+    return bool(abs(diff) <= sympy.Float(10) ** (10 - _DIGITS) * scale)
+
+
+def _parse(answer: str):
+    import logging
+
+    from math_verify import parse
+
+    # Its "timeout is disabled" warning is expected: the worker's hard kill is our timeout.
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+
+    return parse(f"${answer}$", parsing_timeout=None)
+
+
+def symbolic_equal(gold: str, pred: str) -> bool:
+    r"""Full check with math-verify/sympy. May be slow or hang: run it in a killable worker.
+
+    >>> symbolic_equal(r"\frac{1}{2004!}", r"\frac{1}{2006!}")
+    False
+    >>> symbolic_equal(r"[1,2)", r"[1,2]"), symbolic_equal(r"\{1,2\}", r"\{2,1\}")
+    (False, True)
+    """
+    import sympy
+    from math_verify import verify
+
+    verdict = fast_verdict(gold, pred)
+    if verdict is not None:
+        return verdict
+    g_parsed, p_parsed = _parse(normalize_answer(gold)), _parse(normalize_answer(pred))
+    if not g_parsed or not p_parsed:
+        return False
+    g, p = g_parsed[0], p_parsed[0]
+    if isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr) and g.is_number and p.is_number:
+        return _exact_numbers_equal(g, p)
+    return bool(verify(g_parsed, p_parsed, timeout_seconds=None))

@@ -1,0 +1,318 @@
+"""Run untrusted Python in a sandbox and prove that it ran to the end.
+
+Isolation (``isolation`` field of every result):
+
+- ``"bwrap"`` (preferred): bubblewrap with ``--unshare-all`` (empty network
+  namespace, own PID/IPC/UTS/user namespaces), ``--die-with-parent``,
+  ``--new-session``, ``--clearenv``; uid/gid 65534; the file system is a fresh
+  tmpfs with read-only binds of ``/usr`` and the interpreter prefix only (its
+  ``site-packages`` hidden), ``--proc``/``--dev`` and a tmpfs ``/tmp`` work dir.
+  Nothing of ``/work``, ``/root`` or the caller's files is visible, and bwrap is
+  started with an empty environment (its PID 1 would otherwise show the host
+  environment in ``/proc/1/environ``).
+- ``"rlimit"`` (fallback where bwrap is missing; a :class:`RuntimeWarning` says
+  so once): a scrubbed environment, a fresh session and process group, a
+  private temp work dir, uid 65534 when root and the interpreter is readable by
+  it. NOT protected then: network access, the host file system (whatever the
+  uid may read or write), and, when it must keep the caller's uid, signals to
+  the caller's other processes.
+
+Caps, in both modes: a per-run cgroup (:mod:`.sandbox_cgroup`) capping
+processes and memory where cgroups are writable, else ``RLIMIT_NPROC``;
+rlimits on address space, CPU time, file size and core dumps (set by the
+harness); a wall-clock timeout after which the whole tree is killed (the outer
+bwrap process, then every pid left in the cgroup; the PID namespace dies with
+its init); stdout/stderr read in chunks and kept up to ``max_output_bytes``
+(the run is killed once it writes 16x that).
+
+Proof of completion: the program never sees the token that proves success. A
+fresh random token goes to the harness (:mod:`.sandbox_harness`) on its own
+pipe, is read by a suspended generator before any untrusted code runs, and is
+written to a separate report pipe only after the program (and test code)
+returned normally, from the original process and harness frame. The token is
+not in the program text, argv, environment or any file; an audit hook refuses
+the in-process routes to it (frames, gc, tracing, ctypes, ``/proc``), and the
+harness is non-dumpable so spawned processes can't read its memory. A pass
+can't be faked by exit codes, prints, ``sys.exit``, ``os._exit``, ``atexit``, a
+redefined ``check``, monkeypatched builtins (test code gets a private copy) or
+killing the parent. Not covered (a property of the tests, not the sandbox):
+objects whose ``__eq__`` always returns True pass ``assert f(x) == y``.
+
+>>> r = run_in_sandbox("print(sum(range(10)))", timeout_s=10)
+>>> r.completed, r.stdout.strip()
+(True, '45')
+>>> run_in_sandbox("import os; os._exit(0)", timeout_s=10).completed
+False
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from boundary_lab.verify.sandbox_cgroup import RunCgroup, create_run_cgroup
+
+HARNESS_SOURCE = (Path(__file__).with_name("sandbox_harness.py")).read_text()
+NOBODY = 65534
+_FLOOD_FACTOR = 16  # kill a run that writes this many times max_output_bytes
+_REPORT_CAP = 1 << 16
+_warned_fallback = False
+
+
+@dataclass
+class SandboxResult:
+    """What one sandboxed run did.
+
+    ``completed`` is the positive proof: the harness wrote this run's secret token
+    after the program (and test) returned normally. ``ready`` means the harness
+    compiled the code and was about to run it; ``syntax_error`` holds the compile
+    error otherwise. ``failure`` is the harness's one-line account of an
+    exception (untrusted code can write to the same pipe, so it is a hint only).
+    """
+
+    completed: bool
+    ready: bool
+    timed_out: bool
+    exit_code: int | None
+    duration_s: float
+    stdout: str
+    stderr: str
+    output_truncated: bool
+    isolation: str
+    capped_by_cgroup: bool
+    memory_capped: bool = False
+    syntax_error: str | None = None
+    failure: str | None = None
+    error: str | None = None
+
+
+def bwrap_path() -> str | None:
+    """Path of a working ``bwrap`` executable, or None."""
+    return shutil.which("bwrap")
+
+
+def _interpreter() -> tuple[str, str]:
+    """(base prefix, executable) of a plain CPython without the venv's packages."""
+    prefix = sys.base_prefix
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    for candidate in (Path(prefix) / "bin" / version, Path(prefix) / "bin" / "python3"):
+        if candidate.exists():
+            return prefix, str(candidate)
+    return prefix, os.path.realpath(sys.executable)
+
+
+def _bwrap_command(bwrap: str) -> list[str]:
+    prefix, python = _interpreter()
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+           "--uid", str(NOBODY), "--gid", str(NOBODY), "--hostname", "sandbox",
+           "--ro-bind", "/usr", "/usr"]
+    for link in ("bin", "lib", "lib64", "sbin"):  # merged-/usr symlinks, or plain binds
+        path = Path("/") / link
+        if path.is_symlink():
+            cmd += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            cmd += ["--ro-bind", str(path), str(path)]
+    if not prefix.startswith("/usr/"):
+        cmd += ["--ro-bind", prefix, prefix]
+    site = Path(prefix) / "lib" / version / "site-packages"
+    if site.is_dir():
+        cmd += ["--tmpfs", str(site)]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp",
+            "--setenv", "HOME", "/tmp", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+            "--setenv", "LANG", "C.UTF-8", "--", python]
+    return cmd
+
+
+def _may_run_as_nobody(python: str) -> bool:
+    """Whether uid 65534 can execute the interpreter (every parent dir searchable)."""
+    path = Path(python).resolve()
+    for parent in [*reversed(path.parents)]:
+        if not os.stat(parent).st_mode & 0o001:
+            return False
+    return bool(os.stat(path).st_mode & 0o005 == 0o005)
+
+
+def _kill_tree(proc: subprocess.Popen, cgroup: RunCgroup | None) -> None:
+    for kill in (lambda: os.killpg(proc.pid, signal.SIGKILL), proc.kill):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+    if cgroup is not None:
+        cgroup.kill_all()
+
+
+def run_in_sandbox(
+    program: str,
+    *,
+    test: str | None = None,
+    stdin: str | None = None,
+    timeout_s: float = 10.0,
+    memory_mb: int = 1024,
+    max_procs: int = 64,
+    max_output_bytes: int = 1 << 20,
+    max_file_bytes: int = 16 << 20,
+    lenient_exit: bool = False,
+    isolation: str = "auto",
+) -> SandboxResult:
+    """Run ``program`` (then ``test`` in the same namespace) in a sandbox.
+
+    ``stdin`` is the program's standard input (else empty). ``lenient_exit``
+    counts ``sys.exit(0)``/``exit()`` as finishing normally (stdin/stdout
+    programs do that); ``os._exit`` never counts. ``isolation`` is "auto"
+    (bwrap if available), "bwrap" or "rlimit".
+    """
+    global _warned_fallback
+    bwrap = bwrap_path() if isolation in ("auto", "bwrap") else None
+    if isolation == "bwrap" and bwrap is None:
+        raise RuntimeError("isolation='bwrap' requested but bwrap is not installed")
+    mode = "bwrap" if bwrap else "rlimit"
+    if mode == "rlimit" and isolation == "auto" and not _warned_fallback:
+        _warned_fallback = True
+        warnings.warn("bwrap not found: code runs with rlimits only, without network or "
+                      "file-system isolation (install bubblewrap)", RuntimeWarning, stacklevel=2)
+
+    token = secrets.token_hex(32).encode()
+    cgroup = create_run_cgroup(max_procs=max_procs, memory_mb=memory_mb)
+    job = {"program": program, "test": test, "stdin": stdin, "memory_mb": memory_mb,
+           "max_file_bytes": max_file_bytes, "cpu_s": int(timeout_s) + 1,
+           "lenient_exit": lenient_exit, "max_procs_rlimit": None if cgroup else max_procs}
+    ctrl_r, ctrl_w = os.pipe()
+    token_r, token_w = os.pipe()
+    report_r, report_w = os.pipe()
+    workdir = None
+    popen_kwargs: dict = {}
+    if mode == "bwrap":
+        cmd = _bwrap_command(bwrap)
+    else:
+        workdir = tempfile.mkdtemp(prefix="boundary-lab-sbx-")
+        cmd = [_interpreter()[1]]
+        popen_kwargs["cwd"] = workdir
+        if os.geteuid() == 0 and _may_run_as_nobody(cmd[0]):
+            os.chown(workdir, NOBODY, NOBODY)
+            popen_kwargs.update(user=NOBODY, group=NOBODY, extra_groups=[])
+    cmd += ["-I", "-S", "-B", "-c", HARNESS_SOURCE, str(ctrl_r), str(token_r), str(report_w)]
+    if cgroup is not None:  # join the cgroups before anything else runs, so nothing escapes them
+        cmd = ["/bin/sh", "-c", 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; '
+               'shift; done; shift; exec "$@"', "sh", *cgroup.procs_files, "--", *cmd]
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    if workdir:
+        env["HOME"] = workdir
+
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                pass_fds=(ctrl_r, token_r, report_w), env=env, start_new_session=True,
+                                **popen_kwargs)
+    except OSError as exc:
+        for fd in (ctrl_r, ctrl_w, token_r, token_w, report_r, report_w):
+            os.close(fd)
+        if cgroup:
+            cgroup.remove()
+        return SandboxResult(False, False, False, None, 0.0, "", "", False, mode, cgroup is not None,
+                             error=f"could not start sandbox: {exc}")
+    for fd in (ctrl_r, token_r, report_w):
+        os.close(fd)
+    os.write(token_w, token)
+    os.close(token_w)
+    writer = threading.Thread(target=_write_and_close, args=(ctrl_w, json.dumps(job).encode()), daemon=True)
+    writer.start()
+
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    captured, timed_out, flooded = _collect(proc, report_r, start + timeout_s, max_output_bytes)
+    _kill_tree(proc, cgroup)
+    exit_code = proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
+    duration = time.monotonic() - start
+    writer.join(timeout=1.0)
+    memory_capped = bool(cgroup and cgroup.oom_killed())
+    if cgroup is not None and not cgroup.remove():
+        warnings.warn(f"sandbox cgroup {cgroup.dirs} could not be emptied", RuntimeWarning, stacklevel=2)
+    if workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    report = captured[report_r][0].decode("utf-8", "replace").splitlines()
+    first = report[0] if report else ""
+    completed = ("P" + token.decode()) in report and not flooded
+    failure = next((line[1:] for line in report[1:] if line.startswith("X")), None)
+    stdout, stdout_cut = captured[out_fd]
+    stderr, stderr_cut = captured[err_fd]
+    error = None
+    if not first:
+        error = f"sandbox did not start the program (exit code {exit_code}): " + stderr[-500:].decode("utf-8", "replace")
+    return SandboxResult(
+        completed=completed, ready=first == "R", timed_out=timed_out, exit_code=exit_code,
+        duration_s=duration, stdout=stdout.decode("utf-8", "replace"), stderr=stderr.decode("utf-8", "replace"),
+        output_truncated=stdout_cut or stderr_cut, isolation=mode, capped_by_cgroup=cgroup is not None,
+        memory_capped=memory_capped, syntax_error=first[1:] if first.startswith("S") else None,
+        failure=failure, error=None if timed_out or first else error)
+
+
+def _write_and_close(fd: int, data: bytes) -> None:
+    try:
+        with open(fd, "wb", closefd=True) as handle:
+            handle.write(data)
+    except OSError:  # the child died before reading everything
+        pass
+
+
+def _collect(proc: subprocess.Popen, report_fd: int, deadline: float, cap: int):
+    """Read stdout, stderr and the report pipe until EOF, the deadline, or a flood.
+
+    Returns ({fd: (bytes kept, truncated)}, timed_out, flooded). After the main
+    process exits, detached children may hold the pipes open: reading then
+    stops after a short grace period.
+    """
+    caps = {proc.stdout.fileno(): cap, proc.stderr.fileno(): cap, report_fd: _REPORT_CAP}
+    kept = {fd: bytearray() for fd in caps}
+    seen = dict.fromkeys(caps, 0)
+    sel = selectors.DefaultSelector()
+    for fd in caps:
+        os.set_blocking(fd, False)
+        sel.register(fd, selectors.EVENT_READ)
+    timed_out = flooded = False
+    exited_at = None
+    try:
+        while sel.get_map():
+            now = time.monotonic()
+            if now >= deadline:
+                timed_out = exited_at is None
+                break
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > 0.5:
+                break
+            for key, _ in sel.select(timeout=min(0.05, max(deadline - now, 0.001))):
+                fd = key.fd
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    sel.unregister(fd)
+                    continue
+                seen[fd] += len(chunk)
+                room = caps[fd] - len(kept[fd])
+                if room > 0:
+                    kept[fd] += chunk[:room]
+                if seen[fd] > _FLOOD_FACTOR * caps[fd]:
+                    flooded = True
+            if flooded:
+                break
+    finally:
+        sel.close()
+        os.close(report_fd)
+    return {fd: (bytes(kept[fd]), seen[fd] > caps[fd]) for fd in caps}, timed_out, flooded

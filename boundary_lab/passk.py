@@ -92,8 +92,8 @@ def pass_at_k_matrix(n, c, ks) -> np.ndarray:
     for n_value in np.unique(n):
         rows = np.flatnonzero(n == n_value)
         unique_c, inverse = np.unique(c[rows], return_inverse=True)
-        table = 1.0 - _fail_ratio_table(int(n_value), unique_c, kmax)
-        out[rows] = table[inverse][:, ks - 1]
+        table = 1.0 - _fail_ratio_table(int(n_value), unique_c, kmax)[:, ks - 1]
+        out[rows] = table[inverse]
     return out
 
 
@@ -154,6 +154,25 @@ def guess_pass_at_k(n_choices: int, ks) -> np.ndarray:
     """
     ks = _as_ks(ks).astype(np.float64)
     return -np.expm1(ks * np.log1p(-1.0 / n_choices))
+
+
+def subsample_pass_at_k(n, c, k: int, draws: int = 200, seed: int = 0) -> np.ndarray:
+    """The naive estimate: per problem draw k of the n samples, score "any correct", average.
+
+    Returns ``draws`` dataset-level estimates. Their mean is the unbiased
+    pass@k (a random k-subset has no correct sample with hypergeometric
+    probability C(n-c,k)/C(n,k)); their spread is the noise the estimator removes.
+
+    >>> est = subsample_pass_at_k([10] * 50, [5] * 50, 3, draws=400, seed=0)
+    >>> bool(abs(est.mean() - 11 / 12) < 0.01)
+    True
+    """
+    n, c = _as_counts(n, c)
+    if np.any(n < k):
+        raise InputError(f"k={k} exceeds n={int(n.min())}")
+    rng = np.random.default_rng(seed)
+    hits = rng.hypergeometric(c, n - c, k, size=(draws, n.size)) > 0
+    return hits.mean(axis=1)
 
 
 # ----------------------------------------------------------------- bootstrap

@@ -1,0 +1,101 @@
+"""Helpers that keep notebooks thin: parameter checking and quiet progress.
+
+Every notebook has a ``parameters`` cell of typed assignments, for example
+``n_samples: int = 256  # samples per problem``. Papermill injects overrides
+as plain assignments right after it. The next cell calls
+:func:`check_parameters`, which fails fast on unknown names and wrong types.
+
+>>> ns = {"__annotations__": {"n": int}, "n": 4}
+>>> check_parameters(ns)
+{'n': 4}
+>>> ns["n"] = "four"
+>>> check_parameters(ns)
+Traceback (most recent call last):
+...
+boundary_lab.errors.InputError: parameter n: expected int, got 'four' (str)
+"""
+from __future__ import annotations
+
+import ast
+import json
+import types
+import typing
+from pathlib import Path
+
+from .errors import InputError
+
+# Names IPython and Papermill put in a kernel's namespace; never user parameters.
+_KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+
+def _matches(value, annotation) -> bool:
+    origin = typing.get_origin(annotation)
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if origin in (list, tuple):
+        return isinstance(value, (list, tuple))
+    if origin is dict:
+        return isinstance(value, dict)
+    if isinstance(annotation, type):
+        return isinstance(value, annotation)
+    return True
+
+
+def _type_name(annotation) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+
+
+def check_parameters(namespace: dict) -> dict:
+    """Validate a notebook's parameters; return them as a dict.
+
+    ``namespace`` is the notebook's ``globals()``. The declared parameters are
+    the annotated names of the parameters cell; any other public, non-module
+    name present at this point was injected by Papermill and is unknown.
+    """
+    annotations = namespace.get("__annotations__", {})
+    unknown = sorted(
+        name for name, value in namespace.items()
+        if not name.startswith("_") and name not in annotations and name not in _KERNEL_NAMES
+        and not isinstance(value, (types.ModuleType, types.FunctionType, type))
+    )
+    if unknown:
+        raise InputError(f"unknown parameter(s) {unknown}; this notebook takes {sorted(annotations)}")
+    params = {}
+    for name, annotation in annotations.items():
+        value = namespace.get(name)
+        if isinstance(annotation, str):  # `from __future__ import annotations` style
+            annotation = eval(annotation, dict(vars(typing)), {})  # noqa: S307 - our own cell's text
+        if not _matches(value, annotation):
+            raise InputError(f"parameter {name}: expected {_type_name(annotation)}, "
+                             f"got {value!r} ({type(value).__name__})")
+        params[name] = value
+    return params
+
+
+def declared_parameters(notebook_path: str | Path) -> dict[str, str]:
+    """The ``name: type`` pairs of a notebook's ``parameters`` cell, read without running it.
+
+    Used by the book runner to reject unknown parameters before Papermill starts.
+    """
+    path = Path(notebook_path)
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            tree = ast.parse("".join(cell["source"]))
+            return {
+                node.target.id: ast.unparse(node.annotation)
+                for node in tree.body
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+            }
+    raise InputError(f"{path}: no cell tagged 'parameters'")
+
+
+def say(message: str) -> None:
+    """Quiet progress for notebooks: one flushed line, no progress bars."""
+    print(message, flush=True)

@@ -25,6 +25,8 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from tqdm.auto import tqdm
+
 from .math_equiv import fast_verdict
 from .math_extract import extract_answer, extract_gold, normalize_answer
 from .math_pool import WorkerPool
@@ -150,7 +152,7 @@ def grade_math(
     gold_of: dict = {}
     extracted_of: dict[str, str | None] = {}
     keys: list[tuple[str, str | None]] = []
-    for gold, completion in pairs:
+    for gold, completion in tqdm(pairs, desc="extract answers", disable=not progress, leave=False):
         if gold not in gold_of:
             gold_of[gold] = extract_gold(gold)
         if completion not in extracted_of:

@@ -89,7 +89,7 @@ def _clean_tail(ans: str) -> str:
     """Trim sentence tails after an unboxed answer: '$5$.' -> '5', '18 dollars.' -> '18 dollars'."""
     ans = ans.strip()
     # An inline-math answer: keep what is inside the first $...$ pair.
-    m = re.match(r"^\$+([^$]+)\$+", ans)
+    m = re.match(r"^\$+((?:\\\$|[^$])+)\$+", ans)  # "\$" inside is an escaped dollar
     if m:
         return m.group(1).strip()
     m = re.match(r"^\\\((.+?)\\\)", ans) or re.match(r"^\\\[(.+?)\\\]", ans, re.DOTALL)
@@ -199,6 +199,8 @@ def normalize_answer(ans: str | None) -> str:
     s = _unwrap_text(s)
     s = re.sub(r"\\(?:[,;:]|quad|qquad)|~", " ", s)
     s = s.strip().rstrip(".").strip()
+    # A number followed by plain words ("12 apples", "3 hours per day") is the number.
+    s = re.sub(r"^(-?[\d.,]*\d)\s+[A-Za-z][A-Za-z' ]*$", r"\1", s)
     if _THOUSANDS.match(s.replace(" ", "")):
         s = re.sub(r"\{,\}|\\,|,", "", s.replace(" ", ""))
     s = _LEADING_VAR.sub("", s)

@@ -16,8 +16,10 @@ math-verify, so a replacement starts in milliseconds instead of seconds.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
+import sys
 import time
 from collections import deque
 from multiprocessing.connection import wait
@@ -28,7 +30,7 @@ __all__ = ["WorkerPool", "default_workers"]
 
 # A sympy blow-up must not take the host's memory with it.
 _WORKER_MEMORY_BYTES = 3 * 1024**3
-_PRELOAD = ["boundary_lab.verify.math_equiv", "sympy", "math_verify"]
+_PRELOAD = ["boundary_lab.verify.math_warmup"]
 
 
 def default_workers() -> int:
@@ -63,11 +65,31 @@ def _worker_main(conn) -> None:
         conn.send(result)
 
 
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Start workers without re-importing the caller's ``__main__``.
+
+    multiprocessing re-runs the main script in each new process; workers need
+    only this package, and a script read from stdin (or one that imports torch)
+    would break or slow every worker replacement.
+    """
+    main = sys.modules["__main__"]
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 class _Worker:
     def __init__(self, ctx):
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
-        self.proc.start()
+        with _main_module_hidden():
+            self.proc.start()
         child.close()
         self.task: int | None = None
         self.deadline = 0.0

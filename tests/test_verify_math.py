@@ -1,0 +1,216 @@
+"""Math verifier: extraction, normalisation and equivalence tables, grouped by source of edge cases."""
+from __future__ import annotations
+
+import pytest
+
+from boundary_lab.verify.math import extract_answer, grade_math, is_equivalent
+from boundary_lab.verify.math_equiv import fast_verdict, parse_number
+from boundary_lab.verify.math_extract import extract_boxed, extract_gold, normalize_answer
+
+T = 20.0  # generous per-check timeout: the CI machine is shared and slow
+
+# ------------------------------------------------------------------ extraction
+
+EXTRACTION = [
+    (r"so \boxed{5}", "5"),
+    (r"first \boxed{1}, finally \boxed{2}", "2"),  # last box wins
+    (r"\boxed{\frac{a^{2}}{b_{1}}}", r"\frac{a^{2}}{b_{1}}"),  # nested braces
+    (r"\boxed{\left\{1,2\right\}}", r"\left\{1,2\right\}"),
+    (r"\fbox{7}", "7"),
+    (r"\boxed 42.", "42"),
+    (r"The answer: \boxed{3} and a truncated \boxed{\frac{1}{", "3"),  # unclosed last box is skipped
+    ("Natalia sold 48/2 = 24 clips.\n#### 72", "72"),
+    ("#### 1,000", "1,000"),
+    ("Therefore, the answer is $\\frac{3}{4}$.", r"\frac{3}{4}"),
+    ("So the final answer is 12 apples.", "12 apples"),
+    ("The answer is: \\(x^2\\)", "x^2"),
+    ("He has 3 now.\nA: 18", "18"),
+    ("So she earns **$26** in total.", "$26"),
+    ("She buys 3 pens, then 4 more, 7 in all", "7"),
+    ("It costs $1,250.", "1,250"),
+    ("-3.5 is the result", "-3.5"),
+    ("no numbers here", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("text, expected", EXTRACTION)
+def test_extract_answer(text, expected):
+    assert extract_answer(text) == expected
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("Janet sells 9 eggs.\n#### 18", "18"),
+    (r"so it is \boxed{41.8}", "41.8"),
+    (27.0, "27.0"),
+    (204, "204"),
+    (r"\frac{1}{2}", r"\frac{1}{2}"),
+])
+def test_extract_gold(answer, expected):
+    assert extract_gold(answer) == expected
+
+
+def test_extract_gold_rejects_non_answers():
+    with pytest.raises(TypeError):
+        extract_gold(None)
+
+
+NORMALISATION = [
+    (r"\$18.00", "18.00"),
+    ("1,000,000", "1000000"),
+    (r"1{,}000", "1000"),
+    (r"10\%", "10"),
+    (r"90^\circ", "90"),
+    (r"90^{\circ}", "90"),
+    (r"\dfrac{3}{4}", r"\frac{3}{4}"),
+    (r"\tfrac12", r"\frac{1}{2}"),
+    (r"\sqrt2", r"\sqrt{2}"),
+    (r"5\text{ cm}", "5"),
+    (r"5 \mbox{ inches}", "5"),
+    ("12 apples", "12"),
+    ("2 or 3", "2or3"),  # words between numbers are kept
+    ("12 dollars", "12"),
+    (r"\text{Evelyn}", "Evelyn"),
+    (r"\text{(C)}", "C"),
+    (r"x = 2", "2"),
+    (r"\left( 3, \frac{\pi}{2} \right)", r"(3,\frac{\pi}{2})"),
+    (".5", "0.5"),
+    ("1,2", "1,2"),  # a list, not a thousands separator
+]
+
+
+@pytest.mark.parametrize("raw, expected", NORMALISATION)
+def test_normalize_answer(raw, expected):
+    assert normalize_answer(raw) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("025", 25), ("-0.5", -0.5), (r"\frac{3}{4}", 0.75), ("-\\frac{3}{4}", -0.75), ("3/4", 0.75),
+    ("4.5e33", 4.5e33), (r"4.5\times10^{3}", 4500), ("2^{10}", None), ("1e999999", None), ("x", None),
+])
+def test_parse_number(text, expected):
+    value = parse_number(text)
+    assert (value is None) if expected is None else (float(value) == expected)
+
+
+# ------------------------------------------------------------------ equivalence tables
+# (gold, prediction, expected) per source of edge cases.
+
+MATH500 = [
+    (r"\left( 3, \frac{\pi}{2} \right)", r"(3, \frac{\pi}{2})", True),
+    (r"\left( 3, \frac{\pi}{2} \right)", r"(3, \pi/2)", True),
+    (r"\left( 3, \frac{\pi}{2} \right)", r"(\frac{\pi}{2}, 3)", False),
+    (r"\dfrac{17}{50}", "0.34", True),
+    (r"\dfrac{17}{50}", r"\frac{34}{100}", True),
+    (".35625", "0.35625", True),
+    (r"\frac{\sqrt{21}}{5}", r"\sqrt{21}/5", True),
+    (r"\frac{\sqrt{21}}{5}", r"\frac{\sqrt{21}}{6}", False),
+    ("288 \\pi", r"288\pi", True),
+    ("6 - 5i", "6-5i", True),
+    ("6 - 5i", "6+5i", False),
+    ("p - q", "-q + p", True),
+    (r"\text{Evelyn}", "Evelyn", True),
+    (r"\text{Evelyn}", "Bob", False),
+    ("(6,31,-1)", "(6, 31, -1)", True),
+    (r"(-\sqrt{3}, \sqrt{3})", r"(-\sqrt3,\sqrt3)", True),
+    (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r"\begin{pmatrix}1\\2\end{pmatrix}", True),
+    (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r"\begin{pmatrix}2\\1\end{pmatrix}", False),
+    (r"\text{(C)}", "C", True),
+    (r"\text{(C)}", "(C)", True),
+    (r"\text{(C)}", "D", False),
+    ("x^2+2x+1", "(x+1)^2", True),
+    ("x^2+2x+1", "(x-1)^2", False),
+    (r"\frac{\sqrt{3}}{2}", r"\sin(\pi/3)", True),
+    (r"2\sqrt{2}", r"\sqrt{8}", True),
+]
+
+MINERVA = [
+    ("1.6", "1.60", True),
+    ("1.6", "1.6 \\mathrm{~cm}", True),
+    ("4.5e33", r"4.5 \times 10^{33}", True),
+    ("4.5e33", "4.6e33", False),
+    ("41.8", r"41.8^\circ", True),
+    ("0.49", "0.4878", False),  # no tolerance: a 0.5% miss is a miss
+    ("100", "100", True),
+]
+
+OLYMPIAD = [
+    ("2", "2", True),
+    (r"\frac{n(n+1)(2 n+1)}{6}", r"\frac{n(n+1)(2n+1)}{6}", True),
+    (r"\frac{n(n+1)(2 n+1)}{6}", r"\frac{2n^3+3n^2+n}{6}", True),
+    (r"\frac{1}{4} n(n+1)", r"\frac{n^2+n}{4}", True),
+    ("(3,2),(-3,2),(3,-2),(-3,-2)", "(-3,-2),(3,2),(-3,2),(3,-2)", True),  # a set of tuples: order free
+    ("(3,2),(-3,2),(3,-2),(-3,-2)", "(3,2),(-3,2),(3,-2)", False),
+    ("0,-1,-\\frac{3}{2}", "-\\frac{3}{2}, 0, -1", True),
+    ("4 \\pi^{2}-1", "4\\pi^2 - 1", True),
+    ("4.25", r"\frac{17}{4}", True),
+    ("3986729", "3986729", True),
+    ("3986729", "3986728", False),
+]
+
+AIME_AMC_GSM8K = [
+    ("025", "25", True),  # AIME answers are three digits with leading zeros
+    ("204", "204.0", True),
+    ("204", "240", False),
+    ("27.0", "27", True),  # AMC23 answers are floats
+    ("27.0", r"\frac{54}{2}", True),
+    ("-1.0", "-1", True),
+    ("3159.0", "3,159", True),
+    ("18", r"\$18", True),
+    ("18", "18.00", True),
+    ("18", "18 dollars", True),
+    ("1000", "1,000", True),
+    ("70000", "70,000", True),
+]
+
+# Known false positives / negatives of popular graders (math-verify, the Qwen2.5-Math grader).
+KNOWN_PITFALLS = [
+    ("0.28", "28", False),          # Qwen grader's percent rescaling calls these equal
+    ("0.28", r"28\%", False),       # we strip \% but never rescale
+    ("28", r"28\%", True),
+    ("100000", "100001", False),    # relative tolerance (1e-4) calls these equal
+    ("1000000", "1000001", False),
+    ("[1,2)", "[1,2]", False),      # open vs closed interval
+    ("(1,2]", "(1,2]", True),
+    (r"(-\infty, 3]", r"(-\infty, 3)", False),
+    (r"\{1,2\}", r"\{2,1\}", True),  # sets: order does not matter
+    ("(1,2)", "(2,1)", False),      # tuples: order matters
+    ("(1,2,3)", "(1,2,3)", True),
+    ("2", "x=2", True),             # a bare value for an equation's right-hand side
+    ("2", "x = 2", True),
+    (r"\frac12", "0.5", True),      # unbraced \frac
+    (r"\frac12", r"\frac{1}{2}", True),
+    (r"\frac{1}{2004!}", r"\frac{1}{2006!}", False),  # math-verify's float rounding says True
+    (r"\frac{1}{2004!}", r"\frac{2005 \cdot 2006}{2006!}", True),
+    ("1/3", "0.333333", False),
+    ("1/3", "0.3333333333333333", False),
+    (r"\sqrt{2}", "1.41421", False),
+    (r"\pi", "3.14159", False),
+    ("3", "3.0000", True),
+    ("0", "-0", True),
+    ("2^{10}", "1024", True),
+    ("10!", "3628800", True),
+    ("5", "", False),
+]
+
+
+@pytest.mark.parametrize("gold, pred, expected",
+                         MATH500 + MINERVA + OLYMPIAD + AIME_AMC_GSM8K + KNOWN_PITFALLS)
+def test_is_equivalent(gold, pred, expected):
+    assert is_equivalent(gold, pred, timeout=T) is expected
+
+
+@pytest.mark.parametrize("gold, pred, expected", [
+    ("27.0", "27", True), ("0.28", "28", False), ("x+1", "1+x", None), ("5", "", False),
+    ("100000", "100001", False), ("1,000", "1000", True),
+])
+def test_fast_layer_decides_or_defers(gold, pred, expected):
+    assert fast_verdict(gold, pred) is expected
+
+
+def test_is_equivalent_none_prediction():
+    assert is_equivalent("5", None) is False
+
+
+def test_extract_boxed_ignores_text_without_box():
+    assert extract_boxed("the answer is 5") is None

@@ -65,6 +65,8 @@ def _problem(record: object, kind: str) -> str | None:
         value = record[name]
         if isinstance(value, bool) or not isinstance(value, types):
             return f"field {name!r} has type {type(value).__name__}, expected {'/'.join(t.__name__ for t in types)}"
+    if kind == "code" and not record["entry_point"].isidentifier():
+        return f"field 'entry_point' is not a Python identifier: {record['entry_point'][:60]!r}"
     return None
 
 

@@ -1,0 +1,80 @@
+"""Evaluation of micro checkpoints: sample the held-out tiers, check every trace, count.
+
+Checkpoints are ordinary HF directories and go through the shared HF sampling
+backend (``boundary_lab.sampling.hf.generate``), like any hub model.
+
+Outputs per model: a samples table (``problem_id, sample_id, completion,
+n_tokens, finish_reason, correct, answer_correct, strategy, tier``) and a counts
+table (``model, problem_id, n, correct, answer_correct, careful, shortcut, tier,
+length``): ``correct`` counts whole-chain-correct samples (the primary metric),
+``answer_correct`` counts right answers whatever the chain.
+
+>>> from boundary_lab.micro.task import Problem
+>>> import pandas as pd
+>>> p = Problem("x", 5, (("+", 3),), 47, "A")
+>>> s = grade_samples([p], [["C 8 A 8", "S 8 A 8", "C 9 A 8"]])
+>>> counts_from_samples(s, "base")[["model", "n", "correct", "answer_correct", "careful"]].values.tolist()
+[['base', 3, 2, 3, 2]]
+"""
+from __future__ import annotations
+
+from .task import Problem, check
+
+
+def sample(model, tokenizer, prompts: list[str], n: int, temperature: float, top_p: float,
+           max_new_tokens: int, seed: int, batch_size: int = 4096, progress: bool = False,
+           stream: tuple[int, ...] = ()) -> list[list[str]]:
+    """``n`` completions (texts) per prompt from an in-memory HF model."""
+    from ..sampling.config import SamplingConfig
+
+    config = SamplingConfig(n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed)
+    from ..sampling.hf import generate
+
+    out = generate(model, tokenizer, prompts, config, progress=progress, batch_size=batch_size, stream=stream)
+    return [[c.text for c in row] for row in out]
+
+
+def grade_samples(problems: list[Problem], completions: list[list[str]]):
+    """One row per sample, checked for answer and whole chain."""
+    import pandas as pd
+
+    rows = []
+    for prob, texts in zip(problems, completions):
+        for j, text in enumerate(texts):
+            r = check(prob, text)
+            rows.append((prob.problem_id, prob.tier, prob.length, j, text, r.correct, r.answer_correct, r.strategy))
+    return pd.DataFrame(rows, columns=["problem_id", "tier", "length", "sample_id", "completion",
+                                       "correct", "answer_correct", "strategy"])
+
+
+def counts_from_samples(samples, model: str):
+    """Per-problem counts: n, whole-chain ``correct``, ``answer_correct``, strategy counts."""
+    s = samples.assign(careful=samples.strategy == "C", shortcut=samples.strategy == "S",
+                       careful_correct=(samples.strategy == "C") & samples.correct)
+    g = s.groupby(["problem_id", "tier", "length"], sort=False)
+    out = g.agg(n=("sample_id", "size"), correct=("correct", "sum"), answer_correct=("answer_correct", "sum"),
+                careful=("careful", "sum"), shortcut=("shortcut", "sum"),
+                careful_correct=("careful_correct", "sum")).reset_index()
+    out.insert(0, "model", model)
+    cols = ["model", "problem_id", "n", "correct", "answer_correct", "tier", "length", "careful", "shortcut",
+            "careful_correct"]
+    return out[cols].astype({c: int for c in cols[2:] if c != "tier"})
+
+
+def evaluate_checkpoint(path, problems: list[Problem], name: str, eval_cfg, max_new_tokens: int, seed: int,
+                        device: str = "cpu", progress: bool = False, stream: tuple[int, ...] = ()):
+    """(samples, counts) of one checkpoint directory on ``problems``."""
+    from .model import load_checkpoint
+
+    model, tok = load_checkpoint(path, device)
+    texts = sample(model, tok, [p.prompt for p in problems], eval_cfg.n, eval_cfg.temperature, eval_cfg.top_p,
+                   max_new_tokens, seed, eval_cfg.batch_size, progress, stream)
+    samples = grade_samples(problems, texts)
+    return samples, counts_from_samples(samples, name)
+
+
+def strategy_shares(samples, model: str):
+    """Share of each strategy per tier (the mechanism's diagnostic)."""
+    share = samples.groupby("tier").strategy.value_counts(normalize=True).rename("share").reset_index()
+    share.insert(0, "model", model)
+    return share

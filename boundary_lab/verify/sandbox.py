@@ -172,7 +172,8 @@ def run_in_sandbox(
     ``stdin`` is the program's standard input (else empty). ``lenient_exit``
     counts ``sys.exit(0)``/``exit()`` as finishing normally (stdin/stdout
     programs do that); ``os._exit`` never counts. ``isolation`` is "auto"
-    (bwrap if available), "bwrap" or "rlimit".
+    (bwrap if available, else "rlimit" with a warning; "auto" refuses to run
+    as root when it could not drop to uid 65534), "bwrap" or "rlimit".
     """
     global _warned_fallback
     bwrap = bwrap_path() if isolation in ("auto", "bwrap") else None
@@ -183,6 +184,13 @@ def run_in_sandbox(
         _warned_fallback = True
         warnings.warn("bwrap not found: code runs with rlimits only, without network or "
                       "file-system isolation (install bubblewrap)", RuntimeWarning, stacklevel=2)
+
+    as_root_unconfined = (mode == "rlimit" and os.geteuid() == 0
+                          and not _may_run_as_nobody(_interpreter()[1]))
+    if as_root_unconfined and isolation == "auto":
+        # Without a PID namespace or a dropped uid, `os.kill(-1, 9)` would kill the whole host.
+        raise RuntimeError("refusing to run untrusted code as root without bwrap: install bubblewrap, "
+                           "or pass isolation='rlimit' to accept that risk")
 
     token = secrets.token_hex(32).encode()
     cgroup = create_run_cgroup(max_procs=max_procs, memory_mb=memory_mb)

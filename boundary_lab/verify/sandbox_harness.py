@@ -17,7 +17,8 @@ The launcher (:mod:`boundary_lab.verify.sandbox`) runs this file's text with
    builtins, so monkeypatched builtins do not reach the asserts), and only if
    that returns normally resumes the keeper, which checks that it is resumed
    from this very harness frame in the original process and then writes
-   ``P<token>`` to REPORT_FD.
+   ``P<token>`` to REPORT_FD; then it flushes stdout/stderr and leaves with
+   ``os._exit`` (no ``atexit`` handlers or lingering threads of the program).
 
 Exit codes, prints, ``sys.exit``/``os._exit``, ``atexit`` handlers, a redefined
 ``check`` or a killed parent therefore never produce the token.
@@ -75,7 +76,7 @@ def _harness(argv):
     import resource
     import sys
 
-    write, getpid, close = os.write, os.getpid, os.close
+    write, getpid, close, hard_exit = os.write, os.getpid, os.close, os._exit
     ctrl_fd, token_fd, report_fd = (int(a) for a in argv[1:4])
 
     def read_all(fd):
@@ -151,7 +152,7 @@ def _harness(argv):
         test = compile(job["test"], "<test>", "exec") if job.get("test") else None
     except BaseException as exc:  # SyntaxError, ValueError (null bytes), RecursionError, MemoryError
         report(b"S", f"{type(exc).__name__}: {exc}")
-        return 2
+        hard_exit(2)
 
     stdin = job.get("stdin")
     if stdin is not None:  # a memfd on fd 0, so input(), sys.stdin and open(0) all see it
@@ -161,6 +162,10 @@ def _harness(argv):
         os.dup2(fd, 0)
         os.close(fd)
         sys.stdin = open(0, "r", closefd=False)
+    if not hasattr(builtins, "exit"):  # normally added by `site`, which -S skips
+        def exit(code=None):
+            raise SystemExit(code)
+        builtins.exit = builtins.quit = exit
     clean_builtins = dict(builtins.__dict__)
     lenient_exit = job.get("lenient_exit", False)
 
@@ -190,16 +195,18 @@ def _harness(argv):
         except BaseException:
             message = f"{type(exc).__name__} at line {line}"
         report(b"X", message)
-    if finished:
+    for stream in (sys.stdout, sys.stderr):
         try:
-            sys.stdout.flush()
+            stream.flush()
         except BaseException:
             pass
+    if finished:
         try:
             keeper.send(None)
         except StopIteration:
             pass
-    return 0 if finished else 1
+    # Leave now: atexit handlers and lingering threads of the program have nothing left to decide.
+    hard_exit(0 if finished else 1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,152 @@
+"""verify.code: HumanEval and stdin/stdout grading through the real sandbox."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from boundary_lab.errors import InputError
+from boundary_lab.verify.code import grade_code_records, outputs_match, run_stdio_tests, status_of
+from boundary_lab.verify.sandbox import SandboxResult, bwrap_path
+
+try:
+    from cgroup_guard import guard_available, run_guarded
+except ImportError:  # tests collected as a package
+    from tests.cgroup_guard import guard_available, run_guarded
+
+pytestmark = pytest.mark.sandbox
+
+HUMANEVAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "code" / "humaneval" / "HumanEval.jsonl.gz"
+ADD = {"task_id": "t/add", "prompt": "def add(a, b):\n", "completion": "    return a + b\n",
+       "test": "def check(f):\n    assert f(2, 3) == 5\n    assert f(-1, 1) == 0\n", "entry_point": "add"}
+
+
+def humaneval() -> list[dict]:
+    if not HUMANEVAL.exists():
+        pytest.skip(f"HumanEval data not found at {HUMANEVAL}")
+    with gzip.open(HUMANEVAL, "rt") as handle:
+        return [json.loads(line) for line in handle]
+
+
+@pytest.mark.slow
+def test_all_humaneval_canonical_solutions_pass():
+    records = [{**r, "completion": r["canonical_solution"]} for r in humaneval()]
+    graded = grade_code_records(records, timeout_s=20)
+    assert len(graded) == 164
+    assert [g["task_id"] for g in graded] == [r["task_id"] for r in records]  # order kept
+    failed = [(g["task_id"], g["status"]) for g in graded if not g["passed"]]
+    assert not failed
+
+
+WRONG_COMPLETIONS = ["    return None\n", "    pass\n", ""]
+
+
+@pytest.mark.slow
+def test_trivially_wrong_completions_fail_on_all_humaneval():
+    # One wrong completion per problem, cycling through the three kinds.
+    records = [{**r, "completion": WRONG_COMPLETIONS[i % 3]} for i, r in enumerate(humaneval())]
+    graded = grade_code_records(records, timeout_s=20)
+    assert [g["task_id"] for g in graded if g["passed"]] == []
+    assert {g["status"] for g in graded} <= {"failed", "error"}
+
+
+STATUS_CASES = [
+    ("correct", "    return a + b\n", "passed"),
+    ("wrong", "    return a - b\n", "failed"),
+    ("raises", "    raise ValueError('no')\n", "failed"),
+    ("syntax_error", "    return a +\n", "error"),
+    ("null_byte", "    return a\x00\n", "error"),
+    ("sys_exit", "    import sys; sys.exit(0)\n", "failed"),
+    ("loops", "    while True: pass\n", "timeout"),
+]
+
+
+@pytest.mark.parametrize("name,completion,status", STATUS_CASES, ids=[c[0] for c in STATUS_CASES])
+def test_status_of_each_outcome(name, completion, status):
+    [graded] = grade_code_records([{**ADD, "completion": completion}], timeout_s=1.5)
+    assert graded["status"] == status
+    assert graded["passed"] is (status == "passed")
+    assert isinstance(graded["duration_s"], float) and graded["duration_s"] > 0
+
+
+def test_records_are_copied_and_keep_their_fields():
+    record = {**ADD, "extra": 7}
+    [graded] = grade_code_records([record], workers=1)
+    assert "passed" not in record and graded["extra"] == 7 and graded["passed"] is True
+
+
+BAD_RECORDS = [
+    ({k: v for k, v in ADD.items() if k != "test"}, "record 0: missing field 'test'"),
+    ({**ADD, "completion": None}, "record 0: field 'completion' must be a string"),
+    ({**ADD, "entry_point": "add; import os"}, "record 0: field 'entry_point' is not a Python identifier"),
+]
+
+
+@pytest.mark.parametrize("record,message", BAD_RECORDS)
+def test_bad_records_raise_input_error(record, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        grade_code_records([record])
+
+
+def test_status_mapping_of_raw_results():
+    base = dict(completed=False, ready=True, timed_out=False, exit_code=1, duration_s=0.1, stdout="", stderr="",
+                output_truncated=False, isolation="bwrap", capped_by_cgroup=True)
+    assert status_of(SandboxResult(**{**base, "completed": True, "exit_code": 0})) == "passed"
+    assert status_of(SandboxResult(**{**base, "timed_out": True})) == "timeout"
+    assert status_of(SandboxResult(**{**base, "exit_code": -24})) == "timeout"  # SIGXCPU: CPU limit
+    assert status_of(SandboxResult(**{**base, "ready": False})) == "error"
+    assert status_of(SandboxResult(**base)) == "failed"
+
+
+STDIO_CASES = [
+    ("input", "a, b = map(int, input().split())\nprint(a + b)\n", [("1 2\n", "3\n"), ("5 5", "10")], "passed", 2),
+    ("open_0", "print(sum(map(int, open(0).read().split())))\n", [("1 2 3\n", "6")], "passed", 1),
+    ("stdin_read", "import sys\nprint(sys.stdin.read().upper(), end='')\n", [("ab\ncd\n", "AB\nCD")], "passed", 1),
+    ("exit_0_ok", "print(1)\nexit(0)\n", [("", "1")], "passed", 1),
+    ("exit_1", "print(1)\nexit(1)\n", [("", "1")], "failed", 0),
+    ("wrong_second", "n = int(input())\nprint(3 if n == 1 else 0)\n", [("1", "3"), ("2", "6")], "failed", 1),
+    ("os_exit", "import os\nprint(3, flush=True)\nos._exit(0)\n", [("", "3")], "failed", 0),
+    ("timeout", "while True: pass\n", [("", "")], "timeout", 0),
+    ("syntax", "print(\n", [("", "")], "error", 0),
+]
+
+
+@pytest.mark.parametrize("name,program,cases,status,n_passed", STDIO_CASES, ids=[c[0] for c in STDIO_CASES])
+def test_stdio_runner(name, program, cases, status, n_passed):
+    result = run_stdio_tests(program, cases, timeout_s=1.5)
+    assert (result["status"], result["cases_passed"]) == (status, n_passed)
+    assert result["passed"] is (status == "passed")
+
+
+@pytest.mark.parametrize("actual,expected,same", [
+    ("1\n2\n", "1\n2", True), ("1 \n2\t\n\n", "1\n2\n", True), ("1\n2\n", "1\n3\n", False), ("", "0", False),
+    ("1\n\n2", "1\n2", False),
+])
+def test_outputs_match(actual, expected, same):
+    assert outputs_match(actual, expected) is same
+
+
+def test_stdio_runner_needs_cases():
+    with pytest.raises(InputError, match="cases"):
+        run_stdio_tests("print(1)", [])
+
+
+def test_isolation_is_reported():
+    [graded] = grade_code_records([ADD])
+    from boundary_lab.verify.sandbox import run_in_sandbox
+    result = run_in_sandbox("print(1)")
+    assert graded["passed"] and result.isolation == ("bwrap" if bwrap_path() else "rlimit")
+
+
+@pytest.mark.skipif(not guard_available(), reason="needs root and writable cgroup v1 (pids, memory)")
+@pytest.mark.parametrize("program,status", [
+    ("print('hi')\n", "passed"),
+    ("import os\nos._exit(0)\n", "failed"),
+    ("while True:\n    pass\n", "timeout"),
+    ("x = bytearray(4 * 2**30)\n", "failed"),
+])
+def test_rlimit_fallback_mode(program, status):
+    r = run_guarded({"program": program, "timeout_s": 1.5, "isolation": "rlimit", "memory_mb": 512})
+    assert r["isolation"] == "rlimit" and r["status"] == status and r["leftover_pids"] == 0

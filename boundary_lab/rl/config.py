@@ -77,7 +77,7 @@ class RLConfig:
         default=(150, 300, 450), metadata={"help": "steps whose model is saved to out_dir/step_{k}/"})
     save_every: int = field(default=10, metadata={"help": "save the resumable out_dir/last/ state every N steps"})
     eval_every: int = field(default=50, metadata={"help": "run eval_fn every N steps and at the end (0 = off)"})
-    rollout_batch_size: int = field(default=64, metadata={"help": "prompts per generate() call"})
+    rollout_batch_size: int = field(default=512, metadata={"help": "rows (prompt x sample) per decode batch of the sampler"})
     seed: int = field(default=0, metadata={"help": "seed for prompt order, rollouts and initialisation"})
     device: str = field(default="auto", metadata={"help": "cpu, cuda, or auto"})
 

@@ -1,0 +1,336 @@
+"""The RLVR training loop: rollouts, verifiable reward, advantages, clipped updates, checkpoints.
+
+Each step samples ``rollouts_per_prompt`` completions for ``prompts_per_step``
+prompts from the current policy, scores them with ``reward_fn``, recomputes
+the old log-probs with a forward pass, turns rewards into advantages with the
+chosen algorithm, and runs ``ppo_epochs`` x ``minibatches`` optimizer steps.
+Everything random derives from ``(seed, step)``, so a run is deterministic and
+a resumed run repeats exactly what the uninterrupted run would have done.
+
+>>> import tempfile
+>>> from boundary_lab.rl.toy import make_toy_model, successor_task, successor_reward
+>>> base = make_toy_model(tempfile.mkdtemp())
+>>> prompts, targets = successor_task(8)
+>>> cfg = RLConfig(steps=2, prompts_per_step=4, rollouts_per_prompt=4, max_new_tokens=2,
+...                checkpoint_steps=(2,), eval_every=0, device="cpu")
+>>> history = train_rl(base, tempfile.mkdtemp(), prompts, successor_reward(targets), cfg, progress=False)
+>>> [m["step"] for m in history]
+[1, 2]
+"""
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+from . import advantages as adv
+from . import state
+from .config import RLConfig
+from .losses import aggregate, clipped_surrogate, entropy_from_logits, kl_per_token, value_loss
+from .rollouts import RolloutBatch, rollout_batch, sample_groups, token_logprobs
+from .value_head import ValueModel
+
+GROUP_ALGORITHMS = ("grpo", "rloo", "remax", "dapo")
+# REINFORCE++ and PPO fold the KL penalty into the reward (as in their papers); the others add a KL loss.
+KL_IN_REWARD = ("reinforce_pp", "ppo")
+
+
+def derived_seed(*parts: int) -> int:
+    """A 31-bit seed that depends on every part (run seed, step, try, ...)."""
+    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def step_prompt_indices(n_prompts: int, per_step: int, step: int, seed: int) -> list[int]:
+    """Prompts of ``step`` (1-based): consecutive slices of a fresh permutation per epoch."""
+    out, pos = [], (step - 1) * per_step
+    while len(out) < per_step:
+        epoch, offset = divmod(pos, n_prompts)
+        perm = np.random.default_rng([seed, epoch]).permutation(n_prompts)
+        take = min(per_step - len(out), n_prompts - offset)
+        out.extend(int(i) for i in perm[offset:offset + take])
+        pos += take
+    return out
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise InputError("RLConfig.device='cuda': no CUDA device is available")
+    return torch.device(name)
+
+
+class _Trainer:
+    """Models, optimizers and one-step logic of a run."""
+
+    def __init__(self, base_model_dir, out_dir: Path, prompts, reward_fn, cfg: RLConfig):
+        from transformers import AutoTokenizer
+
+        self.cfg, self.out, self.prompts, self.reward_fn = cfg, out_dir, prompts, reward_fn
+        self.device = _device(cfg.device)
+        self.tokenizer = AutoTokenizer.from_pretrained(base_model_dir)
+        torch.manual_seed(cfg.seed)
+        self.base = state.load_model(base_model_dir, self.device).eval().requires_grad_(False)
+        self.critic = ValueModel.from_pretrained(base_model_dir).to(self.device) if cfg.algorithm == "ppo" else None
+        self.reference = self.base
+        resume = state.last_state_dir(out_dir)
+        self.policy = state.load_model(resume or base_model_dir, self.device).train()
+        self._new_optimizers()
+        self.step = 0
+        if resume is not None:
+            saved = torch.load(resume / state.TRAINER_STATE, map_location=self.device, weights_only=False)
+            self.step = int(saved["step"])
+            self.optimizer.load_state_dict(saved["optimizer"])
+            if self.critic is not None:
+                self.critic.load_state_dict(saved["critic"])
+                self.critic_optimizer.load_state_dict(saved["critic_optimizer"])
+            if saved.get("reference") is not None:
+                self.reference = copy.deepcopy(self.base)
+                self.reference.load_state_dict(saved["reference"])
+
+    def _new_optimizers(self):
+        cfg = self.cfg
+        self.optimizer = torch.optim.AdamW(self.policy.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.critic_optimizer = (torch.optim.AdamW(self.critic.parameters(), lr=cfg.value_lr)
+                                 if self.critic is not None else None)
+
+    # ------------------------------------------------------------ persistence
+    def save_last(self):
+        trainer_state = {
+            "step": self.step,
+            "optimizer": self.optimizer.state_dict(),
+            "critic": self.critic.state_dict() if self.critic is not None else None,
+            "critic_optimizer": self.critic_optimizer.state_dict() if self.critic is not None else None,
+            "reference": self.reference.state_dict() if self.reference is not self.base else None,
+        }
+        state.save_checkpoint(self.out / state.LAST, self.policy, self.tokenizer, trainer_state)
+
+    def save_step(self):
+        state.save_checkpoint(self.out / f"step_{self.step}", self.policy, self.tokenizer)
+
+    # ------------------------------------------------------------ rollouts
+    def _rewards(self, indices, groups) -> list[list[float]]:
+        out = []
+        for i, completions in zip(indices, groups):
+            row = []
+            for comp in completions:
+                r = self.reward_fn(i, comp.text)
+                if not 0.0 <= float(r) <= 1.0:
+                    raise InputError(f"reward_fn(prompt {i}, {comp.text[:40]!r}) returned {r!r}: rewards must be "
+                                     "in [0, 1]")
+                row.append(float(r))
+            out.append(row)
+        return out
+
+    def _sample(self, indices, n, seed, temperature):
+        cfg = self.cfg
+        return sample_groups(self.policy, self.tokenizer, [self.prompts[i] for i in indices], n,
+                             temperature=temperature, top_p=cfg.top_p if temperature > 0 else 1.0,
+                             max_new_tokens=cfg.max_new_tokens, seed=seed, batch_size=cfg.rollout_batch_size)
+
+    def collect(self, step: int):
+        """Sample, reward, and (DAPO) keep only informative groups; returns the batch and sampling stats."""
+        cfg = self.cfg
+        indices = step_prompt_indices(len(self.prompts), cfg.prompts_per_step, step, cfg.seed)
+        kept_idx, kept_groups, kept_rewards, first_rewards = [], [], [], None
+        tries = cfg.dynamic_sampling_max_tries if cfg.dynamic_sampling else 1
+        for attempt in range(tries):
+            if attempt:
+                deficit = cfg.prompts_per_step - len(kept_idx)
+                rng = np.random.default_rng([cfg.seed, step, attempt])
+                indices = [int(i) for i in rng.choice(len(self.prompts), deficit, replace=len(self.prompts) < deficit)]
+            groups = self._sample(indices, cfg.rollouts_per_prompt, derived_seed(cfg.seed, step, attempt),
+                                  cfg.temperature)
+            rewards = self._rewards(indices, groups)
+            if first_rewards is None:
+                first_rewards = np.asarray(rewards)
+            keep = (adv.dynamic_sampling_keep(np.asarray(rewards)) if cfg.dynamic_sampling
+                    else np.ones(len(indices), dtype=bool))
+            for k in np.flatnonzero(keep):
+                kept_idx.append(indices[k]); kept_groups.append(groups[k]); kept_rewards.append(rewards[k])
+            if len(kept_idx) >= cfg.prompts_per_step:
+                break
+        n = cfg.prompts_per_step
+        batch = rollout_batch(self.tokenizer, self.prompts, kept_idx[:n], kept_groups[:n], kept_rewards[:n])
+        stats = {
+            "reward_mean": float(first_rewards.mean()),
+            "pass_rate": float((first_rewards >= 0.5).mean()),
+            "group_solved": float((first_rewards >= 0.5).any(axis=1).mean()),
+            "groups": len(kept_idx[:n]),
+            "sampling_tries": attempt + 1,
+        }
+        greedy = None
+        if cfg.algorithm == "remax" and len(batch):
+            g_idx = kept_idx[:n]
+            greedy_groups = self._sample(g_idx, 1, derived_seed(cfg.seed, step, 999), 0.0)
+            greedy = np.asarray(self._rewards(g_idx, greedy_groups))[:, 0]
+            stats["greedy_reward"] = float(greedy.mean())
+        return batch.to(self.device), stats, greedy
+
+    # ------------------------------------------------------------ advantages
+    def advantages(self, batch: RolloutBatch, old_logp, ref_logp, values, greedy):
+        """Per-token advantages (B, L-1) and, for PPO, value targets."""
+        cfg, mask = self.cfg, batch.response_mask
+        grouped = batch.rewards.reshape(-1, cfg.rollouts_per_prompt)
+        returns = None
+        if cfg.nsr_only:
+            outcome = adv.nsr_advantages(grouped)
+        elif cfg.algorithm in GROUP_ALGORITHMS:
+            outcome = adv.group_advantages(cfg.algorithm, grouped, greedy_rewards=greedy,
+                                           reward_mode=cfg.reward_mode, pass_at_k_k=cfg.pass_at_k_k)
+        else:
+            scores = (adv.pass_at_k_rewards(grouped, cfg.pass_at_k_k) if cfg.reward_mode == "pass_at_k"
+                      else grouped).reshape(-1)
+            scores = torch.as_tensor(scores, dtype=torch.float32)
+            kl = kl_per_token(old_logp, ref_logp, cfg.kl_estimator).cpu() if cfg.kl_coef else None
+            if cfg.algorithm == "reinforce_pp":
+                tok = adv.reinforce_pp_advantages(scores, mask.cpu(), kl, cfg.kl_coef, cfg.gamma)
+            else:
+                tok, returns = adv.gae_advantages(scores, values.cpu(), mask.cpu(), kl, cfg.kl_coef, cfg.gamma,
+                                                  cfg.gae_lambda)
+                returns = returns.to(self.device)
+            return tok.to(self.device), returns
+        outcome = torch.as_tensor(outcome.reshape(-1), dtype=torch.float32, device=self.device)
+        return outcome[:, None] * mask, returns
+
+    # ------------------------------------------------------------ one step
+    def train_step(self, step: int) -> dict:
+        cfg = self.cfg
+        start = time.perf_counter()
+        if cfg.reference_reset_every and step > 1 and (step - 1) % cfg.reference_reset_every == 0:
+            # ProRL: the reference becomes the current policy and the optimizer starts afresh.
+            self.reference = copy.deepcopy(self.policy).eval().requires_grad_(False)
+            self._new_optimizers()
+        batch, metrics, greedy = self.collect(step)
+        metrics = {"step": step, **metrics}
+        if len(batch) == 0:  # dynamic sampling found no informative group
+            self.step = step
+            return {**metrics, "skipped": True, "step_time_s": time.perf_counter() - start}
+        mask = batch.response_mask
+        with torch.no_grad():
+            old_logp, entropy = token_logprobs(self.policy, batch, cfg.temperature, with_entropy=True)
+            base_logp = token_logprobs(self.base, batch, cfg.temperature)
+            ref_logp = (base_logp if self.reference is self.base
+                        else token_logprobs(self.reference, batch, cfg.temperature))
+            values = (self.critic(batch.input_ids, batch.attention_mask)[:, :-1]
+                      if self.critic is not None else None)
+            advantages, returns = self.advantages(batch, old_logp, ref_logp, values, greedy)
+        sums = self._optimise(step, batch, old_logp, ref_logp, advantages, values, returns)
+        self.step = step
+        metrics.update({
+            "entropy": float(aggregate(entropy, mask, True)),
+            "kl_base": float(aggregate(kl_per_token(old_logp, base_logp, "k3"), mask, True)),
+            "kl_ref": float(aggregate(kl_per_token(old_logp, ref_logp, "k3"), mask, True)),
+            "response_length": float(mask.sum(dim=1).mean()),
+            "advantage_abs_mean": float(aggregate(advantages.abs(), mask, True)),
+            **sums,
+            "step_time_s": time.perf_counter() - start,
+        })
+        return metrics
+
+    def _optimise(self, step, batch, old_logp, ref_logp, advantages, old_values, returns) -> dict:
+        cfg = self.cfg
+        sums: dict[str, float] = {}
+        updates = 0
+        token_level = bool(cfg.token_level_loss)
+        for epoch in range(cfg.ppo_epochs):
+            gen = torch.Generator().manual_seed(derived_seed(cfg.seed, step, epoch))
+            order = torch.randperm(len(batch), generator=gen).numpy()
+            for rows in np.array_split(order, cfg.minibatches):
+                mb, t = batch.select(rows), torch.as_tensor(rows, device=self.device)
+                mask = mb.response_mask
+                need_entropy = cfg.entropy_coef > 0
+                out = token_logprobs(self.policy, mb, cfg.temperature, with_entropy=need_entropy)
+                logp, ent = out if need_entropy else (out, None)
+                loss, clip_frac = clipped_surrogate(logp, old_logp[t], advantages[t], mask, cfg.clip_eps,
+                                                    cfg.clip_eps_high, token_level)
+                parts = {"pg_loss": float(loss.detach()), "clip_frac": float(clip_frac)}
+                if cfg.kl_coef and cfg.algorithm not in KL_IN_REWARD:
+                    kl = aggregate(kl_per_token(logp, ref_logp[t], cfg.kl_estimator), mask, token_level)
+                    loss = loss + cfg.kl_coef * kl
+                    parts["kl_loss"] = float(kl)
+                if need_entropy:
+                    bonus = aggregate(ent, mask, token_level)
+                    loss = loss - cfg.entropy_coef * bonus
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                parts["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(self.policy.parameters(),
+                                                                          cfg.max_grad_norm))
+                self.optimizer.step()
+                if self.critic is not None:
+                    values = self.critic(mb.input_ids, mb.attention_mask)[:, :-1]
+                    v_loss = value_loss(values, old_values[t], returns[t], mask, cfg.value_clip, token_level)
+                    self.critic_optimizer.zero_grad(set_to_none=True)
+                    v_loss.backward()
+                    torch.nn.utils.clip_grad_norm_(self.critic.parameters(), cfg.max_grad_norm)
+                    self.critic_optimizer.step()
+                    parts["value_loss"] = float(v_loss.detach())
+                for k, v in parts.items():
+                    sums[k] = sums.get(k, 0.0) + v
+                updates += 1
+        return {k: v / updates for k, v in sums.items()}
+
+
+def _check_inputs(prompts, reward_fn, eval_fn):
+    if isinstance(prompts, str) or not len(prompts):
+        raise InputError(f"prompts: expected a non-empty list of strings, got {type(prompts).__name__} "
+                         f"of length {len(prompts)}")
+    for i, p in enumerate(prompts):
+        if not isinstance(p, str) or not p:
+            raise InputError(f"prompts[{i}]: expected a non-empty string, got {p!r}")
+    if not callable(reward_fn):
+        raise InputError(f"reward_fn: expected a callable (prompt index, completion) -> reward, got {reward_fn!r}")
+    if eval_fn is not None and not callable(eval_fn):
+        raise InputError(f"eval_fn: expected a callable (model, tokenizer) -> dict, got {eval_fn!r}")
+
+
+def train_rl(base_model_dir, out_dir, prompts: list[str], reward_fn: Callable[[int, str], float],
+             config: RLConfig, eval_fn: Optional[Callable] = None, progress: bool = True) -> list[dict]:
+    """RL-train the HF model in ``base_model_dir`` on ``prompts``; returns one metrics dict per step.
+
+    Checkpoints go to ``out_dir/step_{k}/`` for ``k`` in ``config.checkpoint_steps``,
+    metrics to ``out_dir/metrics.jsonl``. If ``out_dir`` holds an unfinished run
+    with the same config, training continues from its ``last/`` state; the
+    returned history then also holds the steps done before.
+    """
+    from tqdm.auto import tqdm
+
+    if not isinstance(config, RLConfig):
+        raise InputError(f"config: expected an RLConfig, got {type(config).__name__}")
+    if not (Path(base_model_dir) / "config.json").exists():
+        raise InputError(f"base_model_dir: {base_model_dir} holds no HF model (config.json missing)")
+    _check_inputs(prompts, reward_fn, eval_fn)
+    cfg = config.resolved()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state.check_config(out, config.to_dict())
+    trainer = _Trainer(base_model_dir, out, list(prompts), reward_fn, cfg)
+    history = state.truncate_metrics(out, trainer.step)
+    bar = tqdm(total=cfg.steps, initial=trainer.step, disable=not progress, desc=f"RL {cfg.algorithm}",
+               unit="step")
+    try:
+        for step in range(trainer.step + 1, cfg.steps + 1):
+            metrics = trainer.train_step(step)
+            if eval_fn is not None and cfg.eval_every and (step % cfg.eval_every == 0 or step == cfg.steps):
+                trainer.policy.eval()
+                with torch.no_grad():
+                    result = eval_fn(trainer.policy, trainer.tokenizer)
+                trainer.policy.train()
+                metrics.update({(k if k not in metrics else f"eval_{k}"): v for k, v in dict(result).items()})
+            # Metrics first: a kill before save_last() only drops lines that resume recomputes.
+            state.append_metrics(out, metrics)
+            history.append(metrics)
+            if step in cfg.checkpoint_steps:
+                trainer.save_step()
+            if step % cfg.save_every == 0 or step in cfg.checkpoint_steps or step == cfg.steps:
+                trainer.save_last()
+            bar.update(1)
+            bar.set_postfix(reward=f"{metrics['reward_mean']:.3f}")
+    finally:
+        bar.close()
+    return history

@@ -15,10 +15,12 @@ Semantics (matching vLLM where it has a rule):
   the model's *raw* distribution: temperature 1, no top-k/top-p (vLLM's default
   ``raw_logprobs``; the same quantity :mod:`boundary_lab.scoring` computes).
 - Seeding: each batch draws from its own ``torch.Generator`` seeded from
-  ``(config.seed, *stream, batch index)`` through numpy's ``SeedSequence``. The output
-  is a deterministic function of the model, prompts, config, ``batch_size`` and
-  ``stream``; pass a distinct ``stream`` (e.g. shard and chunk ids) for every call
-  that must not repeat another's samples.
+  ``(config.seed, *stream, batch index, keys of the batch's prompts)`` through numpy's
+  ``SeedSequence`` (``keys`` default to the prompt positions). The output is a
+  deterministic function of the model, prompts, keys, config, ``batch_size`` and
+  ``stream``, bit for bit on the same machine; give calls that must not repeat each
+  other's samples distinct keys or streams. (Unlike vLLM's per-request seeds, a
+  sample here also depends on which prompts share its batch.)
 
 >>> import tempfile
 >>> from boundary_lab.tiny_models import make_tiny_model
@@ -171,13 +173,17 @@ def _generate_batch(model, tokenizer, prompt_ids, row_prompt, config, generator,
 
 
 def generate(model, tokenizer, prompts: Sequence[str], config: SamplingConfig, progress: bool = False,
-             batch_size: int = DEFAULT_BATCH_SIZE, stream: Sequence[int] = ()) -> list[list[Completion]]:
+             batch_size: int = DEFAULT_BATCH_SIZE, stream: Sequence[int] = (),
+             keys: Sequence[int] | None = None) -> list[list[Completion]]:
     """Sample ``config.n`` completions for every prompt; returns one list per prompt.
 
     ``prompts`` are final strings (templated already); they are tokenized with the
-    tokenizer's special tokens (e.g. BOS). ``stream`` keys the random streams (see the
-    module docstring).
+    tokenizer's special tokens (e.g. BOS). ``stream`` and ``keys`` select the random
+    streams (see the module docstring).
     """
+    keys = list(range(len(prompts))) if keys is None else [int(k) for k in keys]
+    if len(keys) != len(prompts):
+        raise ValueError(f"{len(keys)} keys for {len(prompts)} prompts")
     if config.n < 1 or config.max_new_tokens < 1:
         raise ValueError(f"n={config.n} and max_new_tokens={config.max_new_tokens} must be >= 1")
     was_training = model.training
@@ -199,7 +205,7 @@ def generate(model, tokenizer, prompts: Sequence[str], config: SamplingConfig, p
             distinct = sorted({i for i, _ in batch})
             local = {i: k for k, i in enumerate(distinct)}
             generator = torch.Generator(device=next(model.parameters()).device)
-            generator.manual_seed(derive_seed(config.seed, *stream, b))
+            generator.manual_seed(derive_seed(config.seed, *stream, b, *(keys[i] for i in distinct)))
             done = _generate_batch(model, tokenizer, [encoded[i] for i in distinct],
                                    [local[i] for i, _ in batch], config, generator, eos, matcher)
             for (i, _), completion in zip(batch, done):
@@ -228,9 +234,9 @@ class HFBackend:
         self.batch_size = batch_size
 
     def generate(self, prompts: Sequence[str], config: SamplingConfig, progress: bool = False,
-                 stream: Sequence[int] = ()) -> list[list[Completion]]:
+                 stream: Sequence[int] = (), keys: Sequence[int] | None = None) -> list[list[Completion]]:
         return generate(self.model, self.tokenizer, prompts, config, progress=progress,
-                        batch_size=self.batch_size, stream=stream)
+                        batch_size=self.batch_size, stream=stream, keys=keys)
 
     def close(self) -> None:
         """Release the model (vLLM's backend needs this; here it just drops references)."""

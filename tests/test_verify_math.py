@@ -29,6 +29,10 @@ EXTRACTION = [
     ("She buys 3 pens, then 4 more, 7 in all", "7"),
     ("It costs $1,250.", "1,250"),
     ("-3.5 is the result", "-3.5"),
+    ("<think>3 or 4?</think> <answer> 42 </answer>", "42"),  # VeRL template
+    ("Final Answer: $x^2$", "x^2"),
+    ("The final answer is 5. I hope it is correct.", "5"),
+    ("The answer is 3.5.", "3.5"),
     ("no numbers here", None),
     ("", None),
 ]
@@ -70,6 +74,11 @@ NORMALISATION = [
     ("12 apples", "12"),
     ("2 or 3", "2or3"),  # words between numbers are kept
     ("12 dollars", "12"),
+    (r"864 \mbox{ inches}^2", "864"),
+    (r"5 \text{cm}^{2}", "5"),
+    (r"4 \mathrm{~cm}", "4"),
+    (r"2\mathrm{e}", "2e"),  # Euler's number, not a unit
+    ("3 square units", "3"),
     (r"\text{Evelyn}", "Evelyn"),
     (r"\text{(C)}", "C"),
     (r"x = 2", "2"),

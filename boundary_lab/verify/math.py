@@ -21,6 +21,7 @@ A check that times out counts as wrong; ``grade_math`` warns and records it in
 from __future__ import annotations
 
 import atexit
+import threading
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
@@ -39,6 +40,7 @@ _CACHE_LIMIT = 1_000_000
 # later call with a longer timeout can still decide the pair.
 _VERDICTS: dict[tuple[str, str], bool] = {}
 _SHARED_POOL: WorkerPool | None = None
+_SHARED_LOCK = threading.Lock()
 
 
 class MathGrade(NamedTuple):
@@ -114,7 +116,8 @@ def is_equivalent(gold: str | float | int, pred: str | None, timeout: float = DE
         return False
     gold = extract_gold(gold)
     report = _new_report()
-    verdicts = _decide([(gold, pred)], lambda: (_shared_pool(timeout), False), False, report)
+    with _SHARED_LOCK:  # one shared worker: callers from several threads take turns
+        verdicts = _decide([(gold, pred)], lambda: (_shared_pool(timeout), False), False, report)
     return verdicts[(gold, pred)]
 
 

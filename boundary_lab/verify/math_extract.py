@@ -79,7 +79,8 @@ def extract_boxed(text: str) -> str | None:
 
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
 _HASHES = re.compile(r"####\s*(.+)")
-_ANSWER_IS = re.compile(r"answer is[:\s]*(.+)", re.IGNORECASE)
+_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)  # the VeRL <think>/<answer> template
+_ANSWER_IS = re.compile(r"(?:answer is|final answer(?: is)?)\s*[:：]?\s*(.+)", re.IGNORECASE)
 _A_LINE = re.compile(r"(?m)^A:\s*(.+?)\s*$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _LAST_NUMBER = re.compile(_NUMBER)
@@ -96,6 +97,7 @@ def _clean_tail(ans: str) -> str:
     if m:
         return m.group(1).strip()
     ans = ans.split("\n")[0]
+    ans = re.split(r"\.\s", ans, maxsplit=1)[0]  # "5. I hope it is correct." -> "5"
     return re.sub(r"[.\s]+$", "", ans).strip()
 
 
@@ -114,7 +116,7 @@ def extract_answer(text: str | None) -> str | None:
     boxed = extract_boxed(text)
     if boxed is not None:
         return boxed
-    for pattern in (_HASHES, _ANSWER_IS, _A_LINE):
+    for pattern in (_ANSWER_TAG, _HASHES, _ANSWER_IS, _A_LINE):
         hits = pattern.findall(text)
         if hits:
             ans = _clean_tail(hits[-1])
@@ -158,9 +160,12 @@ _UNIT_WORDS = (
     "pounds?", "lbs?", "ounces?", "liters?", "gallons?", "people", "students?", "marbles?", "points?",
     "ways?", "percent", "p\\.m\\.", "a\\.m\\.",
 )
+# A unit after a number: "\text{ cm}^2", "\mathrm{~m}", "5 inches". A bare one-letter \mathrm{e}
+# (Euler's number) is not a unit, so text units need two letters or a leading space.
+_SQUARED = r"(?:\s*\^\s*\{?[23]\}?)?"
 _TRAILING_UNITS = re.compile(
-    r"(?<=[\d}])\s*(?:\\(?:text|mbox|mathrm|textbf)\{[^{}]*\}|(?:\b(?:" + "|".join(_UNIT_WORDS)
-    + r")\b\s*(?:\^?\{?[23]\}?)?\s*)+)+$"
+    r"(?<=[\d}])\s*(?:(?:\\(?:text|mbox|mathrm|textbf)\{(?:[\s~][^{}]*|[^{}]{2,})\}" + _SQUARED
+    + r")|(?:\b(?:" + "|".join(_UNIT_WORDS) + r")\b" + _SQUARED + r"\s*))+$"
 )
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,|\{,\}|\\,)\d{3})+(?:\.\d+)?$")
 _LEADING_VAR = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(?=[^=]+$)")

@@ -113,8 +113,11 @@ class WorkerPool:
             raise ValueError(f"timeout_s must be positive, got {timeout_s}")
         self.n_workers = workers or default_workers()
         self.timeout_s = float(timeout_s)
-        self._ctx = mp.get_context("forkserver")
-        self._ctx.set_forkserver_preload(_PRELOAD)
+        if "forkserver" in mp.get_all_start_methods():
+            self._ctx = mp.get_context("forkserver")
+            self._ctx.set_forkserver_preload(_PRELOAD)
+        else:  # e.g. Windows: slower worker starts, same guarantees
+            self._ctx = mp.get_context("spawn")
         self._workers: list[_Worker] = []
         self.n_timeouts = 0
         self.n_replaced = 0

@@ -102,7 +102,9 @@ def pass_at_k_rewards(rewards, k: int) -> np.ndarray:
     if k == 1:
         wrong_value = np.zeros(len(r))
     else:
-        wrong_value = np.asarray(pass_at_k(np.full(len(r), n - 1), correct, k - 1), dtype=np.float64)
+        # All-correct groups have no wrong rollout; clipping c keeps the estimator's domain.
+        wrong_value = np.asarray(pass_at_k(np.full(len(r), n - 1), np.minimum(correct, n - 1), k - 1),
+                                 dtype=np.float64)
     return np.where(r == 1.0, 1.0, wrong_value[:, None])
 
 

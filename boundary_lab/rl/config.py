@@ -11,6 +11,8 @@ turns on clip-higher, token-level loss and dynamic sampling), see
 (0.28, True, True)
 >>> RLConfig(algorithm="grpo").resolved().clip_eps_high
 0.2
+>>> RLConfig(steps=450).resolved().checkpoint_steps   # the paper's Figure 1 steps
+(150, 300, 450)
 """
 from __future__ import annotations
 
@@ -72,9 +74,10 @@ class RLConfig:
     gae_lambda: float = field(default=1.0, metadata={"help": "PPO GAE lambda"})
     gamma: float = field(default=1.0, metadata={"help": "discount (PPO, REINFORCE++ returns)"})
     value_clip: float = field(default=0.5, metadata={"help": "PPO value clip range"})
-    # Paper Fig. 1 / Table 3: GRPO steps 150, 300, 450.
-    checkpoint_steps: tuple[int, ...] = field(
-        default=(150, 300, 450), metadata={"help": "steps whose model is saved to out_dir/step_{k}/"})
+    # Paper Fig. 1 / Table 3: GRPO steps 150, 300, 450 of 450, i.e. thirds of the run (the None default).
+    checkpoint_steps: Optional[tuple[int, ...]] = field(
+        default=None, metadata={"help": "steps whose model is saved to out_dir/step_{k}/; None: steps/3, "
+                                        "2*steps/3 and steps (150, 300, 450 for 450 steps, as in the paper)"})
     save_every: int = field(default=10, metadata={"help": "save the resumable out_dir/last/ state every N steps"})
     eval_every: int = field(default=50, metadata={"help": "run eval_fn every N steps and at the end (0 = off)"})
     rollout_batch_size: int = field(default=512, metadata={"help": "rows (prompt x sample) per decode batch of the sampler"})
@@ -109,7 +112,7 @@ class RLConfig:
                              f"({self.rollouts_per_prompt})")
         if self.minibatches > self.prompts_per_step * self.rollouts_per_prompt:
             raise InputError(f"RLConfig.minibatches={self.minibatches}: more than the rollouts per step")
-        bad = [s for s in self.checkpoint_steps if not 1 <= int(s) <= self.steps]
+        bad = [s for s in self.checkpoint_steps or () if not 1 <= int(s) <= self.steps]
         if bad:
             raise InputError(f"RLConfig.checkpoint_steps={tuple(self.checkpoint_steps)}: {bad} outside 1..{self.steps}")
 
@@ -121,11 +124,14 @@ class RLConfig:
             clip_eps_high=self.clip_eps_high if self.clip_eps_high is not None else (0.28 if dapo else self.clip_eps),
             token_level_loss=self.token_level_loss if self.token_level_loss is not None else dapo,
             dynamic_sampling=self.dynamic_sampling if self.dynamic_sampling is not None else dapo,
+            checkpoint_steps=(tuple(int(s) for s in self.checkpoint_steps) if self.checkpoint_steps is not None
+                              else tuple(sorted({max(1, round(self.steps * i / 3)) for i in (1, 2, 3)}))),
         )
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["checkpoint_steps"] = list(self.checkpoint_steps)
+        if self.checkpoint_steps is not None:
+            d["checkpoint_steps"] = list(self.checkpoint_steps)
         return d
 
     @classmethod
@@ -136,6 +142,6 @@ class RLConfig:
         if unknown:
             raise InputError(f"{source}: unknown RLConfig field(s) {unknown}")
         d = dict(d)
-        if "checkpoint_steps" in d:
+        if d.get("checkpoint_steps") is not None:
             d["checkpoint_steps"] = tuple(int(s) for s in d["checkpoint_steps"])
         return cls(**d)

@@ -1,0 +1,123 @@
+"""Advantage estimators of boundary_lab.rl on hand-computed groups."""
+from itertools import combinations
+
+import numpy as np
+import pytest
+import torch
+
+from boundary_lab.rl import advantages as adv
+
+S3 = np.sqrt(1 / 3)  # unbiased std of [1, 0, 0, 1] is sqrt(1/3)
+
+
+@pytest.mark.parametrize("rewards, expected", [
+    ([[1, 0, 0, 1]], [[0.5 / S3, -0.5 / S3, -0.5 / S3, 0.5 / S3]]),
+    ([[1, 0, 0, 0]], [[0.75 / 0.5, -0.25 / 0.5, -0.25 / 0.5, -0.25 / 0.5]]),  # std = 0.5
+    ([[1, 1, 1, 1], [0, 0, 0, 0]], [[0, 0, 0, 0], [0, 0, 0, 0]]),             # zero variance: 0, not NaN
+    ([[0.5, 0.5]], [[0, 0]]),
+    ([[1.0]], [[0.0]]),                                                        # group of one
+])
+def test_grpo(rewards, expected):
+    out = adv.grpo_advantages(np.array(rewards, dtype=float))
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("rewards, expected", [
+    ([[1, 0, 0]], [[1, -0.5, -0.5]]),
+    ([[1, 1, 0, 0]], [[1 - 1 / 3, 1 - 1 / 3, -2 / 3, -2 / 3]]),
+    ([[0.2, 0.4]], [[-0.2, 0.2]]),
+    ([[1, 1, 1]], [[0, 0, 0]]),
+])
+def test_rloo_leave_one_out(rewards, expected):
+    np.testing.assert_allclose(adv.rloo_advantages(np.array(rewards, dtype=float)), expected, atol=1e-12)
+
+
+def test_remax_subtracts_greedy_reward_per_prompt():
+    out = adv.remax_advantages([[1, 0, 1], [0, 0, 1]], [1.0, 0.0])
+    np.testing.assert_array_equal(out, [[0, -1, 0], [0, 0, 1]])
+    with pytest.raises(ValueError):
+        adv.remax_advantages([[1, 0]], [1.0, 0.0])
+
+
+def test_dapo_dynamic_sampling_drops_zero_variance_groups():
+    keep = adv.dynamic_sampling_keep([[1, 1, 1], [0, 1, 0], [0, 0, 0], [0.5, 0.5, 0.2]])
+    assert keep.tolist() == [False, True, False, True]
+
+
+def test_nsr_keeps_only_negative_samples():
+    np.testing.assert_array_equal(adv.nsr_advantages([[1, 0, 0.2, 0.7]]), [[0, -1, -1, 0]])
+
+
+def _brute_force_expected_group_reward(group, k):
+    """Average over the k-subsets containing each rollout of max(rewards in the subset)."""
+    n = len(group)
+    out = []
+    for i in range(n):
+        subsets = [s for s in combinations(range(n), k) if i in s]
+        out.append(np.mean([max(group[j] for j in s) for s in subsets]))
+    return out
+
+
+@pytest.mark.parametrize("group, k", [
+    ([1, 0, 0, 0], 2), ([1, 1, 0, 0, 0, 0], 3), ([0, 0, 0, 1, 0, 1, 0, 0], 4), ([1, 0, 1], 3), ([0, 1, 0, 0], 1),
+])
+def test_pass_at_k_rewards_match_subset_enumeration(group, k):
+    np.testing.assert_allclose(adv.pass_at_k_rewards([group], k)[0], _brute_force_expected_group_reward(group, k),
+                               atol=1e-12)
+
+
+def test_pass_at_k_advantages_hand_computed():
+    # n=4, c=1, k=2: pass@2 = 1 - C(3,2)/C(4,2) = 0.5; a wrong rollout's expected group reward is
+    # 1 - C(2,1)/C(3,1) = 1/3; std = sqrt(0.5 * 0.5) = 0.5.
+    out = adv.pass_at_k_advantages([[1, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0]], 2)
+    np.testing.assert_allclose(out[0], [1.0, -1 / 3, -1 / 3, -1 / 3], atol=1e-9)
+    np.testing.assert_array_equal(out[1:], 0.0)
+    with pytest.raises(ValueError):
+        adv.pass_at_k_rewards([[1, 0.5]], 2)
+
+
+def test_group_advantages_dispatch():
+    r = np.array([[1.0, 0, 0, 0]])
+    np.testing.assert_allclose(adv.group_advantages("dapo", r), adv.grpo_advantages(r))
+    np.testing.assert_allclose(adv.group_advantages("grpo", r, reward_mode="pass_at_k", pass_at_k_k=2),
+                               adv.pass_at_k_advantages(r, 2))
+    # RLOO on pass@2 rewards [1, 1/3, 1/3, 1/3]: 1 - 1/3 and 1/3 - (1 + 2/3) / 3.
+    np.testing.assert_allclose(adv.group_advantages("rloo", r, reward_mode="pass_at_k", pass_at_k_k=2)[0],
+                               [2 / 3, 1 / 3 - 5 / 9, 1 / 3 - 5 / 9, 1 / 3 - 5 / 9], atol=1e-12)
+    with pytest.raises(ValueError):
+        adv.group_advantages("remax", r)
+
+
+MASK = torch.tensor([[0.0, 1, 1, 0], [0.0, 1, 0, 0]])  # first token is the prompt; response lengths 2 and 1
+
+
+def test_reinforce_pp_returns_and_global_normalisation():
+    # Returns: row 0 gets score 1 on both tokens, row 1 gets 0; mean 2/3, unbiased var 1/3.
+    out = adv.reinforce_pp_advantages(torch.tensor([1.0, 0.0]), MASK)
+    sd = np.sqrt(1 / 3)
+    expected = [[0, (1 / 3) / sd, (1 / 3) / sd, 0], [0, (-2 / 3) / sd, 0, 0]]
+    np.testing.assert_allclose(out.numpy(), expected, atol=1e-4)
+
+
+def test_reinforce_pp_folds_kl_into_reward():
+    kl = torch.tensor([[9.0, 0.1, 0.2, 9.0], [9.0, 0.3, 9.0, 9.0]])  # values outside the mask must not count
+    rewards = adv.token_rewards(torch.tensor([1.0, 0.0]), MASK, kl, kl_coef=1.0)
+    returns = adv.discounted_returns(rewards, MASK, gamma=1.0)
+    np.testing.assert_allclose(returns.numpy(), [[0, 0.7, 0.8, 0], [0, -0.3, 0, 0]], atol=1e-6)
+    whitened = adv.reinforce_pp_advantages(torch.tensor([1.0, 0.0]), MASK, kl, kl_coef=1.0)
+    assert whitened[MASK.bool()].mean().abs() < 1e-6
+
+
+@pytest.mark.parametrize("lam, raw", [(1.0, [0.5, 0.8]), (0.5, [0.1, 0.8])])
+def test_gae_hand_computed(lam, raw):
+    # One response of two tokens, values 0.5 and 0.2, score 1, gamma 1:
+    # delta_1 = 1 - 0.2 = 0.8; delta_0 = 0.2 - 0.5 = -0.3; A_0 = -0.3 + lam * 0.8.
+    mask = torch.tensor([[0.0, 1, 1]])
+    values = torch.tensor([[7.0, 0.5, 0.2]])
+    advantages, returns = adv.gae_advantages(torch.tensor([1.0]), values, mask, gamma=1.0, lam=lam)
+    np.testing.assert_allclose(returns[0, 1:].numpy(), [raw[0] + 0.5, raw[1] + 0.2], atol=1e-6)
+    assert returns[0, 0] == 0 and advantages[0, 0] == 0
+    sign = np.sign(raw[1] - raw[0])
+    assert sign * (advantages[0, 2] - advantages[0, 1]) > 0
+    np.testing.assert_allclose(advantages[0, 1:].abs().numpy(), [np.sqrt(0.5)] * 2, atol=1e-4)

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import warnings
 from pathlib import Path
 
 import pytest
 
 from boundary_lab.errors import InputError
 from boundary_lab.verify.code import grade_code_records, outputs_match, run_stdio_tests, status_of
-from boundary_lab.verify.sandbox import SandboxResult, bwrap_path
+from boundary_lab.verify.sandbox import SandboxResult, bwrap_path, run_in_sandbox
 
 try:
     from cgroup_guard import guard_available, run_guarded
@@ -133,9 +135,29 @@ def test_stdio_runner_needs_cases():
         run_stdio_tests("print(1)", [])
 
 
+def test_no_sandbox_cgroups_left_behind():
+    grade_code_records([ADD, {**ADD, "completion": "    import os; os.fork(); os.fork(); return a + b\n"}])
+    mine = f"boundary-lab-sbx-{os.getpid()}-"
+    left = [p for c in ("pids", "memory") for p in Path("/sys/fs/cgroup", c).rglob(mine + "*")]
+    assert left == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the refusal concerns root")
+def test_auto_mode_without_bwrap_never_runs_unconfined_as_root(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")  # bwrap no longer found
+    assert bwrap_path() is None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = run_in_sandbox("import os; print(os.geteuid())", timeout_s=5)
+    except RuntimeError as exc:
+        assert "refusing to run untrusted code as root without bwrap" in str(exc)
+    else:  # the interpreter is readable by uid 65534: it ran there, not as root
+        assert result.isolation == "rlimit" and result.stdout.strip() == "65534"
+
+
 def test_isolation_is_reported():
     [graded] = grade_code_records([ADD])
-    from boundary_lab.verify.sandbox import run_in_sandbox
     result = run_in_sandbox("print(1)")
     assert graded["passed"] and result.isolation == ("bwrap" if bwrap_path() else "rlimit")
 

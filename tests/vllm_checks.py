@@ -1,0 +1,58 @@
+"""One vLLM start-up, several checks; run by tests/test_sampling_vllm.py in a subprocess.
+
+vLLM spawns worker processes, so it runs here under a ``__main__`` guard. The script
+prints one JSON object of raw observations; the test module asserts on them.
+Usage: python tests/vllm_checks.py MODEL_DIR OUT.json
+"""
+import json
+import sys
+
+PROMPTS = ["1 + 1 =", "Question: what is 12 * 3? Answer:", "x"]
+
+
+def main(model_dir: str, out_path: str) -> None:
+    from boundary_lab.sampling import SamplingConfig
+    from boundary_lab.sampling.hf import HFBackend
+    from boundary_lab.sampling.vllm_backend import VLLMBackend
+    from boundary_lab.scoring import token_logprobs_hf, token_logprobs_vllm
+
+    ids = lambda rows: [[c.token_ids for c in row] for row in rows]
+    engine = VLLMBackend(model_dir, max_model_len=512)
+    hf = HFBackend(model_dir)
+    cfg = SamplingConfig(n=6, temperature=1.0, top_p=0.95, max_new_tokens=16, seed=7, logprobs=True)
+    first = engine.generate(PROMPTS, cfg, keys=[10, 11, 12])
+    obs = {
+        "first": ids(first),
+        "again": ids(engine.generate(PROMPTS, cfg, keys=[10, 11, 12])),
+        # the same problems in another order and batch: per-request seeds follow the keys
+        "reordered": ids(engine.generate(PROMPTS[::-1], cfg, keys=[12, 11, 10]))[::-1],
+        "alone": ids(engine.generate(PROMPTS[1:2], cfg, keys=[11])),
+        "other_seed": ids(engine.generate(PROMPTS, SamplingConfig(**{**cfg.to_dict(), "stop": (), "seed": 8}),
+                                          keys=[10, 11, 12])),
+        "other_stream": ids(engine.generate(PROMPTS, cfg, stream=(1,), keys=[10, 11, 12])),
+        "same_prompt_other_key": ids(engine.generate([PROMPTS[0]] * 2, cfg, keys=[1, 2])),
+        "finish": [[c.finish_reason for c in row] for row in first],
+        "n_tokens": [[c.n_tokens for c in row] for row in first],
+        "texts": [[c.text for c in row] for row in first],
+        "sample_logprobs": [[c.token_logprobs for c in row] for row in first],
+    }
+    greedy = SamplingConfig(n=1, temperature=0, max_new_tokens=16)
+    obs["greedy_vllm"] = ids(engine.generate(PROMPTS, greedy))
+    obs["greedy_hf"] = ids(hf.generate(PROMPTS, greedy))
+    # log-probs of the vLLM samples, recomputed by teacher forcing with transformers
+    tok = hf.tokenizer
+    pairs = [(p, tok.decode(c.token_ids)) for p, row in zip(PROMPTS, first) for c in row[:2]]
+    obs["teacher_forced_token_ids"] = [tok(r, add_special_tokens=False).input_ids for _, r in pairs]
+    obs["sample_token_ids_for_pairs"] = [c.token_ids for row in first for c in row[:2]]
+    obs["sample_logprobs_for_pairs"] = [c.token_logprobs for row in first for c in row[:2]]
+    obs["hf_logprobs_for_pairs"] = token_logprobs_hf(hf.model, tok, pairs)
+    score_pairs = [("Q: 2+2?", " The answer is 4."), ("x", " y z" * 20), ("a much longer prompt " * 5, "!")]
+    obs["score_hf"] = token_logprobs_hf(hf.model, tok, score_pairs)
+    obs["score_vllm"] = token_logprobs_vllm(engine, score_pairs)
+    engine.close()
+    with open(out_path, "w") as fh:
+        json.dump(obs, fh)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -254,3 +254,11 @@ def test_fake_pass_tricks_do_not_pass(name):
     evidence = {"signal_frame_resumes_keeper": "FOUND _proof_keeper",
                 "child_process_reads_harness_memory": "DENIED"}
     assert evidence.get(name, "") in r["stdout"]  # the attack really ran and was refused
+
+
+def test_lying_exit_code_is_not_a_clean_exit():
+    """stdin/stdout mode accepts sys.exit(0); an object whose __eq__ says it is 0 is not 0."""
+    program = "import sys\nclass Zero:\n    def __eq__(self, other):\n        return True\n    __hash__ = None\nsys.exit(Zero())\n"
+    r = guarded(program, lenient_exit=True)
+    assert r["status"] == "failed" and not r["completed"]
+    assert guarded("import sys\nsys.exit(0)\n", lenient_exit=True)["status"] == "passed"

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from boundary_lab.errors import InputError
-from boundary_lab.verify.code import grade_code_records, outputs_match, run_stdio_tests, status_of
+from boundary_lab.verify.code import (
+    grade_code_records, outputs_match, run_assert_tests, run_stdio_tests, status_of,
+)
 from boundary_lab.verify.sandbox import SandboxResult, bwrap_path, run_in_sandbox
 
 try:
@@ -128,6 +130,27 @@ def test_stdio_runner(name, program, cases, status, n_passed):
 ])
 def test_outputs_match(actual, expected, same):
     assert outputs_match(actual, expected) is same
+
+
+ASSERT_CASES = [
+    ("passes", "def sq(x):\n    return x * x\n", ["assert sq(3) == 9", "assert sq(0) == 0"], "", "passed"),
+    ("second_fails", "def sq(x):\n    return 9\n", ["assert sq(3) == 9", "assert sq(0) == 0"], "", "failed"),
+    ("uses_setup", "def f():\n    return K\n", ["assert f() == 7"], "K = 7", "passed"),
+    ("patched_builtins", "import builtins\nbuiltins.len = lambda x: 3\ndef f():\n    return [1]\n",
+     ["assert len(f()) == 3"], "", "failed"),
+    ("syntax", "def f(:\n", ["assert f()"], "", "error"),
+]
+
+
+@pytest.mark.parametrize("name,program,tests,setup,status", ASSERT_CASES, ids=[c[0] for c in ASSERT_CASES])
+def test_assert_runner(name, program, tests, setup, status):
+    result = run_assert_tests(program, tests, setup=setup, timeout_s=5)
+    assert result["status"] == status and result["passed"] is (status == "passed")
+
+
+def test_assert_runner_needs_tests():
+    with pytest.raises(InputError, match="tests"):
+        run_assert_tests("x = 1", [])
 
 
 def test_stdio_runner_needs_cases():

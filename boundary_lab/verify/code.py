@@ -6,9 +6,11 @@ Two test styles:
   ``completion``, ``test`` and ``entry_point``; the program is
   ``prompt + completion``, then ``test`` and ``check(<entry_point>)`` run in
   its namespace (with a private copy of the builtins).
-- stdin/stdout style (:func:`run_stdio_tests`, MBPP/LiveCodeBench "input ->
-  expected output" cases): the program reads stdin and its stdout is compared
-  line by line, ignoring trailing whitespace.
+- assert style (:func:`run_assert_tests`, MBPP's ``test_list``): assert
+  lines run after the program, with a private copy of the builtins.
+- stdin/stdout style (:func:`run_stdio_tests`, LiveCodeBench/CodeContests
+  "input -> expected output" cases): the program reads stdin and its stdout is
+  compared line by line, ignoring trailing whitespace.
 
 Status of a record (exactly one):
 
@@ -105,6 +107,28 @@ def grade_code_records(
             out.append({**record, "passed": status == "passed", "status": status,
                         "duration_s": round(result.duration_s, 4)})
     return out
+
+
+def run_assert_tests(
+    program: str,
+    tests: list[str],
+    setup: str = "",
+    timeout_s: float = 10.0,
+    memory_mb: int = 1024,
+) -> dict:
+    """MBPP style: run ``setup``, the program, then every assert line, in one sandbox.
+
+    Returns ``passed``, ``status`` (as for records) and ``duration_s``.
+
+    >>> run_assert_tests("def sq(x):\\n    return x * x\\n", ["assert sq(3) == 9", "assert sq(-2) == 4"])["status"]
+    'passed'
+    """
+    if not tests or not all(isinstance(t, str) for t in tests):
+        raise InputError(f"tests: need a non-empty list of assert strings, got {tests!r:.120}")
+    result = run_in_sandbox(setup + "\n" + program, test="\n".join(tests) + "\n", timeout_s=timeout_s,
+                            memory_mb=memory_mb)
+    status = status_of(result)
+    return {"passed": status == "passed", "status": status, "duration_s": round(result.duration_s, 4)}
 
 
 def outputs_match(actual: str, expected: str) -> bool:

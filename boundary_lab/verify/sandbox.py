@@ -16,7 +16,9 @@ Isolation (``isolation`` field of every result):
   private temp work dir, uid 65534 when root and the interpreter is readable by
   it. NOT protected then: network access, the host file system (whatever the
   uid may read or write), and, when it must keep the caller's uid, signals to
-  the caller's other processes.
+  the caller's other processes; as root also the proof (a spawned root process
+  may read the harness's memory). So "auto" refuses to run as root where it
+  cannot drop to uid 65534; ``isolation="rlimit"`` accepts that risk.
 
 Caps, in both modes: a per-run cgroup (:mod:`.sandbox_cgroup`) capping
 processes and memory where cgroups are writable, else ``RLIMIT_NPROC``;

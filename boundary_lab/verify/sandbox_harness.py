@@ -180,7 +180,8 @@ def _harness(argv):
             exec(test, test_globals)
         finished = True
     except SystemExit as exc:
-        finished = lenient_exit and exc.code in (None, 0)
+        code = exc.code  # compared by type, so an object with a lying __eq__ is no "0"
+        finished = lenient_exit and (code is None or (type(code) is int and code == 0))
         if not finished:
             report(b"X", f"SystemExit: {exc.code!r}"[:200])
     except BaseException as exc:

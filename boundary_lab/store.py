@@ -146,7 +146,10 @@ class SampleStore:
         frames = [pd.read_parquet(f, columns=columns) for f in self.shard_files()]
         if not frames:
             return pd.DataFrame({c: [] for c in (columns or REQUIRED_COLUMNS)})
-        return pd.concat(frames, ignore_index=True)
+        df = pd.concat(frames, ignore_index=True)
+        if "extracted" in df.columns:  # an all-null shard column reads back as float NaN
+            df["extracted"] = df["extracted"].astype(object).where(df["extracted"].notna(), None)
+        return df
 
     # -- writing ---------------------------------------------------------------------
     def write_shard(self, df: pd.DataFrame) -> Path:

@@ -93,18 +93,19 @@ def _code_of(text: str) -> str:
 def sample_benchmark(model, benchmark, out, config: SamplingConfig, backend: str | None = None,
                      template: str | None = None, shard: str | None = None, batch_problems: int = 8,
                      limit: int | None = None, progress: bool = False, backend_kwargs: dict | None = None,
-                     model_name: str | None = None) -> SampleStore:
+                     model_name: str | None = None, sampler=None) -> SampleStore:
     """Sample ``config.n`` completions for every problem of ``benchmark`` into the store ``out``.
 
     ``model``: a model directory or hub id. ``benchmark``: a registered name or a JSONL
     path (see :mod:`boundary_lab.benchmarks`). Running again on the same ``out``
     resumes; the run's identity (model, benchmark sha256, template, sampling config,
-    shard) must then match.
+    shard) must then match. ``sampler``: an already started backend to reuse (it is
+    not closed here), e.g. one vLLM engine for several benchmarks.
     """
     from .. import benchmarks
     from . import default_backend, get_backend
 
-    backend = backend or default_backend()
+    backend = backend or getattr(sampler, "name", None) or default_backend()
     info = benchmarks.benchmark_info(benchmark)
     template = template or info["template"]
     if template not in benchmarks.TEMPLATES:
@@ -129,7 +130,9 @@ def sample_benchmark(model, benchmark, out, config: SamplingConfig, backend: str
     todo = [c for c in todo if c]
     if not todo:
         return store
-    sampler = get_backend(backend, model, **(backend_kwargs or {}))
+    own_sampler = sampler is None
+    if own_sampler:
+        sampler = get_backend(backend, model, **(backend_kwargs or {}))
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -145,5 +148,6 @@ def sample_benchmark(model, benchmark, out, config: SamplingConfig, backend: str
     finally:
         if bar is not None:
             bar.close()
-        sampler.close()
+        if own_sampler:
+            sampler.close()
     return store

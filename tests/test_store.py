@@ -1,0 +1,126 @@
+"""The sample store: atomic shards, reconciliation after a crash, counts, merge."""
+import json
+
+import pandas as pd
+import pytest
+
+from boundary_lab.cli import main
+from boundary_lab.errors import InputError
+from boundary_lab.store import SampleStore, counts, merge, read_samples
+
+IDENTITY = {"model": "m", "benchmark": {"name": "b", "sha256": "aa"}, "template": "raw",
+            "sampling": {"n": 2, "temperature": 0.6, "seed": 0}}
+
+
+def rows(pids, n=2, correct=None, **extra):
+    out = []
+    for pid in pids:
+        for j in range(n):
+            ok = bool(correct[pid][j]) if correct else j == 0
+            out.append({"problem_id": pid, "sample_id": j, "completion": f"{pid}-{j}", "n_tokens": 3,
+                        "finish_reason": "stop", "extracted": str(j), "correct": ok,
+                        **{k: v[pid][j] for k, v in extra.items()}})
+    return pd.DataFrame(out)
+
+
+def new_store(tmp_path, name="run", **identity):
+    return SampleStore.create(tmp_path / name, {**IDENTITY, **identity})
+
+
+def test_roundtrip_counts_and_extra_verdicts(tmp_path):
+    store = new_store(tmp_path)
+    store.write_shard(rows(["p1", "p2"], n=3, correct={"p1": [1, 1, 0], "p2": [0, 0, 0]},
+                           chain_valid={"p1": [1, 0, 0], "p2": [0, 0, 0]}))
+    store.write_shard(rows(["p3"], n=3, correct={"p3": [1, 1, 1]}, chain_valid={"p3": [1, 1, 0]}))
+    assert len(read_samples(store.path)) == 9
+    table = counts(store.path).set_index("problem_id")
+    assert table.loc[["p1", "p2", "p3"], ["n", "correct", "chain_valid"]].values.tolist() == [
+        [3, 2, 1], [3, 0, 0], [3, 3, 2]]
+    assert set(table["model"]) == {"m"}
+    assert set(counts(store.path, model_name="base")["model"]) == {"base"}
+    manifest = json.loads((store.path / "manifest.json").read_text())
+    assert [s["rows"] for s in manifest["shards"]] == [6, 3]
+    assert "pandas" not in manifest["versions"] and "boundary-lab" in manifest["versions"]
+
+
+def test_store_is_a_counts_source_for_the_cli(tmp_path, capsys):
+    store = new_store(tmp_path)
+    store.write_shard(rows(["p1", "p2"], n=2))
+    assert main(["passk", str(store.path), "--k", "1,2", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"m": {"1": 0.5, "2": 1.0}}
+
+
+def test_a_problem_is_never_stored_twice(tmp_path):
+    store = new_store(tmp_path)
+    store.write_shard(rows(["p1"]))
+    with pytest.raises(ValueError, match="p1"):
+        store.write_shard(rows(["p1", "p2"]))
+    assert SampleStore.open(store.path).completed_problems() == {"p1"}
+
+
+def test_open_reconciles_an_interrupted_write(tmp_path):
+    store = new_store(tmp_path)
+    store.write_shard(rows(["p1"]))
+    # A crash after the shard was linked but before the manifest was updated...
+    rows(["p2"]).to_parquet(store.path / "shards" / "shard-00001.parquet")
+    # ...and one in the middle of writing a shard.
+    (store.path / "shards" / ".shard-abc.tmp").write_bytes(b"partial")
+    reopened = SampleStore.open(store.path)
+    assert reopened.completed_problems() == {"p1", "p2"}
+    assert not list((store.path / "shards").glob("*.tmp"))
+    assert [s["file"] for s in json.loads((store.path / "manifest.json").read_text())["shards"]] == [
+        "shard-00000.parquet", "shard-00001.parquet"]
+
+
+@pytest.mark.parametrize("field,value", [
+    ("model", "other"),
+    ("benchmark", {"name": "b", "sha256": "bb"}),
+    ("template", "qwen-boxed"),
+    ("sampling", {"n": 2, "temperature": 1.0, "seed": 0}),
+])
+def test_resume_and_merge_refuse_a_different_run(tmp_path, field, value):
+    a = new_store(tmp_path, "a")
+    a.write_shard(rows(["p1"]))
+    with pytest.raises(InputError, match=field.split(".")[0]):
+        SampleStore.open_or_create(a.path, {**IDENTITY, field: value})
+    b = new_store(tmp_path, "b", **{field: value})
+    b.write_shard(rows(["p2"]))
+    with pytest.raises(InputError, match=field):
+        merge([a.path, b.path], tmp_path / "merged")
+    assert not (tmp_path / "merged").exists()
+    assert main(["merge", str(a.path), str(b.path), "-o", str(tmp_path / "m2")]) == 2
+
+
+def test_merge_of_shards_equals_union(tmp_path):
+    a, b = new_store(tmp_path, "a", shard="0/2"), new_store(tmp_path, "b", shard="1/2")
+    a.write_shard(rows(["p1", "p3"]))
+    b.write_shard(rows(["p2"]))
+    b.write_shard(rows(["p4"]))
+    assert main(["merge", str(a.path), str(b.path), "-o", str(tmp_path / "all")]) == 0
+    merged = read_samples(tmp_path / "all")
+    assert sorted(merged["problem_id"].unique()) == ["p1", "p2", "p3", "p4"]
+    assert len(merged) == 8 and not merged.duplicated(["problem_id", "sample_id"]).any()
+    manifest = json.loads((tmp_path / "all" / "manifest.json").read_text())
+    assert [m["shard"] for m in manifest["merged_from"]] == ["0/2", "1/2"]
+
+
+def test_merge_refuses_overlapping_problems(tmp_path):
+    a, b = new_store(tmp_path, "a"), new_store(tmp_path, "b")
+    a.write_shard(rows(["p1"]))
+    b.write_shard(rows(["p1"]))
+    with pytest.raises(InputError, match="'p1'"):
+        merge([a.path, b.path], tmp_path / "m")
+
+
+@pytest.mark.parametrize("content,message", [(None, "not a sample store"), ("{oops", "invalid JSON")])
+def test_open_reports_a_bad_directory(tmp_path, content, message):
+    if content is not None:
+        (tmp_path / "manifest.json").write_text(content)
+    with pytest.raises(InputError, match=message):
+        SampleStore.open(tmp_path)
+
+
+def test_create_refuses_an_existing_run(tmp_path):
+    new_store(tmp_path)
+    with pytest.raises(InputError, match="already holds"):
+        new_store(tmp_path)

@@ -54,7 +54,7 @@ False
 """
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import secrets
 import selectors
@@ -244,7 +244,7 @@ def run_in_sandbox(
         os.close(fd)
     os.write(token_w, token)
     os.close(token_w)
-    writer = threading.Thread(target=_write_and_close, args=(ctrl_w, json.dumps(job).encode()), daemon=True)
+    writer = threading.Thread(target=_write_and_close, args=(ctrl_w, marshal.dumps(job)), daemon=True)
     writer.start()
 
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()

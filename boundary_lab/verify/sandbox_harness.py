@@ -5,7 +5,8 @@ The launcher (:mod:`boundary_lab.verify.sandbox`) runs this file's text with
 
 1. reads the per-run secret token from TOKEN_FD inside a suspended generator
    (``_proof_keeper``), so no frame on the call stack and no global holds it;
-2. reads the job (program, optional test code, stdin, limits) from CTRL_FD;
+2. reads the job (program, optional test code, stdin, limits; a ``marshal``
+   dict from the same interpreter) from CTRL_FD;
 3. sets rlimits, makes itself non-dumpable (no ``/proc/PID/mem`` or ptrace
    from a child process), compiles everything and reports ``R`` (ready) or
    ``S`` (syntax error) on REPORT_FD *before* any untrusted code runs;
@@ -71,7 +72,7 @@ def _install_audit_hook(keeper_code):
 
 def _harness(argv):
     import builtins
-    import json
+    import marshal  # built in: no import cost, unlike json
     import os
     import resource
     import sys
@@ -124,7 +125,7 @@ def _harness(argv):
     next(keeper)
     keeper_code = keeper.gi_code
 
-    job = json.loads(read_all(ctrl_fd))
+    job = marshal.loads(read_all(ctrl_fd))
     close(ctrl_fd)
 
     memory = job["memory_mb"] * 1024 * 1024

@@ -32,7 +32,7 @@ CONFIG = "config.json"
 LAST = "last"
 TRAINER_STATE = "trainer_state.pt"
 # Fields that may change between a run and its resumption (they do not alter the trajectory).
-RESUMABLE_CHANGES = {"steps", "checkpoint_steps", "eval_every", "save_every", "device"}
+RESUMABLE_CHANGES = {"steps", "checkpoint_steps", "eval_every", "save_every", "device", "num_threads"}
 
 
 def read_metrics(out_dir) -> list[dict]:

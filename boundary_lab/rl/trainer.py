@@ -156,7 +156,8 @@ class _Trainer:
             if len(kept_idx) >= cfg.prompts_per_step:
                 break
         n = cfg.prompts_per_step
-        batch = rollout_batch(self.tokenizer, self.prompts, kept_idx[:n], kept_groups[:n], kept_rewards[:n])
+        batch = (rollout_batch(self.tokenizer, self.prompts, kept_idx[:n], kept_groups[:n], kept_rewards[:n])
+                 if kept_idx else None)
         stats = {
             "reward_mean": float(first_rewards.mean()),
             "pass_rate": float((first_rewards >= 0.5).mean()),
@@ -165,7 +166,9 @@ class _Trainer:
             "sampling_tries": attempt + 1,
         }
         greedy = None
-        if cfg.algorithm == "remax" and len(batch):
+        if batch is None:
+            return None, stats, greedy
+        if cfg.algorithm == "remax":
             g_idx = kept_idx[:n]
             greedy_groups = self._sample(g_idx, 1, derived_seed(cfg.seed, step, 999), 0.0)
             greedy = np.asarray(self._rewards(g_idx, greedy_groups))[:, 0]
@@ -208,7 +211,7 @@ class _Trainer:
             self._new_optimizers()
         batch, metrics, greedy = self.collect(step)
         metrics = {"step": step, **metrics}
-        if len(batch) == 0:  # dynamic sampling found no informative group
+        if batch is None:  # dynamic sampling found no informative group
             self.step = step
             return {**metrics, "skipped": True, "step_time_s": time.perf_counter() - start}
         mask = batch.response_mask
@@ -253,7 +256,7 @@ class _Trainer:
                 if cfg.kl_coef and cfg.algorithm not in KL_IN_REWARD:
                     kl = aggregate(kl_per_token(logp, ref_logp[t], cfg.kl_estimator), mask, token_level)
                     loss = loss + cfg.kl_coef * kl
-                    parts["kl_loss"] = float(kl)
+                    parts["kl_loss"] = float(kl.detach())
                 if need_entropy:
                     bonus = aggregate(ent, mask, token_level)
                     loss = loss - cfg.entropy_coef * bonus
@@ -298,8 +301,6 @@ def train_rl(base_model_dir, out_dir, prompts: list[str], reward_fn: Callable[[i
     with the same config, training continues from its ``last/`` state; the
     returned history then also holds the steps done before.
     """
-    from tqdm.auto import tqdm
-
     if not isinstance(config, RLConfig):
         raise InputError(f"config: expected an RLConfig, got {type(config).__name__}")
     if not (Path(base_model_dir) / "config.json").exists():
@@ -309,7 +310,19 @@ def train_rl(base_model_dir, out_dir, prompts: list[str], reward_fn: Callable[[i
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     state.check_config(out, config.to_dict())
-    trainer = _Trainer(base_model_dir, out, list(prompts), reward_fn, cfg)
+    threads = torch.get_num_threads()
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
+    try:
+        return _run(base_model_dir, out, list(prompts), reward_fn, cfg, eval_fn, progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(base_model_dir, out: Path, prompts, reward_fn, cfg: RLConfig, eval_fn, progress) -> list[dict]:
+    from tqdm.auto import tqdm
+
+    trainer = _Trainer(base_model_dir, out, prompts, reward_fn, cfg)
     history = state.truncate_metrics(out, trainer.step)
     bar = tqdm(total=cfg.steps, initial=trainer.step, disable=not progress, desc=f"RL {cfg.algorithm}",
                unit="step")

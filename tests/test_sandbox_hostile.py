@@ -210,8 +210,9 @@ FAKE_PASSES = {
     "redefined_check": "def check(candidate):\n    pass\nimport builtins\nbuiltins.check = check\n",
     "printed_passed": "print('passed')\nprint('P' + '0' * 64)\n",
     "forged_report_lines": "import os\nfor fd in range(3, 64):\n    try:\n"
-                           "        os.write(fd, b'R\\nP' + b'a' * 64 + b'\\n')\n    except OSError:\n        pass\n",
-    "patched_builtins": "import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.AssertionError = type('E', (Exception,), {})\n",
+                           "        os.write(fd, b'R\\nP' + b'a' * 64 + b' done\\n')\n    except OSError:\n        pass\n",
+    "patched_builtins": ("import builtins\nbuiltins.abs = lambda x: 0\n"
+                         "builtins.AssertionError = type('E', (Exception,), {})\n"),
     "kill_parent_then_exit": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos._exit(0)\n",
     "frame_walk": "import sys\nf = sys._getframe()\nwhile f.f_back:\n    f = f.f_back\n",
     "gc_scan": "import gc\nfound = [o for o in gc.get_objects() if type(o).__name__ == 'generator']\n",
@@ -258,7 +259,29 @@ def test_fake_pass_tricks_do_not_pass(name):
 
 def test_lying_exit_code_is_not_a_clean_exit():
     """stdin/stdout mode accepts sys.exit(0); an object whose __eq__ says it is 0 is not 0."""
-    program = "import sys\nclass Zero:\n    def __eq__(self, other):\n        return True\n    __hash__ = None\nsys.exit(Zero())\n"
+    program = ("import sys\nclass Zero:\n    def __eq__(self, other):\n        return True\n"
+               "    __hash__ = None\nsys.exit(Zero())\n")
     r = guarded(program, lenient_exit=True)
     assert r["status"] == "failed" and not r["completed"]
     assert guarded("import sys\nsys.exit(0)\n", lenient_exit=True)["status"] == "passed"
+
+
+def test_stdio_cases_cannot_forge_case_proofs():
+    """Forged "case" proof lines (wrong token) on every fd do not count; the real output is wrong."""
+    from boundary_lab.verify.sandbox import stdout_digest
+    digest = stdout_digest("42")
+    program = ("import os\n"
+               "for fd in range(3, 64):\n"
+               "    try:\n"
+               f"        os.write(fd, b'R\\nP' + b'a' * 64 + b' case 0 {digest}\\nP' + b'a' * 64 + b' done\\n')\n"
+               "    except OSError:\n        pass\n"
+               "print(41)\n")
+    r = guarded(program, cases=[""], lenient_exit=True)
+    # One proven case (its stdout may include the forgery text), never the forged digest.
+    assert len(r["case_digests"]) == 1 and r["case_digests"] != [digest] and not r["completed"]
+
+
+def test_stdio_cases_output_flood_is_contained():
+    r = guarded("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", cases=["", ""],
+                lenient_exit=True, max_file_bytes=1 << 20)
+    assert r["case_digests"] == [] and r["status"] == "failed"

@@ -114,6 +114,14 @@ STDIO_CASES = [
     ("os_exit", "import os\nprint(3, flush=True)\nos._exit(0)\n", [("", "3")], "failed", 0),
     ("timeout", "while True: pass\n", [("", "")], "timeout", 0),
     ("syntax", "print(\n", [("", "")], "error", 0),
+    # timeout_s (1.5 s) is per case: three 0.6 s cases pass although they take 1.8 s together
+    ("per_case_clock", "import time\ntime.sleep(0.6)\nprint(input())\n", [("a", "a"), ("b", "b"), ("c", "c")],
+     "passed", 3),
+    ("loops_on_second", "n = int(input())\nwhile n == 2:\n    pass\nprint(n)\n", [("1", "1"), ("2", "2")],
+     "timeout", 1),
+    ("fresh_namespace_per_case", "try:\n    seen += 1\nexcept NameError:\n    seen = 0\nprint(seen)\n",
+     [("", "0"), ("", "0")], "passed", 2),
+    ("stdout_replaced", "import sys, io\nsys.stdout = io.StringIO()\nprint(1)\n", [("", "1")], "failed", 0),
 ]
 
 

@@ -37,7 +37,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from boundary_lab.errors import InputError
-from boundary_lab.verify.sandbox import SandboxResult, run_in_sandbox
+from boundary_lab.verify.sandbox import SandboxResult, run_in_sandbox, stdout_digest
 
 HUMANEVAL_FIELDS = ("prompt", "completion", "test", "entry_point")
 STATUSES = ("passed", "failed", "timeout", "error")
@@ -137,9 +137,7 @@ def outputs_match(actual: str, expected: str) -> bool:
     >>> outputs_match("3 \\n4\\n\\n", "3\\n4")
     True
     """
-    def norm(text: str) -> list[str]:
-        return [line.rstrip() for line in text.rstrip().splitlines()]
-    return norm(actual) == norm(expected)
+    return stdout_digest(actual) == stdout_digest(expected)
 
 
 def run_stdio_tests(
@@ -148,25 +146,35 @@ def run_stdio_tests(
     timeout_s: float = 10.0,
     memory_mb: int = 1024,
 ) -> dict:
-    """Run ``program`` once per (stdin, expected stdout) case; stop at the first miss.
+    """Run ``program`` on every (stdin, expected stdout) case, in one sandbox.
 
-    A case passes when the run finished normally (``sys.exit(0)`` allowed) and
-    its stdout matches. Returns ``passed``, ``status`` (as for records; a wrong
-    output is ``failed``), ``duration_s`` and ``cases_passed``.
+    Each case runs in a fresh namespace with its own stdin; ``timeout_s`` is per
+    case. A case passes when the run finished normally (``sys.exit(0)``
+    allowed) and its stdout matches (:func:`outputs_match`); the expected
+    outputs never enter the sandbox, only proven digests of the actual outputs
+    leave it. Returns ``passed``, ``status`` (as for records; a wrong output is
+    ``failed``), ``duration_s`` and ``cases_passed`` (leading cases that passed).
 
     >>> run_stdio_tests("print(int(input()) * 2)", [("2\\n", "4\\n"), ("5", "10")])["status"]
     'passed'
     """
     if not cases:
         raise InputError("cases: need at least one (stdin, expected) pair, got none")
-    duration = 0.0
-    for i, (stdin, expected) in enumerate(cases):
-        result = run_in_sandbox(program, stdin=stdin, timeout_s=timeout_s, memory_mb=memory_mb,
-                                lenient_exit=True)
-        duration += result.duration_s
-        status = status_of(result)
-        if status == "passed" and (result.output_truncated or not outputs_match(result.stdout, expected)):
-            status = "failed"
-        if status != "passed":
-            return {"passed": False, "status": status, "duration_s": round(duration, 4), "cases_passed": i}
-    return {"passed": True, "status": "passed", "duration_s": round(duration, 4), "cases_passed": len(cases)}
+    for i, case in enumerate(cases):
+        if not (isinstance(case, (tuple, list)) and len(case) == 2 and all(isinstance(x, str) for x in case)):
+            raise InputError(f"cases[{i}]: need a (stdin, expected) pair of strings, got {case!r:.120}")
+    result = run_in_sandbox(program, cases=[stdin for stdin, _ in cases], timeout_s=timeout_s,
+                            memory_mb=memory_mb, lenient_exit=True)
+    n_passed = 0
+    for digest, (_, expected) in zip(result.case_digests, cases):
+        if digest != stdout_digest(expected):
+            break
+        n_passed += 1
+    if n_passed == len(cases):
+        status = "passed"
+    elif n_passed < len(result.case_digests):
+        status = "failed"  # finished, but printed the wrong answer
+    else:
+        status = status_of(result)  # case n_passed did not finish
+    return {"passed": status == "passed", "status": status, "duration_s": round(result.duration_s, 4),
+            "cases_passed": n_passed}

@@ -54,6 +54,7 @@ False
 """
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import secrets
@@ -66,7 +67,7 @@ import tempfile
 import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from boundary_lab.verify.sandbox_cgroup import RunCgroup, create_run_cgroup
@@ -83,9 +84,10 @@ class SandboxResult:
     """What one sandboxed run did.
 
     ``completed`` is the positive proof: the harness wrote this run's secret token
-    after the program (and test) returned normally. ``ready`` means the harness
-    compiled the code and was about to run it; ``syntax_error`` holds the compile
-    error otherwise. ``failure`` is the harness's one-line account of an
+    after the program (and test) returned normally. In cases mode,
+    ``case_digests`` are the proven digests of the cases that finished, in
+    order. ``ready`` means the harness compiled the code and was about to run
+    it; ``syntax_error`` holds the compile error otherwise. ``failure`` is the harness's one-line account of an
     exception (untrusted code can write to the same pipe, so it is a hint only).
     """
 
@@ -100,9 +102,21 @@ class SandboxResult:
     isolation: str
     capped_by_cgroup: bool
     memory_capped: bool = False
+    case_digests: list[str] = field(default_factory=list)
     syntax_error: str | None = None
     failure: str | None = None
     error: str | None = None
+
+
+def stdout_digest(text: str) -> str:
+    """sha256 of stdout normalised as the harness does: trailing whitespace per line
+    and trailing blank lines ignored.
+
+    >>> stdout_digest("3 \\n4\\n\\n") == stdout_digest("3\\n4")
+    True
+    """
+    normalised = "\n".join(line.rstrip() for line in text.rstrip().splitlines())
+    return hashlib.sha256(normalised.encode()).hexdigest()
 
 
 def bwrap_path() -> str | None:
@@ -168,6 +182,7 @@ def run_in_sandbox(
     *,
     test: str | None = None,
     stdin: str | None = None,
+    cases: list[str] | None = None,
     timeout_s: float = 10.0,
     memory_mb: int = 1024,
     max_procs: int = 64,
@@ -178,7 +193,11 @@ def run_in_sandbox(
 ) -> SandboxResult:
     """Run ``program`` (then ``test`` in the same namespace) in a sandbox.
 
-    ``stdin`` is the program's standard input (else empty). ``lenient_exit``
+    ``stdin`` is the program's standard input (else empty). With ``cases`` (a
+    list of stdin strings) the program runs once per case, in one sandbox, each
+    in a fresh namespace, and ``case_digests`` holds the proven sha256 digests
+    of each finished case's normalised stdout (see :func:`stdout_digest`).
+    ``timeout_s`` then bounds the whole batch. ``lenient_exit``
     counts ``sys.exit(0)``/``exit()`` as finishing normally (stdin/stdout
     programs do that); ``os._exit`` never counts. ``isolation`` is "auto"
     (bwrap if available, else "rlimit" with a warning; "auto" refuses to run
@@ -203,7 +222,7 @@ def run_in_sandbox(
 
     token = secrets.token_hex(32).encode()
     cgroup = create_run_cgroup(max_procs=max_procs, memory_mb=memory_mb)
-    job = {"program": program, "test": test, "stdin": stdin, "memory_mb": memory_mb,
+    job = {"program": program, "test": test, "stdin": stdin, "cases": cases, "memory_mb": memory_mb,
            "max_file_bytes": max_file_bytes, "cpu_s": int(timeout_s) + 1,
            "lenient_exit": lenient_exit, "max_procs_rlimit": None if cgroup else max_procs}
     ctrl_r, ctrl_w = os.pipe()
@@ -248,7 +267,9 @@ def run_in_sandbox(
     writer.start()
 
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
-    captured, timed_out, flooded = _collect(proc, report_r, start + timeout_s, max_output_bytes)
+    # In cases mode every proven case restarts the clock: timeout_s is per case.
+    renew = (b"P" + token + b" case ", timeout_s, start + timeout_s * len(cases)) if cases else None
+    captured, timed_out, flooded = _collect(proc, report_r, start + timeout_s, max_output_bytes, renew)
     _kill_tree(proc, cgroup)
     exit_code = proc.wait()
     proc.stdout.close()
@@ -263,15 +284,24 @@ def run_in_sandbox(
 
     report = captured[report_r][0].decode("utf-8", "replace").splitlines()
     first = report[0] if report else ""
-    completed = ("P" + token.decode()) in report and not flooded
+    proof = "P" + token.decode() + " "
+    proven = [line[len(proof):] for line in report if line.startswith(proof)] if not flooded else []
+    completed = "done" in proven
+    case_digests = []
+    for i, claim in enumerate(c for c in proven if c.startswith("case ")):
+        _, index, digest = claim.split(" ")
+        if index != str(i):
+            break
+        case_digests.append(digest)
     failure = next((line[1:] for line in report[1:] if line.startswith("X")), None)
     stdout, stdout_cut = captured[out_fd]
     stderr, stderr_cut = captured[err_fd]
     error = None
     if not first:
-        error = f"sandbox did not start the program (exit code {exit_code}): " + stderr[-500:].decode("utf-8", "replace")
+        error = (f"sandbox did not start the program (exit code {exit_code}): "
+                 + stderr[-500:].decode("utf-8", "replace"))
     return SandboxResult(
-        completed=completed, ready=first == "R", timed_out=timed_out, exit_code=exit_code,
+        completed=completed, case_digests=case_digests, ready=first == "R", timed_out=timed_out, exit_code=exit_code,
         duration_s=duration, stdout=stdout.decode("utf-8", "replace"), stderr=stderr.decode("utf-8", "replace"),
         output_truncated=stdout_cut or stderr_cut, isolation=mode, capped_by_cgroup=cgroup is not None,
         memory_capped=memory_capped, syntax_error=first[1:] if first.startswith("S") else None,
@@ -286,8 +316,13 @@ def _write_and_close(fd: int, data: bytes) -> None:
         pass
 
 
-def _collect(proc: subprocess.Popen, report_fd: int, deadline: float, cap: int):
+def _collect(proc: subprocess.Popen, report_fd: int, deadline: float, cap: int,
+             renew: tuple[bytes, float, float] | None = None):
     """Read stdout, stderr and the report pipe until EOF, the deadline, or a flood.
+
+    ``renew`` = (proof prefix, seconds, hard deadline): each new report line
+    with that (secret) prefix moves the deadline to now + seconds, up to the
+    hard deadline.
 
     Returns ({fd: (bytes kept, truncated)}, timed_out, flooded). After the main
     process exits, detached children may hold the pipes open: reading then
@@ -302,6 +337,7 @@ def _collect(proc: subprocess.Popen, report_fd: int, deadline: float, cap: int):
         sel.register(fd, selectors.EVENT_READ)
     timed_out = flooded = False
     exited_at = None
+    proofs_seen = 0
     try:
         while sel.get_map():
             now = time.monotonic()
@@ -325,6 +361,11 @@ def _collect(proc: subprocess.Popen, report_fd: int, deadline: float, cap: int):
                 room = caps[fd] - len(kept[fd])
                 if room > 0:
                     kept[fd] += chunk[:room]
+                if renew and fd == report_fd:
+                    proofs = kept[fd].count(renew[0])
+                    if proofs > proofs_seen:
+                        proofs_seen = proofs
+                        deadline = min(time.monotonic() + renew[1], renew[2])
                 if seen[fd] > _FLOOD_FACTOR * caps[fd]:
                     flooded = True
             if flooded:

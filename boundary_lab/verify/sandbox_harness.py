@@ -18,8 +18,10 @@ The launcher (:mod:`boundary_lab.verify.sandbox`) runs this file's text with
    builtins, so monkeypatched builtins do not reach the asserts), and only if
    that returns normally resumes the keeper, which checks that it is resumed
    from this very harness frame in the original process and then writes
-   ``P<token>`` to REPORT_FD; then it flushes stdout/stderr and leaves with
-   ``os._exit`` (no ``atexit`` handlers or lingering threads of the program).
+   ``P<token> done`` to REPORT_FD (in stdin/stdout "cases" mode: one
+   ``P<token> case <i> <sha256 of normalised stdout>`` line per finished
+   case). It flushes stdout/stderr first and leaves with ``os._exit`` (no
+   ``atexit`` handlers or lingering threads of the program).
 
 Exit codes, prints, ``sys.exit``/``os._exit``, ``atexit`` handlers, a redefined
 ``check`` or a killed parent therefore never produce the token.
@@ -77,13 +79,15 @@ def _harness(argv):
     import resource
     import sys
 
-    write, getpid, close, hard_exit = os.write, os.getpid, os.close, os._exit
+    # Captured before any untrusted code runs, which may replace module attributes and builtins.
+    write, read, getpid, close, hard_exit = os.write, os.read, os.getpid, os.close, os._exit
+    open_ = open
     ctrl_fd, token_fd, report_fd = (int(a) for a in argv[1:4])
 
     def read_all(fd):
         chunks = []
         while True:
-            chunk = os.read(fd, 1 << 16)
+            chunk = read(fd, 1 << 16)
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
@@ -106,7 +110,7 @@ def _harness(argv):
         poisoned = False
         while True:
             try:
-                yield
+                payload = yield
             except GeneratorExit:  # closed (interpreter exit, or sabotage): no proof
                 return
             except BaseException:  # thrown in by someone: never prove anything afterwards
@@ -116,10 +120,10 @@ def _harness(argv):
             caller = me.f_back
             del me
             legit = caller is owner and caller.f_code is main_frame_code and getpid_() == pid
-            if legit and not poisoned:
-                write_(report_fd_, b"P" + token + b"\n")
-                return
-            poisoned = True  # resumed from untrusted code: refuse forever
+            if not legit:
+                poisoned = True  # resumed from untrusted code: refuse forever
+            elif not poisoned and type(payload) is bytes:
+                write_(report_fd_, b"P" + token + b" " + payload + b"\n")
 
     keeper = _proof_keeper(sys._getframe(0).f_code, sys._getframe)
     next(keeper)
@@ -170,45 +174,82 @@ def _harness(argv):
     clean_builtins = dict(builtins.__dict__)
     lenient_exit = job.get("lenient_exit", False)
 
+    def run(code, globals_):
+        """Execute untrusted code; True if it returned normally (or exited cleanly, if allowed)."""
+        try:
+            exec(code, globals_)
+            return True
+        except SystemExit as exc:
+            code = exc.code  # compared by type, so an object with a lying __eq__ is no "0"
+            if lenient_exit and (code is None or (type(code) is int and code == 0)):
+                return True
+            report(b"X", f"SystemExit: {exc.code!r}"[:200])
+        except BaseException as exc:
+            line = 0
+            tb = exc.__traceback__
+            while tb is not None:
+                line = tb.tb_lineno
+                tb = tb.tb_next
+            try:
+                message = f"{type(exc).__name__} at line {line}: {exc}"
+            except BaseException:
+                message = f"{type(exc).__name__} at line {line}"
+            report(b"X", message)
+        return False
+
+    def flush_streams():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+
+    cases = job.get("cases")
+    if cases is not None:
+        import hashlib
+        dup, dup2, lseek, memfd, sha256 = os.dup, os.dup2, os.lseek, os.memfd_create, hashlib.sha256
+        real_stdout = dup(1)
     _install_audit_hook(keeper_code)  # returns nothing: the hook and its settings stay unreachable
     report(b"R")
-    globals_ = {"__name__": "__main__", "__builtins__": builtins}
-    try:
-        exec(program, globals_)
-        if test is not None:
+
+    if cases is None:
+        globals_ = {"__name__": "__main__", "__builtins__": builtins}
+        finished = run(program, globals_)
+        if finished and test is not None:
             test_globals = dict(globals_)
             test_globals["__builtins__"] = dict(clean_builtins)
-            exec(test, test_globals)
-        finished = True
-    except SystemExit as exc:
-        code = exc.code  # compared by type, so an object with a lying __eq__ is no "0"
-        finished = lenient_exit and (code is None or (type(code) is int and code == 0))
+            finished = run(test, test_globals)
+        flush_streams()
+        if finished:
+            keeper.send(b"done")
+        # Leave now: atexit handlers and lingering threads have nothing left to decide.
+        hard_exit(0 if finished else 1)
+
+    # stdin/stdout cases: one fresh namespace per case, stdin and stdout on memfds;
+    # each case's normalised stdout is proved by its digest (expected outputs never
+    # enter the sandbox; the launcher compares digests).
+    for index, data in enumerate(cases):
+        fd = memfd("stdin")
+        write(fd, data.encode())
+        lseek(fd, 0, 0)
+        dup2(fd, 0)
+        close(fd)
+        out = memfd("stdout")
+        dup2(out, 1)
+        sys.stdin = open_(0, "r", closefd=False)
+        sys.stdout = open_(1, "w", closefd=False)
+        finished = run(program, {"__name__": "__main__", "__builtins__": builtins})
+        flush_streams()
+        dup2(real_stdout, 1)
         if not finished:
-            report(b"X", f"SystemExit: {exc.code!r}"[:200])
-    except BaseException as exc:
-        finished = False
-        line = 0
-        tb = exc.__traceback__
-        while tb is not None:
-            line = tb.tb_lineno
-            tb = tb.tb_next
-        try:
-            message = f"{type(exc).__name__} at line {line}: {exc}"
-        except BaseException:
-            message = f"{type(exc).__name__} at line {line}"
-        report(b"X", message)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:
-            pass
-    if finished:
-        try:
-            keeper.send(None)
-        except StopIteration:
-            pass
-    # Leave now: atexit handlers and lingering threads of the program have nothing left to decide.
-    hard_exit(0 if finished else 1)
+            hard_exit(1)
+        lseek(out, 0, 0)
+        text = read_all(out).decode("utf-8", "replace")
+        close(out)
+        normalised = "\n".join(line.rstrip() for line in text.rstrip().splitlines())  # = code.outputs_match
+        digest = sha256(normalised.encode()).hexdigest()
+        keeper.send(f"case {index} {digest}".encode())
+    hard_exit(0)
 
 
 if __name__ == "__main__":

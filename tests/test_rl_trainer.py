@@ -47,19 +47,20 @@ def without_time(history):
 @pytest.mark.slow
 def test_grpo_raises_heldout_reward(base, tmp_path):
     before = heldout_reward(AutoModelForCausalLM.from_pretrained(base), AutoTokenizer.from_pretrained(base))
-    cfg = RLConfig(algorithm="grpo", steps=40, prompts_per_step=16, rollouts_per_prompt=8, max_new_tokens=2,
+    cfg = RLConfig(algorithm="grpo", steps=80, prompts_per_step=16, rollouts_per_prompt=8, max_new_tokens=2,
                    lr=5e-3, eval_every=40, seed=0, device="cpu", num_threads=1)
     history = train_rl(base, tmp_path, TRAIN_PROMPTS, successor_reward(TRAIN_TARGETS), cfg,
                        eval_fn=heldout_reward, progress=False)
-    after = history[-1]["heldout_reward"]
-    # A random 16-token model is right ~1/16 of the time; measured 0.064 -> 0.21 with this seed.
+    midway, after = history[39]["heldout_reward"], history[-1]["heldout_reward"]
+    # A random 16-token model is right ~1/16 of the time; measured 0.06 -> 0.24 (step 40) -> 0.34 (step 80).
     assert before["heldout_reward"] < 0.1
-    assert after > before["heldout_reward"] + 0.08
+    assert midway > before["heldout_reward"] + 0.1
+    assert after > before["heldout_reward"] + 0.2
     first, last = (sum(m["reward_mean"] for m in part) / 10 for part in (history[:10], history[-10:]))
-    assert last > first
+    assert last > first + 0.1
     assert history[-1]["entropy"] < history[0]["entropy"]
-    assert [m["step"] for m in history] == list(range(1, 41))
-    assert sorted(p.name for p in tmp_path.glob("step_*")) == ["step_13", "step_27", "step_40"]
+    assert [m["step"] for m in history] == list(range(1, 81))
+    assert sorted(p.name for p in tmp_path.glob("step_*")) == ["step_27", "step_53", "step_80"]
 
 
 @pytest.mark.slow

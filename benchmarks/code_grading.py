@@ -2,7 +2,8 @@
 
 Measures problems/s of :func:`boundary_lab.verify.code.grade_code_records` with
 one worker and with one worker per core (the default), and checks that every
-canonical solution passes. Each problem is a fresh bubblewrap sandbox with its
+canonical solution passes. Also the median latency of one empty sandbox run,
+and 50 stdin/stdout cases in one sandbox vs one sandbox per case. Each problem is a fresh bubblewrap sandbox with its
 own cgroup, so the cost is dominated by sandbox start-up (~0.1 s), not tests.
 
 Run: ``python benchmarks/code_grading.py [--repeats 1]``. Writes
@@ -15,10 +16,11 @@ import gzip
 import json
 import os
 import platform
+import statistics
 import time
 from pathlib import Path
 
-from boundary_lab.verify.code import grade_code_records
+from boundary_lab.verify.code import grade_code_records, run_stdio_tests
 from boundary_lab.verify.sandbox import run_in_sandbox
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,6 +48,20 @@ def main() -> None:
         records = [{**r, "completion": r["canonical_solution"]} for r in map(json.loads, handle)]
     cores = len(os.sched_getaffinity(0))
     probe = run_in_sandbox("pass")
+    latencies = []
+    for _ in range(20):
+        start = time.perf_counter()
+        run_in_sandbox("pass")
+        latencies.append(time.perf_counter() - start)
+    # stdin/stdout style: 50 cases in one sandbox vs one sandbox per case (the cost batching saves)
+    cases = [(f"{i} {i + 1}\n", f"{2 * i + 1}\n") for i in range(50)]
+    add_program = "a, b = map(int, input().split())\nprint(a + b)\n"
+    start = time.perf_counter()
+    batched = run_stdio_tests(add_program, cases)
+    batched_s = time.perf_counter() - start
+    start = time.perf_counter()
+    one_by_one = [run_stdio_tests(add_program, [case]) for case in cases]
+    one_by_one_s = time.perf_counter() - start
     runs = [measure(records, 1, args.repeats)]
     if cores > 1:
         runs.append(measure(records, cores, args.repeats))
@@ -54,6 +70,9 @@ def main() -> None:
         "isolation": probe.isolation, "cgroup_caps": probe.capped_by_cgroup,
         "cores": cores, "machine": platform.platform(), "python": platform.python_version(),
         "runs": runs, "all_passed": all(r["passed"] == r["problems"] for r in runs),
+        "sandbox_latency_ms_median": round(1000 * statistics.median(latencies), 1),
+        "stdio_50_cases": {"one_sandbox_s": round(batched_s, 3), "sandbox_per_case_s": round(one_by_one_s, 3),
+                           "all_passed": batched["passed"] and all(r["passed"] for r in one_by_one)},
         "note": "shared machine, timings noisy",
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -94,6 +94,12 @@ def test_bad_records_raise_input_error(record, message):
         grade_code_records([record])
 
 
+@pytest.mark.parametrize("kwargs,message", [({"timeout_s": 0}, "timeout_s"), ({"workers": 0}, "workers")])
+def test_bad_settings_raise_input_error(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        grade_code_records([ADD], **kwargs)
+
+
 def test_status_mapping_of_raw_results():
     base = dict(completed=False, ready=True, timed_out=False, exit_code=1, duration_s=0.1, stdout="", stderr="",
                 output_truncated=False, isolation="bwrap", capped_by_cgroup=True)

@@ -90,6 +90,8 @@ def grade_code_records(
     (passed|failed|timeout|error) and ``duration_s`` added. ``workers``
     defaults to the number of usable cores; each worker runs one sandbox.
     """
+    if not timeout_s > 0:
+        raise InputError(f"timeout_s: must be > 0 seconds, got {timeout_s!r}")
     jobs = [humaneval_job(rec, f"record {i}") for i, rec in enumerate(records)]
 
     def grade(job: tuple[str, str]) -> SandboxResult:

@@ -167,11 +167,18 @@ def test_dapo_skips_uninformative_groups(base, tmp_path):
     (["12>", ""], successor_reward(TRAIN_TARGETS), r"prompts\[1\]"),
     (TRAIN_PROMPTS, "not callable", "reward_fn"),
     (TRAIN_PROMPTS, lambda i, text: 2.0, r"returned 2.0: rewards must be in \[0, 1\]"),
+    (TRAIN_PROMPTS, lambda i, text: None, r"returned None: rewards must be in \[0, 1\]"),
 ])
 def test_bad_inputs_are_named(base, tmp_path, prompts, reward_fn, message):
     cfg = RLConfig(steps=1, checkpoint_steps=(1,), **SMALL)
     with pytest.raises(InputError, match=message):
         train_rl(base, tmp_path, prompts, reward_fn, cfg, progress=False)
+
+
+def test_pass_at_k_reward_mode_needs_binary_rewards(base, tmp_path):
+    cfg = RLConfig(steps=1, checkpoint_steps=(1,), reward_mode="pass_at_k", pass_at_k_k=2, **SMALL)
+    with pytest.raises(InputError, match="returned 0.5: reward_mode='pass_at_k' needs binary rewards"):
+        train_rl(base, tmp_path, TRAIN_PROMPTS, lambda i, text: 0.5, cfg, progress=False)
 
 
 def test_resume_with_a_different_config_is_refused(base, tmp_path):

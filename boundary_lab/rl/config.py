@@ -56,7 +56,8 @@ class RLConfig:
     kl_coef: float = field(default=0.0, metadata={"help": "KL penalty to the reference (0 = off)"})
     kl_estimator: str = field(default="k3", metadata={"help": "KL estimator per token: k1 (log-ratio) or k3"})
     reference_reset_every: int = field(
-        default=0, metadata={"help": "ProRL reference reset: every N steps the reference becomes the policy (0 = off)"})
+        default=0, metadata={"help": "ProRL reference reset: every N steps the reference becomes the current "
+                                     "policy and the optimizer restarts (0 = off)"})
     entropy_coef: float = field(default=0.0, metadata={"help": "entropy bonus weight (0 = off)"})
     reward_mode: str = field(default="binary", metadata={"help": "binary, or pass_at_k (group pass@k reward)"})
     pass_at_k_k: int = field(default=4, metadata={"help": "k for reward_mode=pass_at_k"})
@@ -80,7 +81,8 @@ class RLConfig:
                                         "2*steps/3 and steps (150, 300, 450 for 450 steps, as in the paper)"})
     save_every: int = field(default=10, metadata={"help": "save the resumable out_dir/last/ state every N steps"})
     eval_every: int = field(default=50, metadata={"help": "run eval_fn every N steps and at the end (0 = off)"})
-    rollout_batch_size: int = field(default=512, metadata={"help": "rows (prompt x sample) per decode batch of the sampler"})
+    rollout_batch_size: int = field(
+        default=512, metadata={"help": "rows (prompt x sample) per decode batch of the sampler"})
     seed: int = field(default=0, metadata={"help": "seed for prompt order, rollouts and initialisation"})
     device: str = field(default="auto", metadata={"help": "cpu, cuda, or auto"})
     # Tiny models gain little from intra-op threads, and on a busy machine spinning threads

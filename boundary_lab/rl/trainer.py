@@ -120,10 +120,17 @@ class _Trainer:
             row = []
             for comp in completions:
                 r = self.reward_fn(i, comp.text)
-                if not 0.0 <= float(r) <= 1.0:
+                try:
+                    value = float(r)
+                except (TypeError, ValueError):
+                    value = float("nan")
+                if not 0.0 <= value <= 1.0:
                     raise InputError(f"reward_fn(prompt {i}, {comp.text[:40]!r}) returned {r!r}: rewards must be "
                                      "in [0, 1]")
-                row.append(float(r))
+                if self.cfg.reward_mode == "pass_at_k" and value not in (0.0, 1.0):
+                    raise InputError(f"reward_fn(prompt {i}, {comp.text[:40]!r}) returned {r!r}: "
+                                     "reward_mode='pass_at_k' needs binary rewards (0 or 1)")
+                row.append(value)
             out.append(row)
         return out
 

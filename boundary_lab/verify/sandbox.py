@@ -197,8 +197,7 @@ def run_in_sandbox(
     list of stdin strings) the program runs once per case, in one sandbox, each
     in a fresh namespace, and ``case_digests`` holds the proven sha256 digests
     of each finished case's normalised stdout (see :func:`stdout_digest`).
-    ``timeout_s`` then bounds the whole batch. ``lenient_exit``
-    counts ``sys.exit(0)``/``exit()`` as finishing normally (stdin/stdout
+    ``timeout_s`` is then per case. ``lenient_exit`` counts ``sys.exit(0)``/``exit()`` as finishing normally (stdin/stdout
     programs do that); ``os._exit`` never counts. ``isolation`` is "auto"
     (bwrap if available, else "rlimit" with a warning; "auto" refuses to run
     as root when it could not drop to uid 65534), "bwrap" or "rlimit".
@@ -222,43 +221,30 @@ def run_in_sandbox(
 
     token = secrets.token_hex(32).encode()
     cgroup = create_run_cgroup(max_procs=max_procs, memory_mb=memory_mb)
+    runs = max(1, len(cases or ()))
     job = {"program": program, "test": test, "stdin": stdin, "cases": cases, "memory_mb": memory_mb,
-           "max_file_bytes": max_file_bytes, "cpu_s": int(timeout_s) + 1,
+           "max_file_bytes": max_file_bytes, "cpu_s": int(timeout_s * runs) + 1,
            "lenient_exit": lenient_exit, "max_procs_rlimit": None if cgroup else max_procs}
     ctrl_r, ctrl_w = os.pipe()
     token_r, token_w = os.pipe()
     report_r, report_w = os.pipe()
-    workdir = None
-    popen_kwargs: dict = {}
-    if mode == "bwrap":
-        cmd = _bwrap_command(bwrap)
-    else:
-        workdir = tempfile.mkdtemp(prefix="boundary-lab-sbx-")
-        cmd = [_interpreter()[1]]
-        popen_kwargs["cwd"] = workdir
-        if os.geteuid() == 0 and _may_run_as_nobody(cmd[0]):
-            os.chown(workdir, NOBODY, NOBODY)
-            popen_kwargs.update(user=NOBODY, group=NOBODY, extra_groups=[])
-    cmd += ["-I", "-S", "-B", "-c", HARNESS_SOURCE, str(ctrl_r), str(token_r), str(report_w)]
-    if cgroup is not None:  # join the cgroups before anything else runs, so nothing escapes them
-        cmd = ["/bin/sh", "-c", 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; '
-               'shift; done; shift; exec "$@"', "sh", *cgroup.procs_files, "--", *cmd]
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-    if workdir:
-        env["HOME"] = workdir
+    workdir = None if mode == "bwrap" else tempfile.mkdtemp(prefix="boundary-lab-sbx-")
+    cmd, popen_kwargs = _command(bwrap, workdir, cgroup, (ctrl_r, token_r, report_w))
 
     start = time.monotonic()
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                pass_fds=(ctrl_r, token_r, report_w), env=env, start_new_session=True,
-                                **popen_kwargs)
+                                pass_fds=(ctrl_r, token_r, report_w), start_new_session=True, **popen_kwargs)
     except OSError as exc:
         for fd in (ctrl_r, ctrl_w, token_r, token_w, report_r, report_w):
             os.close(fd)
         if cgroup:
             cgroup.remove()
-        return SandboxResult(False, False, False, None, 0.0, "", "", False, mode, cgroup is not None,
-                             error=f"could not start sandbox: {exc}")
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return SandboxResult(completed=False, ready=False, timed_out=False, exit_code=None, duration_s=0.0,
+                             stdout="", stderr="", output_truncated=False, isolation=mode,
+                             capped_by_cgroup=cgroup is not None, error=f"could not start sandbox: {exc}")
     for fd in (ctrl_r, token_r, report_w):
         os.close(fd)
     os.write(token_w, token)
@@ -268,7 +254,7 @@ def run_in_sandbox(
 
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
     # In cases mode every proven case restarts the clock: timeout_s is per case.
-    renew = (b"P" + token + b" case ", timeout_s, start + timeout_s * len(cases)) if cases else None
+    renew = (b"P" + token + b" case ", timeout_s, start + timeout_s * runs) if cases else None
     captured, timed_out, flooded = _collect(proc, report_r, start + timeout_s, max_output_bytes, renew)
     _kill_tree(proc, cgroup)
     exit_code = proc.wait()
@@ -284,15 +270,7 @@ def run_in_sandbox(
 
     report = captured[report_r][0].decode("utf-8", "replace").splitlines()
     first = report[0] if report else ""
-    proof = "P" + token.decode() + " "
-    proven = [line[len(proof):] for line in report if line.startswith(proof)] if not flooded else []
-    completed = "done" in proven
-    case_digests = []
-    for i, claim in enumerate(c for c in proven if c.startswith("case ")):
-        _, index, digest = claim.split(" ")
-        if index != str(i):
-            break
-        case_digests.append(digest)
+    completed, case_digests = _proofs(report, token) if not flooded else (False, [])
     failure = next((line[1:] for line in report[1:] if line.startswith("X")), None)
     stdout, stdout_cut = captured[out_fd]
     stderr, stderr_cut = captured[err_fd]
@@ -306,6 +284,37 @@ def run_in_sandbox(
         output_truncated=stdout_cut or stderr_cut, isolation=mode, capped_by_cgroup=cgroup is not None,
         memory_capped=memory_capped, syntax_error=first[1:] if first.startswith("S") else None,
         failure=failure, error=None if timed_out or first else error)
+
+
+def _command(bwrap: str | None, workdir: str | None, cgroup: RunCgroup | None,
+             fds: tuple[int, int, int]) -> tuple[list[str], dict]:
+    """The command line and Popen settings that start the harness in the sandbox."""
+    if bwrap:
+        cmd, kwargs = _bwrap_command(bwrap), {"env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}}
+    else:
+        cmd = [_interpreter()[1]]
+        kwargs = {"cwd": workdir, "env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": workdir}}
+        if os.geteuid() == 0 and _may_run_as_nobody(cmd[0]):
+            os.chown(workdir, NOBODY, NOBODY)
+            kwargs.update(user=NOBODY, group=NOBODY, extra_groups=[])
+    cmd += ["-I", "-S", "-B", "-c", HARNESS_SOURCE, *map(str, fds)]
+    if cgroup is not None:  # join the cgroups before anything else runs, so nothing escapes them
+        cmd = ["/bin/sh", "-c", 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; '
+               'shift; done; shift; exec "$@"', "sh", *cgroup.procs_files, "--", *cmd]
+    return cmd, kwargs
+
+
+def _proofs(report: list[str], token: bytes) -> tuple[bool, list[str]]:
+    """(completed, proven case digests in order) from the report lines carrying the token."""
+    prefix = "P" + token.decode() + " "
+    proven = [line[len(prefix):] for line in report if line.startswith(prefix)]
+    digests = []
+    for i, claim in enumerate(c for c in proven if c.startswith("case ")):
+        _, index, digest = claim.split(" ")
+        if index != str(i):
+            break
+        digests.append(digest)
+    return "done" in proven, digests
 
 
 def _write_and_close(fd: int, data: bytes) -> None:

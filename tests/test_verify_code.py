@@ -13,7 +13,7 @@ from boundary_lab.errors import InputError
 from boundary_lab.verify.code import (
     grade_code_records, outputs_match, run_assert_tests, run_stdio_tests, status_of,
 )
-from boundary_lab.verify.sandbox import SandboxResult, bwrap_path, run_in_sandbox
+from boundary_lab.verify.sandbox import SandboxResult, bwrap_path, bwrap_problem, run_in_sandbox
 
 try:
     from cgroup_guard import guard_available, run_guarded
@@ -191,6 +191,17 @@ def test_auto_mode_without_bwrap_never_runs_unconfined_as_root(monkeypatch):
         assert "refusing to run untrusted code as root without bwrap" in str(exc)
     else:  # the interpreter is readable by uid 65534: it ran there, not as root
         assert result.isolation == "rlimit" and result.stdout.strip() == "65534"
+
+
+def test_unusable_bwrap_is_diagnosed(monkeypatch):
+    assert bwrap_problem("/nonexistent/bwrap")  # cannot start: a reason, not None
+    if bwrap_path():
+        assert bwrap_problem(bwrap_path()) is None
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(RuntimeError, match="isolation='bwrap' requested but unusable"):
+        run_in_sandbox("pass", isolation="bwrap")
+    with pytest.raises(ValueError, match="isolation"):
+        run_in_sandbox("pass", isolation="docker")
 
 
 def test_isolation_is_reported():

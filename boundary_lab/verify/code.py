@@ -96,7 +96,11 @@ def grade_code_records(
 
     def grade(job: tuple[str, str]) -> SandboxResult:
         program, test = job
-        return run_in_sandbox(program, test=test, timeout_s=timeout_s, memory_mb=memory_mb)
+        for _ in range(3):  # retry only failures of the sandbox itself (e.g. fork failed under load)
+            result = run_in_sandbox(program, test=test, timeout_s=timeout_s, memory_mb=memory_mb)
+            if result.ready or result.syntax_error is not None or result.timed_out:
+                break
+        return result
 
     out: list[dict] = []
     with ThreadPoolExecutor(max_workers=_workers(workers, len(jobs))) as pool:

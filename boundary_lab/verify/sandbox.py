@@ -54,6 +54,7 @@ False
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import os
@@ -120,8 +121,21 @@ def stdout_digest(text: str) -> str:
 
 
 def bwrap_path() -> str | None:
-    """Path of a working ``bwrap`` executable, or None."""
+    """Path of the ``bwrap`` executable, or None."""
     return shutil.which("bwrap")
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_problem(bwrap: str) -> str | None:
+    """Why this bwrap cannot start our sandbox here (e.g. no user namespaces), or None if it can."""
+    try:
+        probe = subprocess.run(_bwrap_command(bwrap) + ["-I", "-S", "-c", "pass"], capture_output=True,
+                               timeout=30, env={}, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if probe.returncode != 0:
+        return probe.stderr.decode("utf-8", "replace").strip()[-500:] or f"exit code {probe.returncode}"
+    return None
 
 
 def _interpreter() -> tuple[str, str]:
@@ -203,14 +217,18 @@ def run_in_sandbox(
     as root when it could not drop to uid 65534), "bwrap" or "rlimit".
     """
     global _warned_fallback
+    if isolation not in ("auto", "bwrap", "rlimit"):
+        raise ValueError(f"isolation: expected 'auto', 'bwrap' or 'rlimit', got {isolation!r}")
     bwrap = bwrap_path() if isolation in ("auto", "bwrap") else None
-    if isolation == "bwrap" and bwrap is None:
-        raise RuntimeError("isolation='bwrap' requested but bwrap is not installed")
-    mode = "bwrap" if bwrap else "rlimit"
+    problem = bwrap_problem(bwrap) if bwrap else "bwrap not found (install bubblewrap)"
+    if isolation == "bwrap" and problem:
+        raise RuntimeError(f"isolation='bwrap' requested but unusable: {problem}")
+    mode = "rlimit" if problem else "bwrap"
+    bwrap = bwrap if mode == "bwrap" else None
     if mode == "rlimit" and isolation == "auto" and not _warned_fallback:
         _warned_fallback = True
-        warnings.warn("bwrap not found: code runs with rlimits only, without network or "
-                      "file-system isolation (install bubblewrap)", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"{problem}: code runs with rlimits only, without network or file-system "
+                      "isolation", RuntimeWarning, stacklevel=2)
 
     as_root_unconfined = (mode == "rlimit" and os.geteuid() == 0
                           and not _may_run_as_nobody(_interpreter()[1]))

@@ -121,32 +121,42 @@ def _generate_batch(model, tokenizer, prompt_ids, row_prompt, config, generator,
     lengths = [0] * rows
     finish = ["length"] * rows
     tails = [""] * rows
-    active = list(range(rows))  # batch position -> row
+    # batch position -> row; -1 once the row finished. Finished rows stay in the batch
+    # (their tokens are ignored) until a quarter of it is dead: compacting the KV cache
+    # copies it, so doing it at every finish costs more than the wasted rows.
+    active = list(range(rows))
     eos_t = torch.tensor(sorted(eos), device=device) if eos else None
     for step in range(config.max_new_tokens):
         new = sample_next(logits, config, generator)
+        live = [b for b, row in enumerate(active) if row >= 0]
+        live_rows = [active[b] for b in live]
+        if len(live) == len(active):
+            new_live, logits_live = new, logits
+        else:
+            sel = torch.as_tensor(live, device=device)
+            new_live, logits_live = new[sel], logits[sel]
+        tokens[live_rows, step] = new_live.cpu()
         if logps is not None:
-            lp = torch.log_softmax(logits.float(), dim=-1).gather(-1, new[:, None]).squeeze(-1)
-            logps[active, step] = lp.cpu()
-        tokens[active, step] = new.cpu()
-        done = torch.isin(new, eos_t) if eos_t is not None else torch.zeros_like(new, dtype=torch.bool)
-        done_list = done.tolist()
-        new_list = new.tolist() if matcher.stops else None
-        keep = []
-        for b, row in enumerate(active):
+            lp = torch.log_softmax(logits_live.float(), dim=-1).gather(-1, new_live[:, None]).squeeze(-1)
+            logps[live_rows, step] = lp.cpu()
+        done = torch.isin(new_live, eos_t).tolist() if eos_t is not None else [False] * len(live)
+        new_list = new_live.tolist() if matcher.stops else None
+        alive = 0
+        for k, b in enumerate(live):
+            row = active[b]
             lengths[row] = step + 1
-            if done_list[b]:
+            hit = done[k]
+            if not hit and new_list is not None:
+                tails[row], hit = matcher.hit(tails[row], new_list[k])
+            if hit:
                 finish[row] = "stop"
-                continue
-            if new_list is not None:
-                tails[row], hit = matcher.hit(tails[row], new_list[b])
-                if hit:
-                    finish[row] = "stop"
-                    continue
-            keep.append(b)
-        if not keep or step + 1 == config.max_new_tokens:
+                active[b] = -1
+            else:
+                alive += 1
+        if alive == 0 or step + 1 == config.max_new_tokens:
             break
-        if len(keep) < len(active):
+        if alive <= 0.75 * len(active):
+            keep = [b for b, row in enumerate(active) if row >= 0]
             sel = torch.as_tensor(keep, device=device)
             cache.batch_select_indices(sel)
             mask, next_pos, new = mask[sel], next_pos[sel], new[sel]

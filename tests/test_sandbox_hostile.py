@@ -231,6 +231,27 @@ FAKE_PASSES = {
         "        frame = frame.f_back\n"
         "signal.signal(signal.SIGUSR1, steal)\n"
         "def double(x):\n    os.kill(os.getpid(), signal.SIGUSR1)\n    return 4 if x == 2 else x + 1\n"),
+    # Re-create the keeper's generator from its code with home-made closure cells, and let
+    # it call a getframe of ours: the hook must not hand out a frame for that clone.
+    "cloned_keeper_leaks_a_frame": (
+        "import sys, types\n"
+        "keeper_code = next(c for c in sys.modules['__main__']._harness.__code__.co_consts\n"
+        "                   if isinstance(c, types.CodeType) and c.co_name == '_proof_keeper')\n"
+        "stolen = []\n"
+        "def getframe(n):\n"
+        "    frame = sys._getframe(1)\n"
+        "    f = frame\n"
+        "    while f.f_back is not None:\n        f = f.f_back\n"
+        "    stolen.append(f.f_code.co_name)  # the bottom of the stack: the harness\n"
+        "    return frame\n"
+        "cells = {'read_all': lambda fd: b'x', 'token_fd': -1, 'close': lambda fd: None,\n"
+        "         'getpid': lambda: 1, 'write': lambda fd, b: None, 'report_fd': -1}\n"
+        "clone = types.FunctionType(keeper_code, {}, 'k', None,\n"
+        "                           tuple(types.CellType(cells[n]) for n in keeper_code.co_freevars))\n"
+        "gen = clone(keeper_code, getframe)\n"
+        "try:\n    next(gen)\n    print('CLONE RAN', len(stolen))\n"
+        "except ValueError as e:\n    print('refused', e)\n"
+        "if stolen:\n    print('WALKED TO', stolen[0])\n"),
     "forked_child_finishes_the_test": (
         "import os\n"
         "def double(x):\n    return 2 * x if os.fork() == 0 else 4 if x == 2 else x + 1\n"),
@@ -251,8 +272,9 @@ def test_fake_pass_tricks_do_not_pass(name):
     test = DOUBLE_TEST.replace("assert candidate(5) == 10", "assert abs(candidate(5) - 10) < 1e-9")
     r = guarded(program, test)
     assert r["status"] != "passed" and not r["completed"], r
-    assert "OPENED" not in r["stdout"]
+    assert "OPENED" not in r["stdout"] and "WALKED" not in r["stdout"]
     evidence = {"signal_frame_resumes_keeper": "FOUND _proof_keeper",
+                "cloned_keeper_leaks_a_frame": "refused sandbox: frame access is disabled",
                 "child_process_reads_harness_memory": "DENIED"}
     assert evidence.get(name, "") in r["stdout"]  # the attack really ran and was refused
 

@@ -31,7 +31,7 @@ Exit codes, prints, ``sys.exit``/``os._exit``, ``atexit`` handlers, a redefined
 # untrusted code as sys.modules["__main__"]) hold no secrets and no capabilities.
 
 
-def _install_audit_hook(keeper_code):
+def _install_audit_hook(keeper_code, harness_code):
     """Refuse the in-process routes to the proof keeper's token (see module docstring).
 
     Raised errors are the types stdlib callers already expect (namedtuple, enum and
@@ -49,7 +49,11 @@ def _install_audit_hook(keeper_code):
 
     def audit(event, args):
         if event == "sys._getframe":
-            if args[0].f_code is not keeper_code:
+            # Only the proof keeper may see a frame, and only while the harness itself
+            # drives it (a clone of the keeper's code called from elsewhere may not).
+            frame = args[0]
+            caller = frame.f_back
+            if frame.f_code is not keeper_code or caller is None or caller.f_code is not harness_code:
                 raise ValueError("sandbox: frame access is disabled")
         elif event == "object.__getattr__":
             if args[1] in blocked_attrs:
@@ -125,7 +129,8 @@ def _harness(argv):
             elif not poisoned and type(payload) is bytes:
                 write_(report_fd_, b"P" + token + b" " + payload + b"\n")
 
-    keeper = _proof_keeper(sys._getframe(0).f_code, sys._getframe)
+    harness_code = sys._getframe(0).f_code
+    keeper = _proof_keeper(harness_code, sys._getframe)
     next(keeper)
     keeper_code = keeper.gi_code
 
@@ -209,7 +214,7 @@ def _harness(argv):
         import hashlib
         dup, dup2, lseek, memfd, sha256 = os.dup, os.dup2, os.lseek, os.memfd_create, hashlib.sha256
         real_stdout = dup(1)
-    _install_audit_hook(keeper_code)  # returns nothing: the hook and its settings stay unreachable
+    _install_audit_hook(keeper_code, harness_code)  # returns nothing: the hook and its settings stay unreachable
     report(b"R")
 
     if cases is None:

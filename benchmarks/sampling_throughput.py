@@ -10,7 +10,7 @@ rate as a fraction of the machine's float32 matmul rate (a large ``torch.matmul`
 with the model's FLOPs per token = 2 x (non-embedding weights + LM head) plus
 attention 4 x layers x hidden x context. For vllm the batch size is ``max_num_seqs``.
 
-Run: ``python benchmarks/sampling_throughput.py [--quick] [--no-vllm]``. Writes
+Run: ``python benchmarks/sampling_throughput.py [--quick] [--no-vllm] [--threads 1]``. Writes
 ``benchmarks/results/sampling_throughput.json``. Timings on a shared machine are noisy;
 the JSON records the machine, the thread count and the load average.
 """
@@ -77,9 +77,14 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=96)
     parser.add_argument("--layers", type=int, default=3)
     parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads for hf and the matmul (default: torch's; 1 is faster on a busy machine)")
     args = parser.parse_args()
 
     import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     from transformers import AutoConfig, AutoTokenizer
 
     from boundary_lab.sampling.hf import HFBackend

@@ -1,6 +1,11 @@
 """Real RL training runs of boundary_lab.rl on the toy successor task (tiny Llama, CPU)."""
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
@@ -35,7 +40,7 @@ def base(tmp_path_factory):
 def heldout_reward(model, tokenizer) -> dict:
     reward = successor_reward(HELD_TARGETS)
     groups = generate(model, tokenizer, HELD_PROMPTS,
-                      SamplingConfig(n=16, temperature=1.0, top_p=1.0, max_new_tokens=2, seed=123))
+                      SamplingConfig(n=16, temperature=1.0, top_p=1.0, max_new_tokens=1, seed=123))
     hits = [reward(i, c.text) for i, g in enumerate(groups) for c in g]
     return {"heldout_reward": sum(hits) / len(hits)}
 
@@ -47,20 +52,21 @@ def without_time(history):
 @pytest.mark.slow
 def test_grpo_raises_heldout_reward(base, tmp_path):
     before = heldout_reward(AutoModelForCausalLM.from_pretrained(base), AutoTokenizer.from_pretrained(base))
-    cfg = RLConfig(algorithm="grpo", steps=80, prompts_per_step=16, rollouts_per_prompt=8, max_new_tokens=2,
-                   lr=5e-3, eval_every=40, seed=0, device="cpu", num_threads=1)
+    # One new token: the reward depends on it alone, so every token of the loss carries signal.
+    cfg = RLConfig(algorithm="grpo", steps=60, prompts_per_step=16, rollouts_per_prompt=8, max_new_tokens=1,
+                   lr=5e-3, eval_every=30, seed=0, device="cpu", num_threads=1)
     history = train_rl(base, tmp_path, TRAIN_PROMPTS, successor_reward(TRAIN_TARGETS), cfg,
                        eval_fn=heldout_reward, progress=False)
-    midway, after = history[39]["heldout_reward"], history[-1]["heldout_reward"]
-    # A random 16-token model is right ~1/16 of the time; measured 0.06 -> 0.24 (step 40) -> 0.34 (step 80).
+    after = history[-1]["heldout_reward"]
+    # A random model answers right ~1/16 of the time. Measured at step 60 for seeds 0-3:
+    # 0.54, 0.30, 0.32, 0.42 (held-out prompts never trained on).
     assert before["heldout_reward"] < 0.1
-    assert midway > before["heldout_reward"] + 0.1
-    assert after > before["heldout_reward"] + 0.2
+    assert after > before["heldout_reward"] + 0.15
     first, last = (sum(m["reward_mean"] for m in part) / 10 for part in (history[:10], history[-10:]))
     assert last > first + 0.1
     assert history[-1]["entropy"] < history[0]["entropy"]
-    assert [m["step"] for m in history] == list(range(1, 81))
-    assert sorted(p.name for p in tmp_path.glob("step_*")) == ["step_27", "step_53", "step_80"]
+    assert [m["step"] for m in history] == list(range(1, 61))
+    assert sorted(p.name for p in tmp_path.glob("step_*")) == ["step_20", "step_40", "step_60"]
 
 
 @pytest.mark.slow
@@ -122,6 +128,45 @@ def test_resume_after_crash_repeats_the_uninterrupted_run(base, tmp_path):
     again = train_rl(base, tmp_path / "extended", TRAIN_PROMPTS, successor_reward(TRAIN_TARGETS), cfg,
                      progress=False)
     assert again == extended
+
+
+KILLED_RUN = """
+import json, sys, time, torch
+torch.set_num_threads(1)
+from boundary_lab.rl import RLConfig, train_rl
+from boundary_lab.rl.toy import successor_reward, successor_task
+prompts, targets = successor_task(512, seed=0)
+inner = successor_reward(targets)
+def slow_reward(i, text):
+    time.sleep(0.003)  # keeps the run going long enough to be killed mid-way
+    return inner(i, text)
+train_rl(sys.argv[1], sys.argv[2], prompts, slow_reward, RLConfig.from_dict(json.loads(sys.argv[3])), progress=False)
+"""
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill(base, tmp_path):
+    cfg = RLConfig(algorithm="grpo", steps=30, save_every=5, checkpoint_steps=(30,), **SMALL)
+    full = train_rl(base, tmp_path / "full", TRAIN_PROMPTS, successor_reward(TRAIN_TARGETS), cfg, progress=False)
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(base), str(out), json.dumps(cfg.to_dict())],
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            lines = (out / "metrics.jsonl").read_text().count("\n") if (out / "metrics.jsonl").exists() else 0
+            if lines >= 12:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    killed_lines = (out / "metrics.jsonl").read_text().count("\n")
+    assert 12 <= killed_lines < 30
+    resumed = train_rl(base, out, TRAIN_PROMPTS, successor_reward(TRAIN_TARGETS), cfg, progress=False)
+    assert without_time(resumed) == without_time(full)
+    assert [json.loads(s)["step"] for s in (out / "metrics.jsonl").read_text().splitlines()] == list(range(1, 31))
 
 
 VARIANTS = {

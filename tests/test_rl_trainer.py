@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -42,7 +43,7 @@ def heldout_reward(model, tokenizer) -> dict:
     groups = generate(model, tokenizer, HELD_PROMPTS,
                       SamplingConfig(n=16, temperature=1.0, top_p=1.0, max_new_tokens=1, seed=123))
     hits = [reward(i, c.text) for i, g in enumerate(groups) for c in g]
-    return {"heldout_reward": sum(hits) / len(hits)}
+    return {"heldout_reward": np.float32(sum(hits) / len(hits)), "step": -1}  # numpy and a clashing key
 
 
 def without_time(history):
@@ -65,7 +66,7 @@ def test_grpo_raises_heldout_reward(base, tmp_path):
     first, last = (sum(m["reward_mean"] for m in part) / 10 for part in (history[:10], history[-10:]))
     assert last > first + 0.1
     assert history[-1]["entropy"] < history[0]["entropy"]
-    assert [m["step"] for m in history] == list(range(1, 61))
+    assert [m["step"] for m in history] == list(range(1, 61)) and history[-1]["eval_step"] == -1
     assert sorted(p.name for p in tmp_path.glob("step_*")) == ["step_20", "step_40", "step_60"]
 
 
@@ -192,12 +193,24 @@ def test_every_algorithm_trains_and_checkpoints(base, tmp_path, name):
         assert 0 <= m["reward_mean"] <= 1 and m["groups"] <= cfg.prompts_per_step
         if not m.get("skipped"):
             assert m["kl_base"] >= 0 and m["entropy"] > 0 and "grad_norm" in m
+    assert abs(history[0]["kl_base"]) < 1e-6  # step 1 samples from the base model itself
     assert ("value_loss" in history[-1]) == (cfg.algorithm == "ppo")
     model = AutoModelForCausalLM.from_pretrained(tmp_path / "step_2")
     tokenizer = AutoTokenizer.from_pretrained(tmp_path / "step_2")
     base_weights = AutoModelForCausalLM.from_pretrained(base).state_dict()
     assert any(not torch.equal(v, base_weights[k]) for k, v in model.state_dict().items())
     assert generate(model, tokenizer, ["12>"], SamplingConfig(n=2, max_new_tokens=2))[0]
+
+
+@pytest.mark.parametrize("reward, moves", [(1.0, False), (0.0, True)])
+def test_nsr_updates_only_on_failed_rollouts(base, tmp_path, reward, moves):
+    cfg = RLConfig(steps=1, checkpoint_steps=(1,), nsr_only=True, **SMALL)
+    history = train_rl(base, tmp_path, TRAIN_PROMPTS, lambda i, text: reward, cfg, progress=False)
+    assert history[0]["advantage_abs_mean"] == (1.0 if moves else 0.0)
+    assert (history[0]["grad_norm"] > 0) == moves
+    trained = AutoModelForCausalLM.from_pretrained(tmp_path / "step_1").state_dict()
+    base_weights = AutoModelForCausalLM.from_pretrained(base).state_dict()
+    assert any(not torch.equal(v, base_weights[k]) for k, v in trained.items()) == moves
 
 
 def test_dapo_skips_uninformative_groups(base, tmp_path):

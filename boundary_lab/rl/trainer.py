@@ -341,7 +341,9 @@ def _run(base_model_dir, out: Path, prompts, reward_fn, cfg: RLConfig, eval_fn, 
                 with torch.no_grad():
                     result = eval_fn(trainer.policy, trainer.tokenizer)
                 trainer.policy.train()
-                metrics.update({(k if k not in metrics else f"eval_{k}"): v for k, v in dict(result).items()})
+                # numpy scalars -> Python numbers, so the metrics line is plain JSON.
+                metrics.update({(k if k not in metrics else f"eval_{k}"): (v.item() if hasattr(v, "item") else v)
+                                for k, v in dict(result).items()})
             # Metrics first: a kill before save_last() only drops lines that resume recomputes.
             state.append_metrics(out, metrics)
             history.append(metrics)

@@ -59,6 +59,11 @@ def test_shapes_and_finish_reasons(obs):
             assert f == "stop" or k == 16
 
 
+def test_many_seeded_samples_of_one_prompt(obs):
+    # 1024 two-token samples over a ~380-token vocabulary: nearly all distinct
+    assert obs["big_n_distinct"] > 900
+
+
 def test_greedy_agrees_with_hf_backend(obs):
     assert obs["greedy_vllm"] == obs["greedy_hf"]
 

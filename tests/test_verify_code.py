@@ -127,6 +127,8 @@ STDIO_CASES = [
      "timeout", 1),
     ("fresh_namespace_per_case", "try:\n    seen += 1\nexcept NameError:\n    seen = 0\nprint(seen)\n",
      [("", "0"), ("", "0")], "passed", 2),
+    ("sigpipe_idiom", "import signal\nsignal.signal(signal.SIGPIPE, signal.SIG_DFL)\nprint(1)\n", [("", "1")],
+     "passed", 1),
     ("stdout_replaced", "import sys, io\nsys.stdout = io.StringIO()\nprint(1)\n", [("", "1")], "failed", 0),
 ]
 

@@ -30,21 +30,25 @@ its init); stdout/stderr read in chunks and kept up to ``max_output_bytes``
 
 Proof of completion: the program never sees the token that proves success. A
 fresh random token goes to the harness (:mod:`.sandbox_harness`) on its own
-pipe, is read by a suspended generator before any untrusted code runs, and is
-written to a separate report pipe only after the program (and test code)
-returned normally, from the original process and harness frame. The token is
-not in the program text, argv, environment or any file; an audit hook refuses
-the in-process routes to it (frames, gc, tracing, ctypes, ``/proc``), and the
-harness is non-dumpable so spawned processes can't read its memory. A pass
-can't be faked by exit codes, prints, ``sys.exit``, ``os._exit``, ``atexit``, a
-redefined ``check``, monkeypatched builtins (test code gets a private copy) or
-killing the parent. The price: code that inspects frames (``sys._getframe``,
-a traceback's ``tb_frame``, so ``traceback.print_exc()``), walks ``gc`` or uses
-``ctypes`` gets an exception, much like the "reliability guard" of other code
-benchmarks (stdlib users such as ``namedtuple``, ``enum``, ``typing`` and
-``logging`` already tolerate it). Not covered (a property of the tests, not
-the sandbox): objects whose ``__eq__`` always returns True pass
-``assert f(x) == y``.
+pipe and is read by a suspended generator before any untrusted code runs. The
+program runs in a test thread (never the main thread); the generator writes the
+token to a separate report pipe only when resumed by that thread's bottom frame
+after the program (and test code) returned normally, in the original process.
+The token is not in the program text, argv, environment or any file; an audit
+hook refuses the in-process routes to it and to the test's frames (frame
+access, gc walks, tracing, ctypes, ``/proc``), Python signal handlers (which
+receive a frame) can't be installed, and the harness is non-dumpable so
+spawned processes can't read its memory. A pass can't be faked by exit codes,
+prints, ``sys.exit``, ``os._exit``, ``atexit``, a redefined ``check``,
+monkeypatched builtins (test code gets a private copy), a forked child that
+finishes the test, or killing the parent. The price: code that inspects frames
+(``sys._getframe``, a traceback's ``tb_frame``, so ``traceback.print_exc()``),
+walks ``gc``, uses ``ctypes`` or installs a Python signal handler gets an
+exception, much like the "reliability guard" of other code benchmarks (stdlib
+users such as ``namedtuple``, ``enum``, ``typing`` and ``logging`` tolerate
+it; ``signal.signal(SIGPIPE, SIG_DFL)`` is accepted and ignored). Not covered
+(a property of the tests, not the sandbox): objects whose ``__eq__`` always
+returns True pass ``assert f(x) == y``.
 
 >>> r = run_in_sandbox("print(sum(range(10)))", timeout_s=10)
 >>> r.completed, r.stdout.strip()

@@ -42,7 +42,7 @@ from .config import Completion, SamplingConfig
 
 # Rows in one decode batch. On CPU, tiny models ran fastest at 64-256 rows
 # (benchmarks/sampling_throughput.py): larger batches fall out of the caches.
-DEFAULT_BATCH_SIZE = 128
+DEFAULT_BATCH_SIZE = 256
 
 
 def derive_seed(*keys: int) -> int:

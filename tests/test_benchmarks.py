@@ -136,7 +136,7 @@ def test_gzipped_user_jsonl(tmp_path):
     ([{"problem_id": "a", "answer": "1"}], r"line 1: missing field 'question' or 'problem' or 'prompt'"),
     ([{"problem_id": "a", "question": "q"}], r"line 1: missing field 'answer'"),
     ([{"problem_id": "a", "question": "q", "answer": None}], r"line 1: missing field 'answer'"),
-    ([{"problem_id": "a", "question": "q", "answer": [1]}], r"line 1: bad field value"),
+    ([{"problem_id": "a", "question": "q", "answer": {"x": 1}}], r"line 1: bad field value"),
     ([{"problem_id": "a", "question": "q", "answer": "1"}, "", {"problem_id": "a", "question": "r", "answer": "2"}],
      r"line 3: duplicate problem_id 'a' \(first on line 1\)"),
     ([""], r"no problems found"),

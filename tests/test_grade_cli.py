@@ -34,6 +34,8 @@ MATH_LINES = [
     {"problem_id": "p5", "sample_id": 0, "answer": "5", "completion": None},
     {"problem_id": "p5", "sample_id": 1, "answer": True, "completion": "5"},
     {"problem_id": "p6", "sample_id": 0, "answer": "5", "completion": "I do not know."},
+    {"problem_id": "p7", "sample_id": 0, "answer": ["$69$", "$84$"], "completion": r"\boxed{84, 69}"},
+    {"problem_id": "p7", "sample_id": 1, "answer": [], "completion": r"\boxed{84, 69}"},
 ]
 
 
@@ -44,15 +46,17 @@ def test_math_contract(tmp_path, capsys):
     graded = _read(out)
     valid = [x for x in MATH_LINES if isinstance(x, dict) and x.get("completion") is not None
              and "answer" in x and not isinstance(x["answer"], bool)]
-    assert len(graded) == len(valid) == 5
+    valid = [x for x in valid if x["answer"] != []]
+    assert len(graded) == len(valid) == 6
     for rec, original in zip(graded, valid):  # order kept, every input field kept unchanged
         assert {k: rec[k] for k in original} == original
         assert set(rec) == set(original) | {"extracted", "correct"}
     assert [(r["extracted"], r["correct"]) for r in graded] == [
-        ("18", True), ("0.5", True), ("27", True), ("[1,2]", False), (None, False)]
+        ("18", True), ("0.5", True), ("27", True), ("[1,2]", False), (None, False), ("84, 69", True)]
     err = capsys.readouterr().err
     for line_no, why in [(2, "invalid JSON"), (4, "missing field 'answer'"), (7, "expected a JSON object"),
-                         (9, "missing field 'completion'"), (10, "field 'answer' has type bool")]:
+                         (9, "missing field 'completion'"), (10, "field 'answer' has type bool"),
+                         (13, "field 'answer': answer must be")]:
         assert f"line {line_no}: {why}" in err
     assert "line 5" not in err  # blank lines are not samples
 

@@ -1,6 +1,8 @@
 """Math verifier: extraction, normalisation and equivalence tables, grouped by source of edge cases."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from boundary_lab.verify.math import extract_answer, grade_math, is_equivalent
@@ -223,3 +225,23 @@ def test_is_equivalent_none_prediction():
 
 def test_extract_boxed_ignores_text_without_box():
     assert extract_boxed("the answer is 5") is None
+
+
+# ------------------------------------------------------------------ hostile text in the main process
+# Extraction and the fast layers run in the caller, so they must stay linear on adversarial text.
+
+HOSTILE_TEXTS = [
+    "\\boxed{" * 50000, "\\fbox" * 50000, "<answer>" * 50000, "** a *" * 50000, "answer is " * 50000,
+    "#### " * 50000, "A: 1\n" * 50000, "1," * 100000, "x=" * 100000, "\\left(" * 50000,
+    "\\text{" * 20000 + "a" + "}" * 20000, "\\boxed{" + "\\text{" * 20000 + "a" + "}" * 20001,
+    "{" * 50000 + "}" * 50000, "1" * 100000 + "e99999999",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=lambda t: repr(t[:10]))
+def test_extraction_and_fast_layers_are_linear_on_hostile_text(text):
+    start = time.monotonic()
+    extracted = extract_answer(text)
+    normalize_answer(text)
+    fast_verdict("1", extracted or "")
+    assert time.monotonic() - start < 2.0

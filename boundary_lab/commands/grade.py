@@ -2,7 +2,8 @@ r"""``boundary-lab grade IN.jsonl --kind math|code -o OUT.jsonl``: verify sample
 
 Contract (DESIGN.md §3): every input field is kept. ``--kind math`` needs
 ``completion`` and ``answer`` on each line and adds ``extracted`` and
-``correct``. ``--kind code`` needs ``prompt``, ``completion``, ``test``,
+``correct`` (``answer`` may be a string, a number, or a list of them such as
+OlympiadBench's ``final_answer``, graded as one set). ``--kind code`` needs ``prompt``, ``completion``, ``test``,
 ``entry_point`` and adds ``passed``, ``status`` (passed|failed|timeout|error)
 and ``duration_s``.
 
@@ -26,10 +27,11 @@ import warnings
 from pathlib import Path
 
 from ..errors import InputError
+from ..verify.math_extract import extract_gold
 
 # Field -> accepted types, per kind. bool is excluded from numbers explicitly below.
 REQUIRED = {
-    "math": {"completion": (str,), "answer": (str, int, float)},
+    "math": {"completion": (str,), "answer": (str, int, float, list)},
     "code": {"prompt": (str,), "completion": (str,), "test": (str,), "entry_point": (str,)},
 }
 DEFAULT_TIMEOUT_S = {"math": 5.0, "code": 10.0}
@@ -65,6 +67,11 @@ def _problem(record: object, kind: str) -> str | None:
         value = record[name]
         if isinstance(value, bool) or not isinstance(value, types):
             return f"field {name!r} has type {type(value).__name__}, expected {'/'.join(t.__name__ for t in types)}"
+    if kind == "math" and isinstance(record["answer"], list):
+        try:
+            extract_gold(record["answer"])
+        except TypeError as err:
+            return f"field 'answer': {err}"
     if kind == "code" and not record["entry_point"].isidentifier():
         return f"field 'entry_point' is not a Python identifier: {record['entry_point'][:60]!r}"
     return None
@@ -104,7 +111,6 @@ def grade_records(records: list[dict], kind: str, workers: int | None, timeout_s
     notes: list[tuple[int, str]] = []
     if kind == "math":
         from ..verify.math import grade_math
-        from ..verify.math_extract import extract_gold
 
         report: dict = {}
         with warnings.catch_warnings():

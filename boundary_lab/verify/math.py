@@ -156,11 +156,12 @@ def grade_math(
     extracted_of: dict[str, str | None] = {}
     keys: list[tuple[str, str | None]] = []
     for gold, completion in tqdm(pairs, desc="extract answers", disable=not progress, leave=False):
-        if gold not in gold_of:
-            gold_of[gold] = extract_gold(gold)
+        gold_key = tuple(gold) if isinstance(gold, list) else gold  # lists of answers are not hashable
+        if gold_key not in gold_of:
+            gold_of[gold_key] = extract_gold(gold)
         if completion not in extracted_of:
             extracted_of[completion] = extract_answer(completion)
-        keys.append((gold_of[gold], extracted_of[completion]))
+        keys.append((gold_of[gold_key], extracted_of[completion]))
     unique = list(dict.fromkeys(k for k in keys if k[1] is not None))
     info["samples"], info["unique_pairs"] = len(keys), len(unique)
 

@@ -32,57 +32,57 @@ __all__ = ["extract_answer", "extract_boxed", "extract_gold", "normalize_answer"
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 
 
-def _braced(text: str, open_at: int) -> str | None:
-    """Content of the brace group opening at ``text[open_at] == '{'``, or None if unclosed."""
-    depth = 0
-    for i in range(open_at, len(text)):
-        ch = text[i]
+def _brace_matches(text: str) -> dict[int, int]:
+    """Index of each '{' -> index of its matching '}' (unclosed ones absent). One linear pass."""
+    matches, stack = {}, []
+    for i, ch in enumerate(text):
         if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return text[open_at + 1:i]
-    return None
+            stack.append(i)
+        elif ch == "}" and stack:
+            matches[stack.pop()] = i
+    return matches
+
+
+_BOX_START = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])\s*")
 
 
 def extract_boxed(text: str) -> str | None:
     r"""Content of the last complete ``\boxed{}`` or ``\fbox{}`` (``\boxed 5`` too).
+
+    Linear time even on hostile text (thousands of unclosed boxes).
 
     >>> extract_boxed(r"\boxed{1} then \boxed{\frac{a}{b^{2}}}")
     '\\frac{a}{b^{2}}'
     >>> extract_boxed("no box") is None
     True
     """
-    best_pos, best = -1, None
-    for cmd in _BOX_COMMANDS:
-        start = text.rfind(cmd)
-        # Walk back over boxes that are unclosed (a truncated completion).
-        while start >= 0:
-            rest = start + len(cmd)
-            j = rest
-            while j < len(text) and text[j] == " ":
-                j += 1
-            content = None
-            if j < len(text) and text[j] == "{":
-                content = _braced(text, j)
-            elif j > rest and j < len(text):  # "\boxed 5": a single token
-                m = re.match(r"[^\s$.,]+", text[j:])
-                content = m.group(0) if m else None
-            if content is not None:
-                if start > best_pos:
-                    best_pos, best = start, content
-                break
-            start = text.rfind(cmd, 0, start)
-    return best.strip() if best is not None else None
+    starts = list(_BOX_START.finditer(text))
+    if not starts:
+        return None
+    matches = None
+    # Walk back from the last box, skipping unclosed ones (a truncated completion).
+    for m in reversed(starts):
+        j = m.end()
+        if j < len(text) and text[j] == "{":
+            if matches is None:
+                matches = _brace_matches(text)
+            close = matches.get(j)
+            if close is not None:
+                return text[j + 1:close].strip()
+        elif j > m.start() + len(m.group(0).rstrip()) and j < len(text):  # "\boxed 5": one token
+            token = re.match(r"[^\s$.,]+", text[j:])
+            if token:
+                return token.group(0)
+    return None
 
 
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
 _HASHES = re.compile(r"####\s*(.+)")
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)  # the VeRL <think>/<answer> template
+# Inner parts stop at the next opening tag / '*', so hostile text cannot make these quadratic.
+_ANSWER_TAG = re.compile(r"<answer>((?:(?!<answer>)[^<]|<(?!/?answer>))*)</answer>")  # the VeRL <think>/<answer> template
 _ANSWER_IS = re.compile(r"(?:answer is|final answer(?: is)?)\s*[:：]?\s*(.+)", re.IGNORECASE)
 _A_LINE = re.compile(r"(?m)^A:\s*(.+?)\s*$")
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _LAST_NUMBER = re.compile(_NUMBER)
 
 
@@ -131,16 +131,22 @@ def extract_answer(text: str | None) -> str | None:
     return None
 
 
-def extract_gold(answer: str | float | int) -> str:
+def extract_gold(answer: str | float | int | list) -> str:
     r"""The reference answer as a string: GSM8K's '... #### 18' and boxed solutions reduce to the answer.
 
     >>> extract_gold("16 - 3 = 13\n#### 13")
     '13'
     >>> extract_gold(27.0)
     '27.0'
+    >>> extract_gold(["$69$", "$84$"])
+    '69,84'
     """
+    if isinstance(answer, list) and answer and all(
+            isinstance(a, (str, int, float)) and not isinstance(a, bool) for a in answer):
+        # OlympiadBench-style lists of answers ('$69$', '$84$'): one set-like answer.
+        return ",".join(str(a).replace("$", "").strip() for a in answer)
     if isinstance(answer, bool) or not isinstance(answer, (str, int, float)):
-        raise TypeError(f"answer must be a string or a number, got {type(answer).__name__}")
+        raise TypeError(f"answer must be a string, a number or a list of them, got {type(answer).__name__}")
     answer = str(answer).strip()
     if "####" in answer:
         return _clean_tail(answer.rsplit("####", 1)[1])
@@ -171,13 +177,22 @@ _THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,|\{,\}|\\,)\d{3})+(?:\.\d+)?$")
 _LEADING_VAR = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(?=[^=]+$)")
 
 
+_TEXT_COMMAND = re.compile(r"\\(?:text|mbox|textbf|mathrm|mathbf|textit)\{")
+
+
 def _unwrap_text(s: str) -> str:
-    r"""Replace ``\text{X}`` (and mbox/textbf/mathrm) by X."""
-    prev = None
-    while prev != s:
-        prev = s
-        s = re.sub(r"\\(?:text|mbox|textbf|mathrm|mathbf|textit)\{([^{}]*)\}", r"\1", s)
-    return s
+    r"""Replace ``\text{X}`` (and mbox/textbf/mathrm...) by X, nested ones too, in linear time."""
+    commands = list(_TEXT_COMMAND.finditer(s))
+    if not commands:
+        return s
+    matches = _brace_matches(s)
+    drop = bytearray(len(s))
+    for m in commands:
+        close = matches.get(m.end() - 1)
+        if close is not None:
+            drop[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+            drop[close] = 1
+    return "".join(ch for ch, d in zip(s, drop) if not d)
 
 
 def normalize_answer(ans: str | None) -> str:

@@ -92,11 +92,15 @@ class Pipeline:
         self.progress = progress
         self.results = self.work / "results" / f"{preset}-seed{cfg.seed}"
         self.timings: dict[str, dict] = {}
+        if not progress:  # also silence transformers' "Loading weights" bars
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
         c = cfg
         self.h_pretrain = stage_hash(FORMAT_VERSION, c.seed, c.task, c.model, c.pretrain)
         self.h_distill = stage_hash(self.h_pretrain, c.distill)
         self.problems = heldout_tiers(c.task)
-        self.max_new_tokens = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1]) + 6
+        self.max_new_tokens = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1]) * 3 + 5
 
     # ---- paths -------------------------------------------------------------------
     def base_dir(self) -> Path:

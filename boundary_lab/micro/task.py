@@ -2,11 +2,13 @@
 
 A problem is a start value and a chain of ``(op, operand)`` steps. The prompt
 reads ``Q 5 + 3 * 7 * 2 =``; a trace (the completion) starts with a strategy
-token, writes values, and ends with ``A <answer>``:
+token, restates each unit of steps followed by the value after it, and ends
+with ``A <answer>``. Restating the step keeps every computation local (the
+model need not count positions back into the prompt):
 
-- careful ``C``: one value after every step, e.g. ``C 8 24 1 A 1``;
+- careful ``C``: one value after every step, ``C + 3 8 * 7 9 * 2 18 A 18``;
 - shortcut ``S``: one value after each *pair* of steps (the last step alone when
-  the length is odd). It makes fewer slips, but carries a planted misconception:
+  the length is odd), ``S + 3 * 7 9 * 2 18 A 18``. It makes fewer slips, but carries a planted misconception:
   it fuses ``(*a then *b)`` as ``*(a+b)``, which is wrong unless a+b = ab (mod p).
 
 Tiers of held-out problems: ``A`` (the shortcut is right), ``B`` (only the
@@ -20,12 +22,12 @@ is the last value and true). A *lucky* trace has the right answer on a wrong cha
 >>> p.prompt, p.answer
 ('Q 5 + 3 * 7 * 2 =', 18)
 >>> clean_trace(p)
-'C 8 9 18 A 18'
+'C + 3 8 * 7 9 * 2 18 A 18'
 >>> shortcut_values(p, "mul_as_add")   # (+3 then *7) fused right, then *2 alone
 [9, 18]
->>> check(p, "C 8 9 18 A 18")
+>>> check(p, "C + 3 8 * 7 9 * 2 18 A 18")
 CheckResult(correct=True, answer_correct=True, strategy='C')
->>> check(p, "C 8 10 18 A 18")   # lucky: right answer, wrong chain
+>>> check(p, "C + 3 8 * 7 10 * 2 18 A 18")   # lucky: right answer, wrong chain
 CheckResult(correct=False, answer_correct=True, strategy='C')
 """
 from __future__ import annotations
@@ -111,13 +113,25 @@ def shortcut_is_right(problem: Problem, misconception: str) -> bool:
     return shortcut_values(problem, misconception) == shortcut_values(problem, "none")
 
 
-def render(strategy: str, values: list[int], answer: int) -> str:
-    return " ".join([strategy, *map(str, values), "A", str(answer)])
+def units(problem: Problem, strategy: str) -> list[tuple[int, ...]]:
+    """The step groups a strategy writes one value for: single steps, or the shortcut's pairs."""
+    return [(i,) for i in range(problem.length)] if strategy == CAREFUL else groups(problem.length)
+
+
+def unit_tokens(problem: Problem, unit: tuple[int, ...]) -> list[str]:
+    """The restated steps of a unit, e.g. ``['*', '7', '*', '2']``."""
+    return [t for i in unit for t in (problem.steps[i][0], str(problem.steps[i][1]))]
+
+
+def render(problem: Problem, strategy: str, values: list[int], answer: int) -> str:
+    """A trace: the strategy token, then per unit its restated steps and the value after them."""
+    body = [t for u, v in zip(units(problem, strategy), values) for t in (*unit_tokens(problem, u), str(v))]
+    return " ".join([strategy, *body, "A", str(answer)])
 
 
 def clean_trace(problem: Problem) -> str:
     """The clean solver (teacher): the careful chain with no slips."""
-    return render(CAREFUL, problem.values, problem.answer)
+    return render(problem, CAREFUL, problem.values, problem.answer)
 
 
 def noisy_trace(problem: Problem, strategy: str, misconception: str, slips, offsets) -> str:
@@ -126,17 +140,16 @@ def noisy_trace(problem: Problem, strategy: str, misconception: str, slips, offs
     was written. Random draws come in as arrays so batches are drawn in bulk.
 
     >>> noisy_trace(Problem("x", 5, (("+", 3), ("*", 7)), 47), "C", "none", [0, 1], [0, 2])
-    'C 8 11 A 11'
+    'C + 3 8 * 7 11 A 11'
     """
     p = problem.modulus
-    units = [(i,) for i in range(problem.length)] if strategy == CAREFUL else groups(problem.length)
     out, x = [], problem.start
-    for i, g in enumerate(units):
+    for i, g in enumerate(units(problem, strategy)):
         x = fused_step(problem, g, x, misconception if strategy == SHORTCUT else "none")
         if slips[i]:
             x = (x + int(offsets[i])) % p
         out.append(x)
-    return render(strategy, out, out[-1])
+    return render(problem, strategy, out, out[-1])
 
 
 @dataclass(frozen=True)
@@ -164,16 +177,16 @@ def check(problem: Problem, completion: str) -> CheckResult:
     answer_correct = answer is not None and answer == problem.answer
     if not answer_correct or strategy == "?" or toks.count("A") != 1:
         return CheckResult(False, answer_correct, strategy)
-    written = [_int_token(t, p) for t in toks[1:-2]]
-    units = [(i,) for i in range(problem.length)] if strategy == CAREFUL else groups(problem.length)
-    if len(written) != len(units) or any(v is None for v in written) or written[-1] != answer:
-        return CheckResult(False, True, strategy)
-    x = problem.start
-    for g, v in zip(units, written):
-        if fused_step(problem, g, x, "none") != v:
+    body, pos, x = toks[1:-2], 0, problem.start
+    for g in units(problem, strategy):
+        restated = unit_tokens(problem, g)
+        if body[pos:pos + len(restated)] != restated or pos + len(restated) >= len(body):
             return CheckResult(False, True, strategy)
-        x = v
-    return CheckResult(True, True, strategy)
+        v = _int_token(body[pos + len(restated)], p)
+        if v is None or fused_step(problem, g, x, "none") != v:
+            return CheckResult(False, True, strategy)
+        pos, x = pos + len(restated) + 1, v
+    return CheckResult(pos == len(body) and x == answer, True, strategy)
 
 
 def _problem_id(tier: str, start: int, steps) -> str:

@@ -1,0 +1,71 @@
+"""Wall time of each stage of the micro-world pipeline on this machine.
+
+DESIGN.md §6 / issue #5 target: the default pipeline (pretrain + RL + distil +
+evaluation) in ten minutes or less on 2 CPU cores. This runs the chosen preset
+from an empty work directory and reports the seconds of every stage, with the
+load average before and after (the machine is shared: timings are noisy).
+
+Run: ``python benchmarks/micro_pipeline.py [--preset default] [--device cpu] [--workdir DIR]``.
+Writes ``benchmarks/results/micro_pipeline.json`` (``micro_pipeline_<device>.json`` off CPU).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="default", choices=["tiny", "default", "full"])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workdir", default=None, help="work directory (default: a fresh temporary one)")
+    args = parser.parse_args()
+
+    import torch
+
+    from boundary_lab.micro.config import MicroConfig
+    from boundary_lab.micro.pipeline import run_pipeline
+
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="micro-bench-"))
+    if args.workdir and work.exists():
+        shutil.rmtree(work)  # timings need every stage to run
+    cfg = MicroConfig.preset(args.preset, seed=args.seed, device=args.device)
+    load_before = os.getloadavg()
+    t0 = time.time()
+    results = run_pipeline(cfg, work, preset=args.preset, progress=True)
+    wall = time.time() - t0
+    timings = json.loads((results / "timings.json").read_text())
+    groups: dict[str, float] = {}
+    for name, t in timings.items():
+        if name != "total":
+            key = name.split(":")[0]
+            groups[key] = round(groups.get(key, 0.0) + t["seconds"], 1)
+    report = {
+        "preset": args.preset, "device": args.device, "seed": args.seed, "wall_s": round(wall, 1),
+        "stages_s": groups, "detail_s": {k: v["seconds"] for k, v in timings.items()},
+        "target_s": 600 if args.preset == "default" else None,
+        "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                    "platform": platform.platform(), "cuda": torch.cuda.get_device_name(0) if args.device == "cuda" else None},
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "note": "shared machine: other jobs ran at the same time (see load averages)",
+    }
+    name = "micro_pipeline.json" if args.device == "cpu" else f"micro_pipeline_{args.device}.json"
+    out = REPO / "benchmarks" / "results" / name
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    print(json.dumps(report, indent=1))
+    if not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -205,8 +205,32 @@ KNOWN_PITFALLS = [
 ]
 
 
+# Structures and exact arithmetic beyond the benchmark files.
+STRUCTURES = [
+    ("3", "3,4", False),
+    (r"\infty", r"\infty", True),
+    ("1+i", "i+1", True),
+    (r"(-\infty, 2) \cup (3, \infty)", r"(3,\infty)\cup(-\infty,2)", True),
+    (r"(-\infty, 2) \cup (3, \infty)", r"(-\infty, 2] \cup (3, \infty)", False),
+    ("y = 2x + 3", "y = 3 + 2x", True),
+    ("y = 2x + 3", "y = 2x + 4", False),
+    ("2^{100}", "1267650600228229401496703205376", True),
+    ("2^{100}", "1267650600228229401496703205377", False),  # float rounding would say True
+    (r"10^{10^{10^{10}}}", r"10^{10^{10^{10}}}", True),  # decided as strings: never evaluated
+    ("0.1+0.2", "0.3", True),
+    (r"\pi/6", r"30^\circ", False),
+    (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", True),
+    (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{pmatrix} 1 & 3 \\ 2 & 4 \end{pmatrix}", False),
+    ("1.5", r"1\frac{1}{2}", True),
+    ("e", "2.718281828", False),
+    (r"\text{yes}", r"\text{no}", False),
+    ("1e-3", "0.001", True),
+    ("a-b", "b-a", False),
+]
+
+
 @pytest.mark.parametrize("gold, pred, expected",
-                         MATH500 + MINERVA + OLYMPIAD + AIME_AMC_GSM8K + KNOWN_PITFALLS)
+                         MATH500 + MINERVA + OLYMPIAD + AIME_AMC_GSM8K + KNOWN_PITFALLS + STRUCTURES)
 def test_is_equivalent(gold, pred, expected):
     assert is_equivalent(gold, pred, timeout=T) is expected
 

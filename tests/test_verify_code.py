@@ -106,6 +106,7 @@ def test_status_mapping_of_raw_results():
     assert status_of(SandboxResult(**{**base, "completed": True, "exit_code": 0})) == "passed"
     assert status_of(SandboxResult(**{**base, "timed_out": True})) == "timeout"
     assert status_of(SandboxResult(**{**base, "exit_code": -24})) == "timeout"  # SIGXCPU: CPU limit
+    assert status_of(SandboxResult(**{**base, "exit_code": 128 + 24})) == "timeout"  # as bwrap reports it
     assert status_of(SandboxResult(**{**base, "ready": False})) == "error"
     assert status_of(SandboxResult(**base)) == "failed"
 

@@ -1,6 +1,6 @@
 """Grade model-written code against tests, in the sandbox of :mod:`.sandbox`.
 
-Two test styles:
+Three test styles:
 
 - HumanEval style (:func:`grade_code_records`): a record has ``prompt``,
   ``completion``, ``test`` and ``entry_point``; the program is

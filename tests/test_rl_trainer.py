@@ -202,6 +202,25 @@ def test_every_algorithm_trains_and_checkpoints(base, tmp_path, name):
     assert generate(model, tokenizer, ["12>"], SamplingConfig(n=2, max_new_tokens=2))[0]
 
 
+@pytest.mark.parametrize("variant", [
+    {"kl_coef": 0.1, "entropy_coef": 0.01}, {"algorithm": "dapo", "kl_coef": 0.1}, {"algorithm": "ppo"},
+])
+def test_micro_batches_accumulate_to_the_same_gradient(base, tmp_path, variant):
+    # One update per step, compared before the optimizer acts (Adam's first step is nearly sign(grad),
+    # so float noise in tiny gradients would flip weights, not the gradient itself).
+    runs = []
+    for micro in (0, 3):
+        # Up to 6 tokens: responses of different lengths tell token shares from sequence shares.
+        cfg = RLConfig(steps=1, checkpoint_steps=(1,), micro_batch_size=micro,
+                       **{**SMALL, "max_new_tokens": 6, **variant})
+        runs.append(train_rl(base, tmp_path / str(micro), TRAIN_PROMPTS, successor_reward(TRAIN_TARGETS), cfg,
+                             progress=False)[0])
+    assert not runs[0].get("skipped") and runs[0]["grad_norm"] > 0
+    for key in ("grad_norm", "pg_loss", "kl_loss", "value_loss", "clip_frac", "entropy"):
+        if key in runs[0]:
+            assert runs[1][key] == pytest.approx(runs[0][key], rel=1e-5, abs=1e-7), key
+
+
 @pytest.mark.parametrize("reward, moves", [(1.0, False), (0.0, True)])
 def test_nsr_updates_only_on_failed_rollouts(base, tmp_path, reward, moves):
     cfg = RLConfig(steps=1, checkpoint_steps=(1,), nsr_only=True, **SMALL)

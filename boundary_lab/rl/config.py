@@ -45,6 +45,9 @@ class RLConfig:
     # Paper: 1e-6 for 7B models; a ~1M-parameter model needs a much larger step to move at all.
     lr: float = field(default=1e-4, metadata={"help": "policy learning rate (AdamW)"})
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay"})
+    micro_batch_size: int = field(
+        default=0, metadata={"help": "rows per forward/backward pass; gradients accumulate over a minibatch "
+                                     "(0 = the whole minibatch at once)"})
     max_grad_norm: float = field(default=1.0, metadata={"help": "gradient-norm clip for policy and value"})
     clip_eps: float = field(default=0.2, metadata={"help": "PPO ratio clip, lower side (1 - eps)"})
     # DAPO (Yu et al. 2025) clip-higher: eps_low 0.2, eps_high 0.28.
@@ -101,7 +104,8 @@ class RLConfig:
             if int(getattr(self, name)) < 1:
                 raise InputError(f"RLConfig.{name}={getattr(self, name)!r}: must be >= 1")
         non_negative = ("lr", "value_lr", "kl_coef", "entropy_coef", "clip_eps", "weight_decay",
-                        "reference_reset_every", "eval_every", "temperature", "value_clip", "num_threads")
+                        "reference_reset_every", "eval_every", "temperature", "value_clip", "num_threads",
+                        "micro_batch_size")
         for name in non_negative:
             if getattr(self, name) < 0:
                 raise InputError(f"RLConfig.{name}={getattr(self, name)!r}: must be >= 0")

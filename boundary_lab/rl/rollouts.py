@@ -103,11 +103,20 @@ def rollout_batch(tokenizer, prompts: list[str], prompt_indices, groups_of_compl
     return build_batch(p_ids, c_ids, pad, group, index, flat_rewards, texts)
 
 
-def token_logprobs(model, batch: RolloutBatch, temperature: float = 1.0, with_entropy: bool = False):
+def token_logprobs(model, batch: RolloutBatch, temperature: float = 1.0, with_entropy: bool = False,
+                   chunk: int = 0):
     """Log-probs of each next token under ``model`` at the sampling temperature, shape (B, L-1).
 
-    With ``with_entropy`` also returns the per-position entropy of the tempered distribution.
+    With ``with_entropy`` also returns the per-position entropy of the tempered
+    distribution. ``chunk`` > 0 runs the forward pass that many rows at a time
+    (the full-vocabulary logits of a whole batch can exceed memory).
     """
+    if chunk and chunk < len(batch):
+        parts = [token_logprobs(model, batch.select(np.arange(i, min(i + chunk, len(batch)))), temperature,
+                                with_entropy) for i in range(0, len(batch), chunk)]
+        if with_entropy:
+            return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+        return torch.cat(parts)
     logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits[:, :-1].float()
     if temperature != 1.0:
         logits = logits / temperature

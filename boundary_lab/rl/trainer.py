@@ -31,13 +31,14 @@ from ..errors import InputError
 from . import advantages as adv
 from . import state
 from .config import RLConfig
-from .losses import aggregate, clipped_surrogate, entropy_from_logits, kl_per_token, value_loss
+from .losses import aggregate, kl_per_token
 from .rollouts import RolloutBatch, rollout_batch, sample_groups, token_logprobs
+from .update import micro_batches, optimise
 from .value_head import ValueModel
 
 GROUP_ALGORITHMS = ("grpo", "rloo", "remax", "dapo")
-# REINFORCE++ and PPO fold the KL penalty into the reward (as in their papers); the others add a KL loss.
-KL_IN_REWARD = ("reinforce_pp", "ppo")
+# REINFORCE++ and PPO fold the KL penalty into the reward (as in their papers); the others add a KL loss
+# (boundary_lab.rl.update).
 
 
 def derived_seed(*parts: int) -> int:
@@ -223,14 +224,16 @@ class _Trainer:
             return {**metrics, "skipped": True, "step_time_s": time.perf_counter() - start}
         mask = batch.response_mask
         with torch.no_grad():
-            old_logp, entropy = token_logprobs(self.policy, batch, cfg.temperature, with_entropy=True)
-            base_logp = token_logprobs(self.base, batch, cfg.temperature)
+            chunk = cfg.micro_batch_size
+            old_logp, entropy = token_logprobs(self.policy, batch, cfg.temperature, with_entropy=True, chunk=chunk)
+            base_logp = token_logprobs(self.base, batch, cfg.temperature, chunk=chunk)
             ref_logp = (base_logp if self.reference is self.base
-                        else token_logprobs(self.reference, batch, cfg.temperature))
-            values = (self.critic(batch.input_ids, batch.attention_mask)[:, :-1]
+                        else token_logprobs(self.reference, batch, cfg.temperature, chunk=chunk))
+            values = (torch.cat([self.critic(batch.input_ids[r], batch.attention_mask[r])[:, :-1]
+                                 for r in micro_batches(torch.arange(len(batch)), chunk)])
                       if self.critic is not None else None)
             advantages, returns = self.advantages(batch, old_logp, ref_logp, values, greedy)
-        sums = self._optimise(step, batch, old_logp, ref_logp, advantages, values, returns)
+        sums = optimise(self, step, batch, old_logp, ref_logp, advantages, values, returns, derived_seed)
         self.step = step
         metrics.update({
             "entropy": float(aggregate(entropy, mask, True)),
@@ -242,48 +245,6 @@ class _Trainer:
             "step_time_s": time.perf_counter() - start,
         })
         return metrics
-
-    def _optimise(self, step, batch, old_logp, ref_logp, advantages, old_values, returns) -> dict:
-        cfg = self.cfg
-        sums: dict[str, float] = {}
-        updates = 0
-        token_level = bool(cfg.token_level_loss)
-        for epoch in range(cfg.ppo_epochs):
-            gen = torch.Generator().manual_seed(derived_seed(cfg.seed, step, epoch))
-            order = torch.randperm(len(batch), generator=gen).numpy()
-            for rows in np.array_split(order, cfg.minibatches):
-                mb, t = batch.select(rows), torch.as_tensor(rows, device=self.device)
-                mask = mb.response_mask
-                need_entropy = cfg.entropy_coef > 0
-                out = token_logprobs(self.policy, mb, cfg.temperature, with_entropy=need_entropy)
-                logp, ent = out if need_entropy else (out, None)
-                loss, clip_frac = clipped_surrogate(logp, old_logp[t], advantages[t], mask, cfg.clip_eps,
-                                                    cfg.clip_eps_high, token_level)
-                parts = {"pg_loss": float(loss.detach()), "clip_frac": float(clip_frac)}
-                if cfg.kl_coef and cfg.algorithm not in KL_IN_REWARD:
-                    kl = aggregate(kl_per_token(logp, ref_logp[t], cfg.kl_estimator), mask, token_level)
-                    loss = loss + cfg.kl_coef * kl
-                    parts["kl_loss"] = float(kl.detach())
-                if need_entropy:
-                    bonus = aggregate(ent, mask, token_level)
-                    loss = loss - cfg.entropy_coef * bonus
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                parts["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(self.policy.parameters(),
-                                                                          cfg.max_grad_norm))
-                self.optimizer.step()
-                if self.critic is not None:
-                    values = self.critic(mb.input_ids, mb.attention_mask)[:, :-1]
-                    v_loss = value_loss(values, old_values[t], returns[t], mask, cfg.value_clip, token_level)
-                    self.critic_optimizer.zero_grad(set_to_none=True)
-                    v_loss.backward()
-                    torch.nn.utils.clip_grad_norm_(self.critic.parameters(), cfg.max_grad_norm)
-                    self.critic_optimizer.step()
-                    parts["value_loss"] = float(v_loss.detach())
-                for k, v in parts.items():
-                    sums[k] = sums.get(k, 0.0) + v
-                updates += 1
-        return {k: v / updates for k, v in sums.items()}
 
 
 def _check_inputs(prompts, reward_fn, eval_fn):

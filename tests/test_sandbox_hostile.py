@@ -313,3 +313,17 @@ def test_stdio_cases_output_flood_is_contained():
     r = guarded("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", cases=["", ""],
                 lenient_exit=True, max_file_bytes=1 << 20)
     assert r["case_digests"] == [] and r["status"] == "failed"
+
+
+def test_no_nested_user_namespaces():
+    """A nested user namespace would hand the program capabilities (mounts, a fresh /proc)."""
+    from boundary_lab.verify.sandbox import _bwrap_options
+    if "--disable-userns" not in _bwrap_options(bwrap_path()):
+        pytest.skip("this bwrap has no --disable-userns (added in 0.8)")
+    program = ("import os, subprocess\n"
+               "r = subprocess.run(['unshare', '-U', '-r', '-m', 'id'], capture_output=True, text=True)\n"
+               "print('rc', r.returncode, r.stdout, r.stderr)\n"
+               "try:\n    os.unshare(os.CLONE_NEWUSER)\n    print('NESTED')\n"
+               "except (OSError, AttributeError) as e:\n    print('refused', type(e).__name__)\n")
+    r = guarded(program)
+    assert r["status"] == "passed" and "rc 0" not in r["stdout"] and "NESTED" not in r["stdout"], r["stdout"]

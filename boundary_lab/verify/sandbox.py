@@ -3,11 +3,12 @@
 Isolation (``isolation`` field of every result):
 
 - ``"bwrap"`` (preferred): bubblewrap with ``--unshare-all`` (empty network
-  namespace, own PID/IPC/UTS/user namespaces), ``--die-with-parent``,
-  ``--new-session``, ``--clearenv``; uid/gid 65534; the file system is a fresh
+  namespace, own PID/IPC/UTS/user namespaces; ``--disable-userns`` where bwrap
+  has it, so no nested ones), ``--die-with-parent``, ``--new-session``,
+  ``--clearenv``; uid/gid 65534; the file system is a fresh
   tmpfs with read-only binds of ``/usr`` and the interpreter prefix only (its
   ``site-packages`` hidden: the standard library only), ``--dev`` and a tmpfs
-  ``/tmp`` work dir. Nothing of ``/work``, ``/root`` or the caller's files is
+  ``/tmp`` work dir (``--size`` = the memory cap where bwrap has it). Nothing of ``/work``, ``/root`` or the caller's files is
   visible. No ``/proc`` is mounted (DESIGN measured ``--proc``; it would expose
   ``/proc/self/mem`` and bwrap's own PID 1), and bwrap is started with an empty
   environment anyway. ``subprocess``, ``multiprocessing`` and threads still work.
@@ -152,12 +153,25 @@ def _interpreter() -> tuple[str, str]:
     return prefix, os.path.realpath(sys.executable)
 
 
-def _bwrap_command(bwrap: str) -> list[str]:
+@functools.lru_cache(maxsize=None)
+def _bwrap_options(bwrap: str) -> frozenset[str]:
+    """Long options this bwrap knows (0.8 added --disable-userns and --size)."""
+    try:
+        text = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=10, env={}).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    return frozenset(word for word in text.split() if word.startswith("--"))
+
+
+def _bwrap_command(bwrap: str, tmp_mb: int = 1024) -> list[str]:
     prefix, python = _interpreter()
     version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-           "--uid", str(NOBODY), "--gid", str(NOBODY), "--hostname", "sandbox",
-           "--ro-bind", "/usr", "/usr"]
+    options = _bwrap_options(bwrap)
+    cmd = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv",
+           "--uid", str(NOBODY), "--gid", str(NOBODY), "--hostname", "sandbox"]
+    if "--disable-userns" in options:  # no nested user namespaces (and the capabilities they grant)
+        cmd += ["--disable-userns"]
+    cmd += ["--ro-bind", "/usr", "/usr"]
     for link in ("bin", "lib", "lib64", "sbin"):  # merged-/usr symlinks, or plain binds
         path = Path("/") / link
         if path.is_symlink():
@@ -170,7 +184,10 @@ def _bwrap_command(bwrap: str) -> list[str]:
     if site.is_dir():
         cmd += ["--tmpfs", str(site)]
     # No --proc: a /proc would show /proc/self/mem and the host environment of bwrap's PID 1.
-    cmd += ["--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp",
+    cmd += ["--dev", "/dev"]
+    if "--size" in options:  # bounds /tmp even where no memory cgroup does
+        cmd += ["--size", str(tmp_mb << 20)]
+    cmd += ["--tmpfs", "/tmp", "--chdir", "/tmp",
             "--setenv", "HOME", "/tmp", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
             "--setenv", "LANG", "C.UTF-8", "--", python]
     return cmd
@@ -251,7 +268,7 @@ def run_in_sandbox(
     token_r, token_w = os.pipe()
     report_r, report_w = os.pipe()
     workdir = None if mode == "bwrap" else tempfile.mkdtemp(prefix="boundary-lab-sbx-")
-    cmd, popen_kwargs = _command(bwrap, workdir, cgroup, (ctrl_r, token_r, report_w))
+    cmd, popen_kwargs = _command(bwrap, workdir, cgroup, (ctrl_r, token_r, report_w), memory_mb)
 
     start = time.monotonic()
     try:
@@ -309,10 +326,10 @@ def run_in_sandbox(
 
 
 def _command(bwrap: str | None, workdir: str | None, cgroup: RunCgroup | None,
-             fds: tuple[int, int, int]) -> tuple[list[str], dict]:
+             fds: tuple[int, int, int], tmp_mb: int) -> tuple[list[str], dict]:
     """The command line and Popen settings that start the harness in the sandbox."""
     if bwrap:
-        cmd, kwargs = _bwrap_command(bwrap), {"env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}}
+        cmd, kwargs = _bwrap_command(bwrap, tmp_mb), {"env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}}
     else:
         cmd = [_interpreter()[1]]
         kwargs = {"cwd": workdir, "env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": workdir}}

@@ -13,7 +13,9 @@ problem's answer), with skewed frequencies as in real sampling.
 
 The baseline is ``math_verify.verify(parse("$gold$"), parse(completion))`` per
 sample. It is timed on a random subset and extrapolated (the full loop takes
-about 15 minutes here). Verdicts are compared on that subset, and on every
+about 20 minutes here). A last run grades three hostile answers (power towers,
+a huge factorial) with 1,000 normal samples under a 2 s timeout, to show that
+they cost their timeout and nothing more. Verdicts are compared on that subset, and on every
 distinct (gold, answer) pair of the store.
 
 Run: ``python benchmarks/math_grading.py [--problems 500] [--per-problem 200] [--baseline 3000]``.
@@ -29,6 +31,7 @@ import random
 import re
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -169,6 +172,17 @@ def main() -> int:
                      if baseline_verdict(gold, f"\\boxed{{{ans}}}") != ours[(gold, ans)]]
     assert all(g.extracted == extract_answer(s["completion"]) for s, g in zip(samples[:1000], grades[:1000]))
 
+    # Hostile answers cost their timeout and nothing more (fresh cache, a new pool).
+    hostile = [r"10^{10^{10^{10}}}", r"9^{9^{9^{9}}}", r"(10^{10^{10}})!"]
+    mixed = [{"answer": "1", "completion": f"\\boxed{{{h}}}"} for h in hostile] + samples[:1000]
+    clear_cache()
+    hostile_report: dict = {}
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        grade_math(mixed, workers=workers, timeout_s=2.0, report=hostile_report)
+    hostile_s = time.perf_counter() - t0
+
     result = {
         "store": store,
         "machine": {"cpus": os.cpu_count(), "workers": workers, "python": platform.python_version(),
@@ -180,6 +194,8 @@ def main() -> int:
                                    "seconds_per_sample": round(subset_s / len(subset), 5),
                                    "extrapolated_seconds_all": round(loop_s, 1), "extrapolated": True},
         "speedup": round(loop_s / batch_s, 1),
+        "hostile": {"answers": hostile, "plus_normal_samples": 1000, "timeout_s": 2.0, "workers": workers,
+                    "seconds": round(hostile_s, 3), "timeouts_reported": len(hostile_report["timeouts"])},
         "target_speedup": 20,
         "verdicts": {
             "subset_disagreements": len(subset_disagree),

@@ -3,10 +3,10 @@
 Two model sizes:
 - ``toy``: the toy successor task (:mod:`boundary_lab.rl.toy`), a 33k-parameter
   Llama, 16 prompts x 8 rollouts, 2 new tokens per rollout.
-- ``micro``: a random ~0.8M-parameter Llama (hidden 128, 4 layers) on the same
-  prompts, 16 x 8 rollouts of exactly ``--micro-tokens`` tokens (the reward is
-  constant-free: answers rarely stop early, so every rollout runs to the limit,
-  the worst case of a micro-world step).
+- ``micro``: a random 1.05M-parameter Llama (hidden 128, 4 layers), the size of
+  a micro-world base model, on the same prompts, 16 x 8 rollouts of up to
+  ``--micro-tokens`` tokens (a random model ends a rollout with EOS about once
+  in 16 tokens, so rollouts average about 20 tokens at the default 32).
 
 A step is rollouts + reward + old/reference log-probs + advantages + one
 optimizer pass (``ppo_epochs=1``, one minibatch). Reported: the median

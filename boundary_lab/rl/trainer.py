@@ -160,7 +160,9 @@ class _Trainer:
             keep = (adv.dynamic_sampling_keep(np.asarray(rewards)) if cfg.dynamic_sampling
                     else np.ones(len(indices), dtype=bool))
             for k in np.flatnonzero(keep):
-                kept_idx.append(indices[k]); kept_groups.append(groups[k]); kept_rewards.append(rewards[k])
+                kept_idx.append(indices[k])
+                kept_groups.append(groups[k])
+                kept_rewards.append(rewards[k])
             if len(kept_idx) >= cfg.prompts_per_step:
                 break
         n = cfg.prompts_per_step

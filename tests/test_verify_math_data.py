@@ -137,3 +137,26 @@ def test_pool_replaces_killed_workers():
 def test_pool_rejects_bad_timeout():
     with pytest.raises(ValueError):
         WorkerPool(timeout_s=0)
+
+
+def test_no_worker_processes_outlive_a_batch():
+    import multiprocessing as mp
+
+    grade_math([("x+1", r"\boxed{1+x}"), ("1", r"\boxed{9^{9^{9^{9}}}}")], workers=2, timeout_s=1.0)
+    assert mp.active_children() == []  # pool workers are killed and joined
+
+
+@pytest.mark.slow
+def test_math_grading_benchmark_script_runs_small(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "mg.json"
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "math_grading.py"
+    proc = subprocess.run([sys.executable, str(script), "--problems", "8", "--per-problem", "10",
+                           "--baseline", "20", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["store"]["samples"] == 80
+    assert result["hostile"]["timeouts_reported"] == 3
+    assert result["verdicts"]["subset_disagreements"] == 0

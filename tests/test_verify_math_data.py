@@ -142,8 +142,10 @@ def test_pool_rejects_bad_timeout():
 def test_no_worker_processes_outlive_a_batch():
     import multiprocessing as mp
 
-    grade_math([("x+1", r"\boxed{1+x}"), ("1", r"\boxed{9^{9^{9^{9}}}}")], workers=2, timeout_s=1.0)
-    assert mp.active_children() == []  # pool workers are killed and joined
+    before = set(mp.active_children())  # is_equivalent's shared worker may be alive: it is not ours
+    with pytest.warns(RuntimeWarning, match="timed out"):
+        grade_math([("x+1", r"\boxed{1+x}"), ("1", r"\boxed{9^{9^{9^{9}}}}")], workers=2, timeout_s=1.0)
+    assert set(mp.active_children()) - before == set()  # pool workers are killed and joined
 
 
 @pytest.mark.slow

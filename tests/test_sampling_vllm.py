@@ -69,14 +69,10 @@ def test_greedy_agrees_with_hf_backend(obs):
 
 
 def test_sample_logprobs_are_raw_teacher_forced_logprobs(obs):
-    compared = 0
-    for ids, re_ids, lp_v, lp_h in zip(obs["sample_token_ids_for_pairs"], obs["teacher_forced_token_ids"],
-                                       obs["sample_logprobs_for_pairs"], obs["hf_logprobs_for_pairs"]):
-        if ids != re_ids:  # decoding then re-encoding can merge tokens; compare only exact round trips
-            continue
+    assert len(obs["sample_logprobs_for_pairs"]) == 6
+    for lp_v, lp_h in zip(obs["sample_logprobs_for_pairs"], obs["hf_logprobs_for_pairs"]):
+        assert len(lp_v) == len(lp_h) > 0
         assert lp_v == pytest.approx(lp_h, abs=2e-4)
-        compared += 1
-    assert compared >= 2
 
 
 def test_scoring_hf_and_vllm_agree(obs):

@@ -43,13 +43,19 @@ def main(model_dir: str, out_path: str) -> None:
     greedy = SamplingConfig(n=1, temperature=0, max_new_tokens=16)
     obs["greedy_vllm"] = ids(engine.generate(PROMPTS, greedy))
     obs["greedy_hf"] = ids(hf.generate(PROMPTS, greedy))
-    # log-probs of the vLLM samples, recomputed by teacher forcing with transformers
+    # log-probs of the vLLM samples, recomputed on the same token ids by a transformers forward pass
+    import torch
+
     tok = hf.tokenizer
-    pairs = [(p, tok.decode(c.token_ids)) for p, row in zip(PROMPTS, first) for c in row[:2]]
-    obs["teacher_forced_token_ids"] = [tok(r, add_special_tokens=False).input_ids for _, r in pairs]
-    obs["sample_token_ids_for_pairs"] = [c.token_ids for row in first for c in row[:2]]
-    obs["sample_logprobs_for_pairs"] = [c.token_logprobs for row in first for c in row[:2]]
-    obs["hf_logprobs_for_pairs"] = token_logprobs_hf(hf.model, tok, pairs)
+    obs["sample_logprobs_for_pairs"], obs["hf_logprobs_for_pairs"] = [], []
+    for prompt, row in zip(PROMPTS, first):
+        prompt_ids = tok(prompt).input_ids
+        for c in row[:2]:
+            with torch.no_grad():
+                logp = torch.log_softmax(hf.model(torch.tensor([prompt_ids + c.token_ids])).logits[0], -1)
+            obs["hf_logprobs_for_pairs"].append(
+                [logp[len(prompt_ids) - 1 + t, x].item() for t, x in enumerate(c.token_ids)])
+            obs["sample_logprobs_for_pairs"].append(c.token_logprobs)
     score_pairs = [("Q: 2+2?", " The answer is 4."), ("x", " y z" * 20), ("a much longer prompt " * 5, "!")]
     obs["score_hf"] = token_logprobs_hf(hf.model, tok, score_pairs)
     obs["score_vllm"] = token_logprobs_vllm(engine, score_pairs)

@@ -235,7 +235,7 @@ def test_nsr_updates_only_on_failed_rollouts(base, tmp_path, reward, moves):
 def test_dapo_skips_uninformative_groups(base, tmp_path):
     # Reward 1 for everything: every group has zero variance, so dynamic sampling keeps none.
     cfg = RLConfig(algorithm="dapo", steps=1, dynamic_sampling_max_tries=2, checkpoint_steps=(1,), **SMALL)
-    history = train_rl(base, tmp_path, TRAIN_PROMPTS, lambda i, text: 1.0, cfg, progress=False)
+    history = train_rl(base, tmp_path, TRAIN_PROMPTS, lambda i, text: 1.0, cfg, progress=True)  # tqdm too
     assert history[0]["skipped"] and history[0]["groups"] == 0 and history[0]["sampling_tries"] == 2
 
 

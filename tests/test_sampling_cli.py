@@ -121,3 +121,21 @@ def test_kill_9_then_resume_loses_and_duplicates_nothing(model, tmp_path, backen
         whole = read_samples(tmp_path / "whole").sort_values(KEYS).reset_index(drop=True)
         pd_cols = ["problem_id", "sample_id", "completion", "n_tokens", "finish_reason", "extracted", "correct"]
         assert resumed[pd_cols].equals(whole[pd_cols])
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("template,text,expected", [
+    ("raw", "{canonical}", True),
+    ("raw", "    return None\n", False),
+    ("code-plus", "{prompt}{canonical}```\nDone.", True),  # prefilled ```python: code ends at the fence
+    ("qwen-boxed", "Here:\n```python\n{prompt}{canonical}```\n", True),
+])
+def test_code_problems_are_graded_in_the_sandbox(template, text, expected):
+    from boundary_lab.benchmarks import load_benchmark
+    from boundary_lab.sampling.config import Completion
+    from boundary_lab.sampling.run import grade_chunk
+
+    problem = load_benchmark("humaneval", limit=1)[0]
+    body = text.format(prompt=problem["prompt"], canonical=problem["answer"])
+    df = grade_chunk([problem], [[Completion(text=body, n_tokens=1, finish_reason="stop")]], "code", template)
+    assert df["correct"].tolist() == [expected]

@@ -108,3 +108,17 @@ def test_backend_from_directory(tmp_path):
     out = HFBackend(path).generate(PROMPTS, SamplingConfig(n=2, max_new_tokens=4, seed=0))
     assert [len(row) for row in out] == [2, 2, 2]
     assert all(1 <= c.n_tokens <= 4 and c.finish_reason in ("stop", "length") for row in out for c in row)
+
+
+def test_get_backend_names():
+    from boundary_lab.sampling import get_backend
+
+    with pytest.raises(ValueError, match="backend='tgi'"):
+        get_backend("tgi", "some/model")
+
+
+@pytest.mark.parametrize("field,value", [("n", 0), ("max_new_tokens", 0)])
+def test_invalid_config_is_rejected(tiny, field, value):
+    model, tok = tiny
+    with pytest.raises(ValueError, match=field):
+        generate(model, tok, PROMPTS, SamplingConfig(**{field: value}))

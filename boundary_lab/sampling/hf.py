@@ -200,7 +200,8 @@ def generate(model, tokenizer, prompts: Sequence[str], config: SamplingConfig, p
     was_training = model.training
     model.eval()
     eos = _eos_ids(model, tokenizer)
-    vocab = model.get_output_embeddings().weight.shape[0]
+    head = model.get_output_embeddings()
+    vocab = head.weight.shape[0] if head is not None else model.config.vocab_size
     matcher = _StopMatcher(tokenizer, config.stop, min(vocab, len(tokenizer)))
     encoded = [tokenizer(p).input_ids for p in prompts]
     rows = [(i, j) for i in range(len(prompts)) for j in range(config.n)]

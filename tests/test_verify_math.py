@@ -87,6 +87,10 @@ NORMALISATION = [
     (r"\left( 3, \frac{\pi}{2} \right)", r"(3,\frac{\pi}{2})"),
     (".5", "0.5"),
     ("1,2", "1,2"),  # a list, not a thousands separator
+    (r"11,\! 111,\! 111,\! 100", "11111111100"),  # MATH500's own format
+    (r"10\,080", "10080"),
+    (r"x = 10,\!080", "10080"),
+    ("8, 221", r"\{8,221\}"),  # a comma and a space: a list, never 8221
 ]
 
 
@@ -208,6 +212,9 @@ KNOWN_PITFALLS = [
 # Structures and exact arithmetic beyond the benchmark files.
 STRUCTURES = [
     ("3", "3,4", False),
+    ("221,8", "8, 221", True),  # OlympiadBench multi-answer in another order
+    ("8221", "8, 221", False),
+    ("8221", "8,221", True),
     (r"\infty", r"\infty", True),
     ("1+i", "i+1", True),
     (r"(-\infty, 2) \cup (3, \infty)", r"(3,\infty)\cup(-\infty,2)", True),

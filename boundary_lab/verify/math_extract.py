@@ -173,7 +173,7 @@ _TRAILING_UNITS = re.compile(
     r"(?<=[\d}])\s*(?:(?:\\(?:text|mbox|mathrm|textbf)\{(?:[\s~][^{}]*|[^{}]{2,})\}" + _SQUARED
     + r")|(?:\b(?:" + "|".join(_UNIT_WORDS) + r")\b" + _SQUARED + r"\s*))+$"
 )
-_THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,|\{,\}|\\,)\d{3})+(?:\.\d+)?$")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
 _LEADING_VAR = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(?=[^=]+$)")
 
 
@@ -208,7 +208,7 @@ def normalize_answer(ans: str | None) -> str:
     if ans is None:
         return ""
     s = str(ans).strip()
-    s = s.replace("\n", " ").replace("\\!", "").replace("\\displaystyle", "")
+    s = s.replace("\n", " ").replace("\\displaystyle", "")
     s = re.sub(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])", "", s)
     s = re.sub(r"\\[dt]frac", r"\\frac", s)
     # Degrees, percent and currency never change the value (we never rescale 28% to 0.28).
@@ -221,9 +221,15 @@ def normalize_answer(ans: str | None) -> str:
     s = s.strip().rstrip(".").strip()
     # A number followed by plain words ("12 apples", "3 hours per day") is the number.
     s = re.sub(r"^(-?[\d.,]*\d)\s+[A-Za-z][A-Za-z' ]*$", r"\1", s)
-    if _THOUSANDS.match(s.replace(" ", "")):
-        s = re.sub(r"\{,\}|\\,|,", "", s.replace(" ", ""))
     s = _LEADING_VAR.sub("", s)
+    # Thousands separators: "1,000", "1{,}000", MATH's "11,\! 111". A comma then a space without
+    # "\!" ("8, 221") is a list: written as a set so that removing spaces cannot make it 8221.
+    marked = re.sub(r",\\!\s*", ",", s)
+    if _THOUSANDS.match(marked):
+        s = marked.replace("{,}", "").replace(",", "")
+    elif re.search(r",\s", s) and _THOUSANDS.match(re.sub(r"\s+", "", s)):
+        s = "\\{" + re.sub(r"\s+", "", s) + "\\}"
+    s = s.replace("\\!", "")
     # \frac12 -> \frac{1}{2}, \sqrt2 -> \sqrt{2}
     s = re.sub(r"\\frac\s*(\d)\s*(\d)", r"\\frac{\1}{\2}", s)
     s = re.sub(r"\\frac\s*\{([^{}]*)\}\s*(\d)", r"\\frac{\1}{\2}", s)

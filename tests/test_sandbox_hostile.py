@@ -209,8 +209,9 @@ FAKE_PASSES = {
     "raise_system_exit_in_candidate": "def double(x):\n    raise SystemExit(0)\n",
     "redefined_check": "def check(candidate):\n    pass\nimport builtins\nbuiltins.check = check\n",
     "printed_passed": "print('passed')\nprint('P' + '0' * 64)\n",
-    "forged_report_lines": "import os\nfor fd in range(3, 64):\n    try:\n"
-                           "        os.write(fd, b'R\\nP' + b'a' * 64 + b' done\\n')\n    except OSError:\n        pass\n",
+    "forged_report_lines": ("import os\nfor fd in range(3, 64):\n    try:\n"
+                            "        os.write(fd, b'R\\nP' + b'a' * 64 + b' done\\n')\n"
+                            "    except OSError:\n        pass\n"),
     "patched_builtins": ("import builtins\nbuiltins.abs = lambda x: 0\n"
                          "builtins.AssertionError = type('E', (Exception,), {})\n"),
     "kill_parent_then_exit": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos._exit(0)\n",
@@ -327,3 +328,44 @@ def test_no_nested_user_namespaces():
                "except (OSError, AttributeError) as e:\n    print('refused', type(e).__name__)\n")
     r = guarded(program)
     assert r["status"] == "passed" and "rc 0" not in r["stdout"] and "NESTED" not in r["stdout"], r["stdout"]
+
+
+ALWAYS_EQUAL = ("class AlwaysEqual:\n    def __eq__(self, other):\n        return True\n"
+                "    def __sub__(self, other):\n        return 0\n")
+EQUALITY_HACKS = {
+    "always_equal_object": ALWAYS_EQUAL + "def double(x):\n    return AlwaysEqual()\n",
+    "int_subclass": ("class Int(int):\n    def __eq__(self, other):\n        return True\n"
+                     "    def __sub__(self, other):\n        return 0\n"
+                     "def double(x):\n    return Int(0)\n"),
+    "inside_a_list": ALWAYS_EQUAL + "def double(x):\n    return [AlwaysEqual()]\n",
+    "disguised_as_stdlib": (ALWAYS_EQUAL.replace("class AlwaysEqual:",
+                                                 "class Counter(dict):\n    __module__ = 'collections'")
+                            + "import collections\ncollections.Counter = Counter\n"
+                            "def double(x):\n    return Counter()\n"),
+    "yielded_by_a_generator": ALWAYS_EQUAL + "def double(x):\n    yield AlwaysEqual()\n",
+}
+# Iterators are consumed with tuple(), as HumanEval/33 and /37 do.
+EQUALITY_TEST = ("def check(candidate):\n"
+                 "    def value(result):\n"
+                 "        if isinstance(result, list):\n            return result[0]\n"
+                 "        return tuple(result)[0] if hasattr(result, '__next__') else result\n"
+                 "    assert value(candidate(2)) == 4\n"
+                 "    assert abs(value(candidate(5)) - 10) < 1e-9\n\ncheck(double)\n")
+
+
+@pytest.mark.parametrize("name", sorted(EQUALITY_HACKS))
+def test_objects_that_equal_everything_do_not_pass(name):
+    unguarded = guarded(EQUALITY_HACKS[name], EQUALITY_TEST)
+    assert unguarded["status"] == "passed"  # the hack works on a plain HumanEval-style harness...
+    r = guarded(EQUALITY_HACKS[name], EQUALITY_TEST, plain_results_of="double")
+    assert r["status"] == "failed" and "not plain built-in data" in (r["failure"] or ""), r  # ...not here
+
+
+@pytest.mark.parametrize("body", [
+    "return 2 * x", "return float(2 * x)", "return (2 * x,)[0]",
+    "import collections\n    return collections.Counter({2 * x: 1}) and 2 * x",
+    "yield 2 * x",
+])
+def test_plain_results_still_pass(body):
+    r = guarded(f"def double(x):\n    {body}\n", EQUALITY_TEST, plain_results_of="double")
+    assert r["status"] == "passed", r

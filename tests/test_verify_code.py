@@ -75,6 +75,14 @@ def test_status_of_each_outcome(name, completion, status):
     assert isinstance(graded["duration_s"], float) and graded["duration_s"] > 0
 
 
+def test_always_equal_results_fail_unless_plain_results_is_off():
+    hack = {**ADD, "completion": "    class E:\n        def __eq__(self, other):\n            return True\n"
+                                 "    return E()\n"}
+    [default] = grade_code_records([hack])
+    [off] = grade_code_records([hack], plain_results=False)
+    assert (default["status"], off["status"]) == ("failed", "passed")
+
+
 def test_records_are_copied_and_keep_their_fields():
     record = {**ADD, "extra": 7}
     [graded] = grade_code_records([record], workers=1)

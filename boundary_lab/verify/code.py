@@ -83,21 +83,27 @@ def grade_code_records(
     timeout_s: float = 10.0,
     progress: bool = False,
     memory_mb: int = 1024,
+    plain_results: bool = True,
 ) -> list[dict]:
     """Run every HumanEval-style record's tests in the sandbox, in parallel.
 
     Returns copies of the records, in order, with ``passed`` (bool), ``status``
     (passed|failed|timeout|error) and ``duration_s`` added. ``workers``
     defaults to the number of usable cores; each worker runs one sandbox.
+    With ``plain_results`` (default) the entry point's results must be plain
+    built-in data as the test sees them, so an object whose ``__eq__`` always
+    returns True (a known reward hack) fails instead of passing every assert;
+    no HumanEval problem expects anything else.
     """
     if not timeout_s > 0:
         raise InputError(f"timeout_s: must be > 0 seconds, got {timeout_s!r}")
-    jobs = [humaneval_job(rec, f"record {i}") for i, rec in enumerate(records)]
+    jobs = [(*humaneval_job(rec, f"record {i}"), rec.get("entry_point")) for i, rec in enumerate(records)]
 
-    def grade(job: tuple[str, str]) -> SandboxResult:
-        program, test = job
+    def grade(job: tuple[str, str, str]) -> SandboxResult:
+        program, test, entry = job
         for _ in range(3):  # retry only failures of the sandbox itself (e.g. fork failed under load)
-            result = run_in_sandbox(program, test=test, timeout_s=timeout_s, memory_mb=memory_mb)
+            result = run_in_sandbox(program, test=test, timeout_s=timeout_s, memory_mb=memory_mb,
+                                    plain_results_of=entry if plain_results else None)
             if result.ready or result.syntax_error is not None or result.timed_out:
                 break
         return result

@@ -5,13 +5,14 @@ Isolation (``isolation`` field of every result):
 - ``"bwrap"`` (preferred): bubblewrap with ``--unshare-all`` (empty network
   namespace, own PID/IPC/UTS/user namespaces; ``--disable-userns`` where bwrap
   has it, so no nested ones), ``--die-with-parent``, ``--new-session``,
-  ``--clearenv``; uid/gid 65534; the file system is a fresh
-  tmpfs with read-only binds of ``/usr`` and the interpreter prefix only (its
+  ``--clearenv``; uid/gid 65534; the file system is a fresh tmpfs with
+  read-only binds of ``/usr`` and the interpreter prefix only (its
   ``site-packages`` hidden: the standard library only), ``--dev`` and a tmpfs
-  ``/tmp`` work dir (``--size`` = the memory cap where bwrap has it). Nothing of ``/work``, ``/root`` or the caller's files is
-  visible. No ``/proc`` is mounted (DESIGN measured ``--proc``; it would expose
-  ``/proc/self/mem`` and bwrap's own PID 1), and bwrap is started with an empty
-  environment anyway. ``subprocess``, ``multiprocessing`` and threads still work.
+  ``/tmp`` work dir (``--size`` = the memory cap where bwrap has it). Nothing
+  of ``/work``, ``/root`` or the caller's files is visible. No ``/proc`` is
+  mounted (DESIGN measured ``--proc``; it would expose ``/proc/self/mem`` and
+  bwrap's own PID 1), and bwrap is started with an empty environment anyway.
+  ``subprocess``, ``multiprocessing`` and threads still work.
 - ``"rlimit"`` (fallback where bwrap is missing; a :class:`RuntimeWarning` says
   so once): a scrubbed environment, a fresh session and process group, a
   private temp work dir, uid 65534 when root and the interpreter is readable by
@@ -42,14 +43,14 @@ receive a frame) can't be installed, and the harness is non-dumpable so
 spawned processes can't read its memory. A pass can't be faked by exit codes,
 prints, ``sys.exit``, ``os._exit``, ``atexit``, a redefined ``check``,
 monkeypatched builtins (test code gets a private copy), a forked child that
-finishes the test, or killing the parent. The price: code that inspects frames
+finishes the test, killing the parent, or (with ``plain_results_of``) results
+of the program's own classes, such as an object whose ``__eq__`` always
+returns True. The price: code that inspects frames
 (``sys._getframe``, a traceback's ``tb_frame``, so ``traceback.print_exc()``),
 walks ``gc``, uses ``ctypes`` or installs a Python signal handler gets an
 exception, much like the "reliability guard" of other code benchmarks (stdlib
 users such as ``namedtuple``, ``enum``, ``typing`` and ``logging`` tolerate
-it; ``signal.signal(SIGPIPE, SIG_DFL)`` is accepted and ignored). Not covered
-(a property of the tests, not the sandbox): objects whose ``__eq__`` always
-returns True pass ``assert f(x) == y``.
+it; ``signal.signal(SIGPIPE, SIG_DFL)`` is accepted and ignored).
 
 >>> r = run_in_sandbox("print(sum(range(10)))", timeout_s=10)
 >>> r.completed, r.stdout.strip()
@@ -224,6 +225,7 @@ def run_in_sandbox(
     max_output_bytes: int = 1 << 20,
     max_file_bytes: int = 16 << 20,
     lenient_exit: bool = False,
+    plain_results_of: str | None = None,
     isolation: str = "auto",
 ) -> SandboxResult:
     """Run ``program`` (then ``test`` in the same namespace) in a sandbox.
@@ -232,8 +234,12 @@ def run_in_sandbox(
     list of stdin strings) the program runs once per case, in one sandbox, each
     in a fresh namespace, and ``case_digests`` holds the proven sha256 digests
     of each finished case's normalised stdout (see :func:`stdout_digest`).
-    ``timeout_s`` is then per case. ``lenient_exit`` counts ``sys.exit(0)``/``exit()`` as finishing normally (stdin/stdout
-    programs do that); ``os._exit`` never counts. ``isolation`` is "auto"
+    ``timeout_s`` is then per case. ``lenient_exit`` counts
+    ``sys.exit(0)``/``exit()`` as finishing normally (stdin/stdout programs
+    do that); ``os._exit`` never counts. ``plain_results_of`` names
+    the program's function whose results, as seen by ``test``, must be plain
+    built-in data (no objects of the program's own classes, such as one whose
+    ``__eq__`` always says True). ``isolation`` is "auto"
     (bwrap if available, else "rlimit" with a warning; "auto" refuses to run
     as root when it could not drop to uid 65534), "bwrap" or "rlimit".
     """
@@ -263,7 +269,8 @@ def run_in_sandbox(
     runs = max(1, len(cases or ()))
     job = {"program": program, "test": test, "stdin": stdin, "cases": cases, "memory_mb": memory_mb,
            "max_file_bytes": max_file_bytes, "cpu_s": int(timeout_s * runs) + 1,
-           "lenient_exit": lenient_exit, "max_procs_rlimit": None if cgroup else max_procs}
+           "lenient_exit": lenient_exit, "plain_results_of": plain_results_of,
+           "max_procs_rlimit": None if cgroup else max_procs}
     ctrl_r, ctrl_w = os.pipe()
     token_r, token_w = os.pipe()
     report_r, report_w = os.pipe()

@@ -97,6 +97,61 @@ def _install_guards(keeper_code, run_tests_code):
     sys.addaudithook(audit)
 
 
+def _plain_data_guard():
+    """A wrapper for the function under test: its results must be plain built-in data.
+
+    An object whose ``__eq__`` always returns True (or an int subclass whose
+    ``__sub__`` returns 0...) would pass ``assert candidate(x) == y``. Only values
+    of the built-in types below count, nested in built-in containers; iterators
+    are passed on with each item checked. The type set is fixed before untrusted
+    code runs, so a program can't add look-alike classes to it.
+    """
+    import collections
+
+    containers = (list, tuple, set, frozenset, collections.deque)
+    mappings = (dict, collections.Counter, collections.OrderedDict, collections.defaultdict)
+    allowed = frozenset((int, float, complex, bool, str, bytes, bytearray, type(None), range) + containers + mappings)
+    iterators = frozenset(type(x) for x in (
+        (i for i in ()), iter([]), iter(()), iter(""), iter(b""), iter(range(0)), iter(set()), iter({}),
+        iter({}.values()), iter({}.items()), map(int, ()), filter(None, ()), zip(), enumerate(()), reversed([])))
+
+    def plain(value):
+        stack, seen = [value], set()
+        while stack:
+            x = stack.pop()
+            kind = type(x)
+            if kind not in allowed:
+                return False
+            if kind in containers or kind in mappings:
+                if id(x) in seen:
+                    continue
+                seen.add(id(x))
+                stack.extend(x)
+                if kind in mappings:
+                    stack.extend(dict.values(x))
+        return True
+
+    def checked(items, name):
+        for item in items:
+            if not plain(item):
+                raise TypeError(f"sandbox: {name} yielded a {type(item).__name__!r}, not plain built-in data")
+            yield item
+
+    def guard(function):
+        name = getattr(function, "__name__", "the function")
+
+        def candidate(*args, **kwargs):
+            result = function(*args, **kwargs)
+            if type(result) in iterators:
+                return checked(result, name)
+            if not plain(result):
+                raise TypeError(f"sandbox: {name} returned a {type(result).__name__!r}, not plain built-in data")
+            return result
+        return candidate
+
+    return guard
+
+
 def _run_tests(keeper, job, program, test, report, hard_exit):
     """Test-thread entry point: the bottom frame of the only thread that runs untrusted code."""
     import builtins
@@ -138,6 +193,8 @@ def _run_tests(keeper, job, program, test, report, hard_exit):
             except BaseException:
                 pass
 
+    if job.get("plain_results_of"):
+        plain_data_guard = _plain_data_guard()  # built before untrusted code can fake its types
     finished = False
     try:
         cases = job.get("cases")
@@ -147,6 +204,9 @@ def _run_tests(keeper, job, program, test, report, hard_exit):
             if finished and test is not None:
                 test_globals = dict(globals_)
                 test_globals["__builtins__"] = dict(clean_builtins)
+                entry = job.get("plain_results_of")
+                if entry and callable(globals_.get(entry)):
+                    test_globals[entry] = plain_data_guard(globals_[entry])
                 finished = run(test, test_globals)
             flush_streams()
             if finished:

@@ -65,11 +65,18 @@ def test_shards_partition_the_problems_and_merge_to_the_whole(model, tmp_path):
     (["--shard", "2/2"], "--shard"),
     (["--template", "nope"], "nope"),
     (["--top-p", "0"], "--top-p"),
+    (["--dtype", "float33"], "float33"),
 ])
 def test_bad_arguments_exit_2(model, tmp_path, capsys, extra, message):
     bench = problems_file(tmp_path / "p.jsonl", 2)
     assert main(sample_args(model, bench, tmp_path / "run", *extra)) == 2
     assert message in capsys.readouterr().err
+
+
+def test_missing_model_directory_exits_2(tmp_path, capsys):
+    bench = problems_file(tmp_path / "p.jsonl", 1)
+    assert main(sample_args(tmp_path / "no-model", bench, tmp_path / "run")) == 2
+    assert "no-model" in capsys.readouterr().err
 
 
 def test_resume_with_other_settings_is_refused(model, tmp_path, capsys):

@@ -240,6 +240,10 @@ class HFBackend:
                  batch_size: int = DEFAULT_BATCH_SIZE):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from ..errors import InputError
+
+        if not isinstance(getattr(torch, str(dtype), None), torch.dtype):
+            raise InputError(f"dtype: not a torch dtype: {dtype!r} (e.g. float32, bfloat16)")
         self.model_path = str(model_path)
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)
         self.model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=getattr(torch, dtype)).to(device)

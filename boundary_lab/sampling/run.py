@@ -106,6 +106,10 @@ def sample_benchmark(model, benchmark, out, config: SamplingConfig, backend: str
     from . import default_backend, get_backend
 
     backend = backend or getattr(sampler, "name", None) or default_backend()
+    text = str(model)
+    if sampler is None and (Path(text).is_absolute() or text.startswith(".") or text.count("/") > 1) \
+            and not Path(text).is_dir():
+        raise InputError(f"--model: no such model directory: {text}")
     info = benchmarks.benchmark_info(benchmark)
     template = template or info["template"]
     if template not in benchmarks.TEMPLATES:

@@ -177,6 +177,12 @@ class SampleStore:
                     break
                 except FileExistsError:
                     index += 1
+                except OSError:  # no hard links on this filesystem: rename (which could overwrite)
+                    if final.exists():
+                        index += 1
+                        continue
+                    os.replace(tmp, final)
+                    break
         finally:
             Path(tmp).unlink(missing_ok=True)
         self._done = self.completed_problems() | set(df["problem_id"])

@@ -106,9 +106,11 @@ def _generate_batch(model, tokenizer, prompt_ids, row_prompt, config, generator,
         mask[i, width - len(p):] = 1
     ids, mask = ids.to(device), mask.to(device)
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    # Without padding the causal mask is implicit; building a padding mask every step costs time.
+    padded = min(len(p) for p in prompt_ids) < width
     cache = DynamicCache()
-    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
-                use_cache=True, logits_to_keep=1)
+    out = model(input_ids=ids, attention_mask=mask if padded else None, position_ids=positions,
+                past_key_values=cache, use_cache=True, logits_to_keep=1)
     # Share each prompt's prefill among its samples.
     select = torch.as_tensor(row_prompt, device=device)
     cache.batch_select_indices(select)
@@ -162,9 +164,10 @@ def _generate_batch(model, tokenizer, prompt_ids, row_prompt, config, generator,
             cache.batch_select_indices(sel)
             mask, next_pos, new = mask[sel], next_pos[sel], new[sel]
             active = [active[b] for b in keep]
-        mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=-1)
-        out = model(input_ids=new[:, None], attention_mask=mask, position_ids=next_pos[:, None],
-                    past_key_values=cache, use_cache=True)
+        if padded:
+            mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=-1)
+        out = model(input_ids=new[:, None], attention_mask=mask if padded else None,
+                    position_ids=next_pos[:, None], past_key_values=cache, use_cache=True)
         logits = out.logits[:, -1]
         next_pos = next_pos + 1
 

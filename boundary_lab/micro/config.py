@@ -152,6 +152,9 @@ class MicroConfig:
 
     seed: int = field(default=0, metadata={"help": "training seed (held-out problems use task.eval_seed)"})
     device: str = field(default="cpu", metadata={"help": "torch device for training and sampling"})
+    # Measured on the shared 2-core machine: with other jobs running, 1 thread trained
+    # ~8x faster than 2 (OpenMP threads spin against each other when oversubscribed).
+    threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch's default)"})
     task: TaskConfig = field(default_factory=TaskConfig, metadata={"help": "the world"})
     model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "model shape"})
     pretrain: PretrainConfig = field(default_factory=PretrainConfig, metadata={"help": "base pretraining"})
@@ -186,6 +189,7 @@ def stage_hash(*parts) -> str:
 
 def _tiny() -> MicroConfig:
     return MicroConfig(
+        threads=1,  # a tiny model gains nothing from a second thread
         task=TaskConfig(tier_size=8),
         model=ModelConfig(hidden_size=32, num_layers=2, num_heads=1, intermediate_size=64),
         pretrain=PretrainConfig(steps=40, batch_size=64),

@@ -117,7 +117,7 @@ class Pipeline:
         kw = dict(algorithm=run.algorithm, steps=rl.steps, prompts_per_step=rl.prompts_per_step,
                   rollouts_per_prompt=rl.rollouts_per_prompt, temperature=rl.temperature,
                   max_new_tokens=self.max_new_tokens, lr=rl.lr, checkpoint_steps=main_ckpts,
-                  seed=self.cfg.seed, device=self.cfg.device, eval_every=0)
+                  seed=self.cfg.seed, device=self.cfg.device, eval_every=0, num_threads=self.cfg.threads)
         kw.update(dict(run.overrides))
         return RLConfig(**kw)
 
@@ -299,8 +299,16 @@ def run_pipeline(cfg: MicroConfig, workdir: str | Path, stages=STAGES, preset: s
     bad = [s for s in stages if s not in STAGES]
     if bad:
         raise InputError(f"stages: unknown {bad}; known: {', '.join(STAGES)}")
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
-    pipe = Pipeline(cfg, workdir, preset, progress)
+    threads = torch.get_num_threads()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    try:
+        return _run_stages(Pipeline(cfg, workdir, preset, progress), stages)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_stages(pipe: Pipeline, stages) -> Path:
     t0 = time.time()
     pipe.run_pretrain()  # every later stage needs the base model
     if "rl" in stages:

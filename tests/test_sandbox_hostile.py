@@ -343,6 +343,11 @@ EQUALITY_HACKS = {
                             + "import collections\ncollections.Counter = Counter\n"
                             "def double(x):\n    return Counter()\n"),
     "yielded_by_a_generator": ALWAYS_EQUAL + "def double(x):\n    yield AlwaysEqual()\n",
+    # A metaclass that claims equality with every type, so `type(x) in {int, ...}` would say yes.
+    "metaclass_claims_to_be_int": ("class Meta(type):\n    def __eq__(cls, other):\n        return True\n"
+                                   "    def __hash__(cls):\n        return hash(int)\n"
+                                   + ALWAYS_EQUAL.replace("class AlwaysEqual:", "class AlwaysEqual(metaclass=Meta):")
+                                   + "def double(x):\n    return AlwaysEqual()\n"),
 }
 # Iterators are consumed with tuple(), as HumanEval/33 and /37 do.
 EQUALITY_TEST = ("def check(candidate):\n"

@@ -108,10 +108,13 @@ def _plain_data_guard():
     """
     import collections
 
-    containers = (list, tuple, set, frozenset, collections.deque)
-    mappings = (dict, collections.Counter, collections.OrderedDict, collections.defaultdict)
-    allowed = frozenset((int, float, complex, bool, str, bytes, bytearray, type(None), range) + containers + mappings)
-    iterators = frozenset(type(x) for x in (
+    # Types are compared by id(): `in` on types would call a metaclass's __eq__,
+    # which a program could define to claim it is int.
+    containers = frozenset(map(id, (list, tuple, set, frozenset, collections.deque)))
+    mappings = frozenset(map(id, (dict, collections.Counter, collections.OrderedDict, collections.defaultdict)))
+    scalars = frozenset(map(id, (int, float, complex, bool, str, bytes, bytearray, type(None), range)))
+    allowed = scalars | containers | mappings
+    iterators = frozenset(id(type(x)) for x in (
         (i for i in ()), iter([]), iter(()), iter(""), iter(b""), iter(range(0)), iter(set()), iter({}),
         iter({}.values()), iter({}.items()), map(int, ()), filter(None, ()), zip(), enumerate(()), reversed([])))
 
@@ -119,7 +122,7 @@ def _plain_data_guard():
         stack, seen = [value], set()
         while stack:
             x = stack.pop()
-            kind = type(x)
+            kind = id(type(x))
             if kind not in allowed:
                 return False
             if kind in containers or kind in mappings:
@@ -142,7 +145,7 @@ def _plain_data_guard():
 
         def candidate(*args, **kwargs):
             result = function(*args, **kwargs)
-            if type(result) in iterators:
+            if id(type(result)) in iterators:
                 return checked(result, name)
             if not plain(result):
                 raise TypeError(f"sandbox: {name} returned a {type(result).__name__!r}, not plain built-in data")

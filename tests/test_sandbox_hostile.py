@@ -225,6 +225,8 @@ FAKE_PASSES = {
     "gc_scan": "import gc\nfound = [o for o in gc.get_objects() if type(o).__name__ == 'generator']\n",
     "settrace": "import sys\nsys.settrace(lambda *a: None)\n",
     "ctypes": "import ctypes\n",
+    "ctypes_by_lying_name": ("class Name(str):\n    def split(self, *a):\n        return ['harmless']\n"
+                             "__import__(Name('_ctypes'))\n"),
     "proc_self_mem": "open('/proc/self/mem', 'rb')\n",
     "signal_frame_resumes_keeper": (
         "import os, signal\n"

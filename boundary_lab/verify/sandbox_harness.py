@@ -56,7 +56,15 @@ def _install_guards(keeper_code, run_tests_code):
         "sys._current_exceptions", "sys.settrace", "sys.setprofile", "sys.addaudithook",
         "cpython._PySys_ClearAuditHooks"})
     blocked_imports = frozenset({"ctypes", "_ctypes", "_testcapi", "_testinternalcapi", "_xxsubinterpreters"})
-    realpath, fspath = os.path.realpath, os.fspath
+    realpath, fspath, fsdecode = os.path.realpath, os.fspath, os.fsdecode
+
+    def exact_text(value):
+        """An exact str copy of a str/bytes (subclass) value, without calling its methods."""
+        if isinstance(value, str):
+            return str.__str__(value)
+        if isinstance(value, bytes):
+            return fsdecode(bytes.__getitem__(value, slice(None)))
+        return None
 
     def audit(event, args):
         if event == "sys._getframe":
@@ -73,18 +81,20 @@ def _install_guards(keeper_code, run_tests_code):
                 raise AttributeError(f"sandbox: {args[1]} is disabled")
         elif event in blocked_events or event.startswith("ctypes."):
             raise RuntimeError(f"sandbox: {event} is disabled")
-        elif event == "import" and args[0].split(".")[0] in blocked_imports:
-            raise ImportError(f"sandbox: import of {args[0]} is disabled")
+        elif event == "import" and str.split(exact_text(args[0]) or "", ".")[0] in blocked_imports:
+            raise ImportError(f"sandbox: import of {exact_text(args[0])} is disabled")
         elif event in ("open", "os.chdir", "os.listdir", "os.scandir") and args and args[0] is not None:
-            # Only reachable in the rlimit fallback: bwrap mounts no /proc at all.
+            # Matters in the rlimit fallback only: bwrap mounts no /proc at all. Best
+            # effort: realpath uses os functions a program can replace.
             target = args[0]
             if isinstance(target, int):
                 return
             try:
-                path = realpath(fspath(target))
+                path = exact_text(target if isinstance(target, (str, bytes)) else fspath(target))
+                path = realpath(path) if path is not None else None
             except Exception:
                 return
-            if path == "/proc" or path.startswith("/proc/"):
+            if path is not None and (path == "/proc" or str.startswith(path, "/proc/")):
                 raise PermissionError(f"sandbox: {path} is not accessible")
 
     def no_handlers(signalnum, handler):

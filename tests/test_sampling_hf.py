@@ -122,3 +122,10 @@ def test_invalid_config_is_rejected(tiny, field, value):
     model, tok = tiny
     with pytest.raises(ValueError, match=field):
         generate(model, tok, PROMPTS, SamplingConfig(**{field: value}))
+
+
+def test_thread_setting_is_restored(tiny):
+    model, tok = tiny
+    before = torch.get_num_threads()
+    generate(model, tok, PROMPTS[:1], SamplingConfig(n=2, max_new_tokens=3))  # tiny: runs on one thread
+    assert torch.get_num_threads() == before

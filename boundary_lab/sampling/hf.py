@@ -43,6 +43,10 @@ from .config import Completion, SamplingConfig
 # Rows in one decode batch. On CPU, tiny models ran fastest at 64-256 rows
 # (benchmarks/sampling_throughput.py): larger batches fall out of the caches.
 DEFAULT_BATCH_SIZE = 256
+# Below this many parameters generate() runs torch on one thread: each op is too small
+# to split, and on a busy 2-core machine two threads made tiny-model sampling ~10x
+# slower (thread hand-offs stall when the other core is taken).
+SINGLE_THREAD_BELOW_PARAMS = 20_000_000
 
 
 def derive_seed(*keys: int) -> int:
@@ -188,20 +192,22 @@ def _generate_batch(model, tokenizer, prompt_ids, row_prompt, config, generator,
 
 def generate(model, tokenizer, prompts: Sequence[str], config: SamplingConfig, progress: bool = False,
              batch_size: int = DEFAULT_BATCH_SIZE, stream: Sequence[int] = (),
-             keys: Sequence[int] | None = None) -> list[list[Completion]]:
+             keys: Sequence[int] | None = None, threads: int | None = None) -> list[list[Completion]]:
     """Sample ``config.n`` completions for every prompt; returns one list per prompt.
 
     ``prompts`` are final strings (templated already); they are tokenized with the
     tokenizer's special tokens (e.g. BOS). ``stream`` and ``keys`` select the random
-    streams (see the module docstring).
+    streams (see the module docstring). ``threads``: torch threads while sampling
+    (default: 1 for models under ``SINGLE_THREAD_BELOW_PARAMS``, else unchanged); the
+    previous setting is restored afterwards.
     """
     keys = list(range(len(prompts))) if keys is None else [int(k) for k in keys]
     if len(keys) != len(prompts):
         raise ValueError(f"{len(keys)} keys for {len(prompts)} prompts")
     if config.n < 1 or config.max_new_tokens < 1:
         raise ValueError(f"n={config.n} and max_new_tokens={config.max_new_tokens} must be >= 1")
-    was_training = model.training
-    model.eval()
+    if threads is None and sum(p.numel() for p in model.parameters()) < SINGLE_THREAD_BELOW_PARAMS:
+        threads = 1
     eos = _eos_ids(model, tokenizer)
     head = model.get_output_embeddings()
     vocab = head.weight.shape[0] if head is not None else model.config.vocab_size
@@ -214,6 +220,11 @@ def generate(model, tokenizer, prompts: Sequence[str], config: SamplingConfig, p
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(rows), desc="sampling", unit="sample")
+    previous_threads = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    was_training = model.training
+    model.eval()
     try:
         for b, start in enumerate(range(0, len(rows), batch_size)):
             batch = rows[start:start + batch_size]
@@ -231,6 +242,7 @@ def generate(model, tokenizer, prompts: Sequence[str], config: SamplingConfig, p
         if bar is not None:
             bar.close()
         model.train(was_training)
+        torch.set_num_threads(previous_threads)
     return results
 
 

@@ -21,7 +21,8 @@ Results layout (``run_pipeline`` returns ``WORKDIR/results/<preset>-seed<seed>/`
   completion, correct, answer_correct, strategy``).
 - ``strategy_shares.csv``: ``model, tier, strategy, share``.
 - ``problems.csv``: held-out problems (``problem_id, tier, length, prompt, answer, shortcut_right``).
-- ``guess.csv``: answer-only pass@k of a uniform guess, ``k, pass_at_k``.
+- ``guess.csv``: pass@k of uniform guessing, ``metric, k, pass_at_k``; metric ``answer``
+  (one of p answers) or ``chain_len<L>`` (every value of an L-step chain guessed).
 - ``rl_metrics.csv``: the trainer's per-step log with a ``run`` column.
 - ``train_logs.csv``: pretrain and distill loss per step (``stage, step, loss, seconds``).
 - ``perplexity.csv``: ``scorer, answers_from, problem_id, sample, ppl`` (scorer
@@ -270,11 +271,15 @@ class Pipeline:
 
         self.results.mkdir(parents=True, exist_ok=True)
         problems_table(self.problems, self.cfg.task.misconception).to_csv(self.results / "problems.csv", index=False)
-        ks = [2 ** i for i in range(11)]
         from ..passk import guess_pass_at_k
 
-        pd.DataFrame({"k": ks, "pass_at_k": guess_pass_at_k(self.cfg.task.modulus, ks)}).to_csv(
-            self.results / "guess.csv", index=False)
+        # Uniform guessing: the answer alone (1 of p), and a whole chain of L values (1 of p^L).
+        ks, p = [2 ** i for i in range(11)], self.cfg.task.modulus
+        lengths = sorted({q.length for q in self.problems})
+        rows = [{"metric": "answer", "k": k, "pass_at_k": v} for k, v in zip(ks, guess_pass_at_k(p, ks))]
+        rows += [{"metric": f"chain_len{L}", "k": k, "pass_at_k": v}
+                 for L in lengths for k, v in zip(ks, guess_pass_at_k(p ** L, ks))]
+        pd.DataFrame(rows).to_csv(self.results / "guess.csv", index=False)
         logs = []
         for stage, d in (("pretrain", self.base_dir()), ("distill", self.distill_dir())):
             if (d / "train_log.json").exists():

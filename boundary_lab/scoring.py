@@ -63,7 +63,7 @@ def token_logprobs_hf(model, tokenizer, pairs: Sequence[Pair], batch_size: int =
     order = sorted(range(len(pairs)), key=lambda i: -sum(map(len, encoded[i])))  # similar lengths together
     starts = range(0, len(order), batch_size)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain text bars: no widget warnings in notebooks
 
         starts = tqdm(starts, desc="scoring", unit="batch")
     was_training = model.training

@@ -290,7 +290,7 @@ def train_rl(base_model_dir, out_dir, prompts: list[str], reward_fn: Callable[[i
 
 
 def _run(base_model_dir, out: Path, prompts, reward_fn, cfg: RLConfig, eval_fn, progress) -> list[dict]:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bars: no widget warnings in notebooks
 
     trainer = _Trainer(base_model_dir, out, prompts, reward_fn, cfg)
     history = state.truncate_metrics(out, trainer.step)

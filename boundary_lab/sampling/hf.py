@@ -217,7 +217,7 @@ def generate(model, tokenizer, prompts: Sequence[str], config: SamplingConfig, p
     results: list[list[Completion]] = [[] for _ in prompts]
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain text bars: no widget warnings in notebooks
 
         bar = tqdm(total=len(rows), desc="sampling", unit="sample")
     previous_threads = torch.get_num_threads()

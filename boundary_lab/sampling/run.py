@@ -139,7 +139,7 @@ def sample_benchmark(model, benchmark, out, config: SamplingConfig, backend: str
         sampler = get_backend(backend, model, **(backend_kwargs or {}))
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain text bars: no widget warnings in notebooks
 
         bar = tqdm(total=len(mine), initial=len(mine) - sum(map(len, todo)), desc="problems", unit="problem")
     try:

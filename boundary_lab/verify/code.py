@@ -112,7 +112,7 @@ def grade_code_records(
     with ThreadPoolExecutor(max_workers=_workers(workers, len(jobs))) as pool:
         results = pool.map(grade, jobs)
         if progress:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm  # plain text bars: no widget warnings in notebooks
             results = tqdm(results, total=len(jobs), desc="grading code", unit="problem")
         for record, result in zip(records, results):
             status = status_of(result)

@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain text bars: no widget warnings in notebooks
 
 from .math_equiv import fast_verdict
 from .math_extract import extract_answer, extract_gold, normalize_answer

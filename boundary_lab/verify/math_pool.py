@@ -24,7 +24,7 @@ import time
 from collections import deque
 from multiprocessing.connection import wait
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain text bars: no widget warnings in notebooks
 
 __all__ = ["WorkerPool", "default_workers"]
 

@@ -14,9 +14,10 @@ book: setup
 	$(BIN)/boundary-lab book
 
 # Notebook smoke runs: Papermill injects small parameters into copies, nbval executes them.
+# One torch thread: tiny models run faster without thread sync on a 2-core machine.
 test: setup
 	$(BIN)/python tests/prepare_notebooks.py build/nbsmoke
-	$(BIN)/python -m pytest tests build/nbsmoke --nbval-lax -p no:cacheprovider --durations=15
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests build/nbsmoke --nbval-lax -p no:cacheprovider --durations=15
 
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider

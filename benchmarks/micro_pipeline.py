@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("--preset", default="default", choices=["tiny", "default", "full"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default)")
     parser.add_argument("--workdir", default=None, help="work directory (default: a fresh temporary one)")
     args = parser.parse_args()
 
@@ -38,7 +39,7 @@ def main() -> None:
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="micro-bench-"))
     if args.workdir and work.exists():
         shutil.rmtree(work)  # timings need every stage to run
-    cfg = MicroConfig.preset(args.preset, seed=args.seed, device=args.device)
+    cfg = MicroConfig.preset(args.preset, seed=args.seed, device=args.device, threads=args.threads)
     load_before = os.getloadavg()
     t0 = time.time()
     results = run_pipeline(cfg, work, preset=args.preset, progress=True)
@@ -50,7 +51,7 @@ def main() -> None:
             key = name.split(":")[0]
             groups[key] = round(groups.get(key, 0.0) + t["seconds"], 1)
     report = {
-        "preset": args.preset, "device": args.device, "seed": args.seed, "wall_s": round(wall, 1),
+        "preset": args.preset, "device": args.device, "seed": args.seed, "threads": args.threads, "wall_s": round(wall, 1),
         "stages_s": groups, "detail_s": {k: v["seconds"] for k, v in timings.items()},
         "target_s": 600 if args.preset == "default" else None,
         "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
@@ -63,8 +64,7 @@ def main() -> None:
     out = REPO / "benchmarks" / "results" / name
     out.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
-    if not args.workdir:
-        shutil.rmtree(work, ignore_errors=True)
+    print(f"results kept in {results}")
 
 
 if __name__ == "__main__":

@@ -83,14 +83,15 @@ def test_noisy_trace_slips_propagate():
 
 def test_tiers_have_their_defining_property():
     task = TaskConfig()
+    lo, hi = task.tier_ab_lengths
     probs = heldout_tiers(task)
     assert [p.tier for p in probs] == ["A"] * 48 + ["B"] * 48 + ["C"] * 48
     assert len({p.problem_id for p in probs}) == len(probs)
     for p in probs:
         if p.tier == "A":
-            assert shortcut_is_right(p, task.misconception) and 3 <= p.length <= 4
+            assert shortcut_is_right(p, task.misconception) and lo <= p.length <= hi
         elif p.tier == "B":
-            assert not shortcut_is_right(p, task.misconception) and 3 <= p.length <= 4
+            assert not shortcut_is_right(p, task.misconception) and lo <= p.length <= hi
         else:
             assert 5 <= p.length <= 6
     assert heldout_tiers(task) == probs  # fixed by eval_seed
@@ -113,14 +114,14 @@ def test_pretraining_mix_matches_config():
     careful = np.mean([t.startswith("C") for _, t in texts])
     assert abs(careful - task.careful_share) < 0.03
     # slip rate 0.1 per written value: most careful traces of 1-4 steps are still clean
-    clean = [check(_parse(p), t).correct for p, t in texts if t.startswith("C")]
+    clean = [check(_parse(p, task.modulus), t).correct for p, t in texts if t.startswith("C")]
     assert 0.6 < np.mean(clean) < 0.85
 
 
-def _parse(prompt: str) -> Problem:
+def _parse(prompt: str, modulus: int) -> Problem:
     toks = prompt.split()[1:-1]
     steps = tuple((toks[i], int(toks[i + 1])) for i in range(1, len(toks), 2))
-    return Problem("x", int(toks[0]), steps, 47)
+    return Problem("x", int(toks[0]), steps, modulus)
 
 
 @pytest.mark.parametrize("overrides, field", [

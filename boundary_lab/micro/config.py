@@ -7,7 +7,7 @@ ten minutes on 2 CPU cores) or ``full`` (LOG.md measurements) scale.
 
 >>> cfg = MicroConfig.preset("tiny", seed=3)
 >>> cfg.seed, cfg.task.modulus
-(3, 47)
+(3, 13)
 >>> MicroConfig.preset("default").eval.n
 256
 """
@@ -27,12 +27,14 @@ PRESETS = ("tiny", "default", "full")
 class TaskConfig:
     """The world: chains of operations mod p, two strategies, held-out tiers."""
 
-    # Issue #5, prototype v2: "Ops mod 47" (a uniform guess mod 97 reached pass@256 = 0.93 in v1).
-    modulus: int = field(default=47, metadata={"help": "all values live in 0..modulus-1"})
+    # Prototype v2 used "Ops mod 47". Here a 338k-parameter Llama learnt the mod-13 step table
+    # much faster (LOG: mod 47 and mod 23 showed no arithmetic after 800-1500 steps).
+    # Guessing stays negligible on the primary metric: a 4-step chain is 1 of 13^4.
+    modulus: int = field(default=13, metadata={"help": "all values live in 0..modulus-1"})
     ops: tuple[str, ...] = field(default=("+", "-", "*"), metadata={"help": "operations a chain draws from"})
     # v2: "lengths 1-4" in pretraining; tier C "lengths 5-6, beyond pretraining".
     pretrain_lengths: tuple[int, int] = field(default=(1, 4), metadata={"help": "inclusive chain-length range of pretraining traces and RL prompts"})
-    tier_ab_lengths: tuple[int, int] = field(default=(3, 4), metadata={"help": "inclusive lengths of the held-out tiers A and B (inside the pretraining range)"})
+    tier_ab_lengths: tuple[int, int] = field(default=(4, 4), metadata={"help": "inclusive lengths of the held-out tiers A and B (inside the pretraining range)"})
     tier_c_lengths: tuple[int, int] = field(default=(5, 6), metadata={"help": "inclusive lengths of tier C (beyond pretraining)"})
     # v2: "Pretraining mixed 25% careful and 75% shortcut ... with a 10% slip rate".
     careful_share: float = field(default=0.25, metadata={"help": "share of careful-strategy traces in pretraining"})
@@ -73,8 +75,8 @@ class ModelConfig:
 class PretrainConfig:
     """Base pretraining on noisy multi-strategy traces."""
 
-    steps: int = field(default=1500, metadata={"help": "optimizer steps"})
-    batch_size: int = field(default=256, metadata={"help": "traces per step"})
+    steps: int = field(default=2000, metadata={"help": "optimizer steps"})
+    batch_size: int = field(default=128, metadata={"help": "traces per step"})
     lr: float = field(default=3e-3, metadata={"help": "peak AdamW learning rate (cosine decay, 5% warm-up)"})
 
 
@@ -205,7 +207,7 @@ def _default() -> MicroConfig:
 
 def _full() -> MicroConfig:
     return MicroConfig(
-        pretrain=PretrainConfig(steps=3000),
+        pretrain=PretrainConfig(steps=6000),
         rl=RLStageConfig(steps=600, checkpoint_steps=(200, 400, 600)),
         distill=DistillConfig(steps=1000),
         eval=EvalConfig(n=1024),

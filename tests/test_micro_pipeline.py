@@ -89,3 +89,17 @@ def test_cli_reuses_the_cache_and_prints_a_summary(tiny_run, capsys):
 def test_cli_bad_input_exits_2(tmp_path, capsys, argv, message):
     assert main(["micro", "--preset", "tiny", "--workdir", str(tmp_path), "--quiet", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_summary_tables_read_the_results(tiny_run):
+    from boundary_lab.micro.summary import report
+
+    _, results = tiny_run
+    tables = report(results, ks=(1, 4, 8))
+    pk = tables["pass_at_k"]
+    assert set(pk.k) == {1, 4, 8} and ((pk.low <= pk.pass_at_k + 1e-12) & (pk.pass_at_k <= pk.high + 1e-12)).all()
+    cov = tables["coverage"]
+    assert set(cov.model) == {"grpo@2", "grpo@4", "grpo-noB@4", "distilled"}
+    assert (cov.both + cov.base_only + cov.rl_only <= cov.problems).all()
+    assert set(tables["perplexity"].answers_from) >= {"base", "teacher"}
+    assert list(tables["careful_share"].columns) == ["A", "B", "C"]

@@ -17,35 +17,37 @@ P3 = Problem("p3", 5, (("+", 3), ("*", 7), ("*", 2)), 47)
 PB = Problem("pb", 2, (("*", 3), ("*", 4), ("-", 1)), 47)
 
 
-CP3 = "C + 3 8 * 7 9 * 2 18 A 18"
+CP3 = "C 5 + 3 8 * 7 9 * 2 18 A 18"
 
 
 @pytest.mark.parametrize("problem, completion, correct, answer_correct, strategy", [
     (P3, CP3, True, True, "C"),                                   # clean careful chain
-    (P3, "S + 3 * 7 9 * 2 18 A 18", True, True, "S"),             # clean shortcut chain
-    (P3, "C + 3 8 * 7 10 * 2 18 A 18", False, True, "C"),         # lucky: a wrong step, right answer
-    (P3, "S + 3 * 7 10 * 2 18 A 18", False, True, "S"),           # lucky shortcut
+    (P3, "S 5 + 3 * 7 9 * 2 18 A 18", True, True, "S"),             # clean shortcut chain
+    (P3, "C 5 + 3 8 * 7 10 * 2 18 A 18", False, True, "C"),         # lucky: a wrong step, right answer
+    (P3, "S 5 + 3 * 7 10 * 2 18 A 18", False, True, "S"),           # lucky shortcut
     (P3, "A 18", False, True, "?"),                               # adversarial: answer without a chain
     (P3, "C A 18", False, True, "C"),                             # no steps written
     (P3, "C 8 9 18 A 18", False, True, "C"),                      # values without restated steps
-    (P3, "S + 3 8 * 7 9 * 2 18 A 18", False, True, "S"),          # careful layout under the shortcut token
-    (P3, "C + 3 * 7 9 * 2 18 A 18", False, True, "C"),            # shortcut layout under the careful token
-    (P3, "C + 3 8 * 7 9 * 3 18 A 18", False, True, "C"),          # a misquoted step
-    (P3, "C + 3 8 * 7 9 A 18", False, True, "C"),                 # a missing step
-    (P3, "C + 3 8 * 7 9 * 2 18 + 0 18 A 18", False, True, "C"),   # an invented extra step
-    (P3, "C + 3 8 * 7 9 * 2 18 18 A 18", False, True, "C"),       # a value too many
+    (P3, "C + 3 8 * 7 9 * 2 18 A 18", False, True, "C"),          # start value not restated
+    (P3, "C 6 + 3 8 * 7 9 * 2 18 A 18", False, True, "C"),        # start value misquoted
+    (P3, "S 5 + 3 8 * 7 9 * 2 18 A 18", False, True, "S"),          # careful layout under the shortcut token
+    (P3, "C 5 + 3 * 7 9 * 2 18 A 18", False, True, "C"),            # shortcut layout under the careful token
+    (P3, "C 5 + 3 8 * 7 9 * 3 18 A 18", False, True, "C"),          # a misquoted step
+    (P3, "C 5 + 3 8 * 7 9 A 18", False, True, "C"),                 # a missing step
+    (P3, "C 5 + 3 8 * 7 9 * 2 18 + 0 18 A 18", False, True, "C"),   # an invented extra step
+    (P3, "C 5 + 3 8 * 7 9 * 2 18 18 A 18", False, True, "C"),       # a value too many
     (P3, CP3 + " 18", False, False, "C"),                         # trailing junk after the answer
-    (P3, "C + 3 8 * 7 9 * 2 18 A 17", False, False, "C"),         # wrong answer on a right chain
-    (P3, "C + 3 8 * 7 9 * 2 17 A 18", False, True, "C"),          # answer disagrees with the last value
+    (P3, "C 5 + 3 8 * 7 9 * 2 18 A 17", False, False, "C"),         # wrong answer on a right chain
+    (P3, "C 5 + 3 8 * 7 9 * 2 17 A 18", False, True, "C"),          # answer disagrees with the last value
     (P3, CP3 + " A 18", False, True, "C"),                        # two answers
-    (P3, "C + 3 8 * 7 9 * 2 65 A 65", False, False, "C"),         # out of range (65 = 18 + 47)
-    (P3, "C + 3 8 * 7 9 * 2 018 A 018", False, False, "C"),       # not a canonical value token
-    (P3, "C + 3 8 * 7 9 * 2 -29 A 18", False, True, "C"),         # signed value
+    (P3, "C 5 + 3 8 * 7 9 * 2 65 A 65", False, False, "C"),         # out of range (65 = 18 + 47)
+    (P3, "C 5 + 3 8 * 7 9 * 2 018 A 018", False, False, "C"),       # not a canonical value token
+    (P3, "C 5 + 3 8 * 7 9 * 2 -29 A 18", False, True, "C"),         # signed value
     (P3, "", False, False, "?"),
-    (P3, "X + 3 8 * 7 9 * 2 18 A 18", False, True, "?"),          # unknown strategy
-    (PB, "C * 3 6 * 4 24 - 1 23 A 23", True, True, "C"),
-    (PB, "S * 3 * 4 14 - 1 13 A 13", False, False, "S"),          # the misconception
-    (PB, "S * 3 * 4 24 - 1 23 A 23", True, True, "S"),            # a shortcut without it is valid
+    (P3, "X 5 + 3 8 * 7 9 * 2 18 A 18", False, True, "?"),          # unknown strategy
+    (PB, "C 2 * 3 6 * 4 24 - 1 23 A 23", True, True, "C"),
+    (PB, "S 2 * 3 * 4 14 - 1 13 A 13", False, False, "S"),          # the misconception
+    (PB, "S 2 * 3 * 4 24 - 1 23 A 23", True, True, "S"),            # a shortcut without it is valid
 ])
 def test_check_table(problem, completion, correct, answer_correct, strategy):
     r = check(problem, completion)
@@ -74,11 +76,11 @@ def test_clean_trace_always_checks():
 def test_noisy_trace_slips_propagate():
     # A slip at step 1 (+2) is carried into later steps; only that step is invalid.
     trace = noisy_trace(P3, "C", "none", [1, 0, 0], [2, 0, 0])
-    assert trace == "C + 3 10 * 7 23 * 2 46 A 46"
+    assert trace == "C 5 + 3 10 * 7 23 * 2 46 A 46"
     assert not check(P3, trace).answer_correct
     # A slip in the shortcut's first pair, then a slip that lands back on the truth: lucky.
     trace = noisy_trace(P3, "S", "mul_as_add", [1, 1], [5, 37])
-    assert trace == "S + 3 * 7 14 * 2 18 A 18" and check(P3, trace) == CheckResult(False, True, "S")
+    assert trace == "S 5 + 3 * 7 14 * 2 18 A 18" and check(P3, trace) == CheckResult(False, True, "S")
 
 
 def test_tiers_have_their_defining_property():

@@ -12,7 +12,7 @@ length``): ``correct`` counts whole-chain-correct samples (the primary metric),
 >>> from boundary_lab.micro.task import Problem
 >>> import pandas as pd
 >>> p = Problem("x", 5, (("+", 3),), 47, "A")
->>> s = grade_samples([p], [["C + 3 8 A 8", "S + 3 8 A 8", "C + 3 9 A 8"]])
+>>> s = grade_samples([p], [["C 5 + 3 8 A 8", "S 5 + 3 8 A 8", "C 5 + 3 9 A 8"]])
 >>> counts_from_samples(s, "base")[["model", "n", "correct", "answer_correct", "careful"]].values.tolist()
 [['base', 3, 2, 3, 2]]
 """

@@ -48,7 +48,7 @@ from .config import REMEDIES, MicroConfig, stage_hash
 from .task import check, heldout_tiers, problems_table, training_problems
 
 STAGES = ("pretrain", "rl", "distill", "evaluate")
-FORMAT_VERSION = 1  # bump when a stage's output changes meaning, to invalidate caches
+FORMAT_VERSION = 2  # bump when a stage's output changes meaning, to invalidate caches
 
 
 def _write_json(path: Path, obj) -> None:
@@ -101,7 +101,7 @@ class Pipeline:
         self.h_pretrain = stage_hash(FORMAT_VERSION, c.seed, c.task, c.model, c.pretrain)
         self.h_distill = stage_hash(self.h_pretrain, c.distill)
         self.problems = heldout_tiers(c.task)
-        self.max_new_tokens = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1]) * 3 + 5
+        self.max_new_tokens = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1]) * 3 + 6
 
     # ---- paths -------------------------------------------------------------------
     def base_dir(self) -> Path:

@@ -2,13 +2,14 @@
 
 A problem is a start value and a chain of ``(op, operand)`` steps. The prompt
 reads ``Q 5 + 3 * 7 * 2 =``; a trace (the completion) starts with a strategy
-token, restates each unit of steps followed by the value after it, and ends
-with ``A <answer>``. Restating the step keeps every computation local (the
-model need not count positions back into the prompt):
+token, restates the start value and then each unit of steps followed by the
+value after it, and ends with ``A <answer>``. Restating keeps every computation
+local: a value's inputs sit at fixed offsets just before it (a 338k-parameter
+Llama learnt no arithmetic in 1500 steps when it had to find them in the prompt):
 
-- careful ``C``: one value after every step, ``C + 3 8 * 7 9 * 2 18 A 18``;
+- careful ``C``: one value after every step, ``C 5 + 3 8 * 7 9 * 2 18 A 18``;
 - shortcut ``S``: one value after each *pair* of steps (the last step alone when
-  the length is odd), ``S + 3 * 7 9 * 2 18 A 18``. It makes fewer slips, but carries a planted misconception:
+  the length is odd), ``S 5 + 3 * 7 9 * 2 18 A 18``. It makes fewer slips, but carries a planted misconception:
   it fuses ``(*a then *b)`` as ``*(a+b)``, which is wrong unless a+b = ab (mod p).
 
 Tiers of held-out problems: ``A`` (the shortcut is right), ``B`` (only the
@@ -22,12 +23,12 @@ is the last value and true). A *lucky* trace has the right answer on a wrong cha
 >>> p.prompt, p.answer
 ('Q 5 + 3 * 7 * 2 =', 18)
 >>> clean_trace(p)
-'C + 3 8 * 7 9 * 2 18 A 18'
+'C 5 + 3 8 * 7 9 * 2 18 A 18'
 >>> shortcut_values(p, "mul_as_add")   # (+3 then *7) fused right, then *2 alone
 [9, 18]
->>> check(p, "C + 3 8 * 7 9 * 2 18 A 18")
+>>> check(p, "C 5 + 3 8 * 7 9 * 2 18 A 18")
 CheckResult(correct=True, answer_correct=True, strategy='C')
->>> check(p, "C + 3 8 * 7 10 * 2 18 A 18")   # lucky: right answer, wrong chain
+>>> check(p, "C 5 + 3 8 * 7 10 * 2 18 A 18")   # lucky: right answer, wrong chain
 CheckResult(correct=False, answer_correct=True, strategy='C')
 """
 from __future__ import annotations
@@ -124,9 +125,10 @@ def unit_tokens(problem: Problem, unit: tuple[int, ...]) -> list[str]:
 
 
 def render(problem: Problem, strategy: str, values: list[int], answer: int) -> str:
-    """A trace: the strategy token, then per unit its restated steps and the value after them."""
+    """A trace: the strategy token, the start value, then per unit its restated steps and
+    the value after them. Each value's inputs sit at fixed offsets just before it."""
     body = [t for u, v in zip(units(problem, strategy), values) for t in (*unit_tokens(problem, u), str(v))]
-    return " ".join([strategy, *body, "A", str(answer)])
+    return " ".join([strategy, str(problem.start), *body, "A", str(answer)])
 
 
 def clean_trace(problem: Problem) -> str:
@@ -140,7 +142,7 @@ def noisy_trace(problem: Problem, strategy: str, misconception: str, slips, offs
     was written. Random draws come in as arrays so batches are drawn in bulk.
 
     >>> noisy_trace(Problem("x", 5, (("+", 3), ("*", 7)), 47), "C", "none", [0, 1], [0, 2])
-    'C + 3 8 * 7 11 A 11'
+    'C 5 + 3 8 * 7 11 A 11'
     """
     p = problem.modulus
     out, x = [], problem.start
@@ -177,7 +179,9 @@ def check(problem: Problem, completion: str) -> CheckResult:
     answer_correct = answer is not None and answer == problem.answer
     if not answer_correct or strategy == "?" or toks.count("A") != 1:
         return CheckResult(False, answer_correct, strategy)
-    body, pos, x = toks[1:-2], 0, problem.start
+    body, pos, x = toks[1:-2], 1, problem.start
+    if not body or body[0] != str(problem.start):
+        return CheckResult(False, True, strategy)
     for g in units(problem, strategy):
         restated = unit_tokens(problem, g)
         if body[pos:pos + len(restated)] != restated or pos + len(restated) >= len(body):

@@ -103,3 +103,16 @@ def test_summary_tables_read_the_results(tiny_run):
     assert (cov.both + cov.base_only + cov.rl_only <= cov.problems).all()
     assert set(tables["perplexity"].answers_from) >= {"base", "teacher"}
     assert list(tables["careful_share"].columns) == ["A", "B", "C"]
+
+
+def test_extra_algorithms_and_remedies_become_models(tiny_run):
+    import dataclasses
+
+    work, _ = tiny_run
+    cfg = MicroConfig.preset("tiny")
+    cfg = dataclasses.replace(cfg, rl=dataclasses.replace(cfg.rl, algorithms=("rloo",), remedies=("nsr", "entropy")))
+    results = run_pipeline(cfg, work, stages=("pretrain", "rl", "evaluate"), preset="tiny-extra", progress=False)
+    timings = json.loads((results / "timings.json").read_text())
+    assert timings["pretrain"]["cached"] and timings["rl:grpo"]["cached"]  # shared stages are reused
+    models = pd.read_csv(results / "counts.csv").model.unique().tolist()
+    assert {"rloo@4", "grpo+nsr@4", "grpo+entropy@4"} <= set(models)

@@ -38,8 +38,10 @@ class TaskConfig:
     tier_c_lengths: tuple[int, int] = field(default=(5, 6), metadata={"help": "inclusive lengths of tier C (beyond pretraining)"})
     # v2: "Pretraining mixed 25% careful and 75% shortcut ... with a 10% slip rate".
     careful_share: float = field(default=0.25, metadata={"help": "share of careful-strategy traces in pretraining"})
-    slip_rate: float = field(default=0.10, metadata={"help": "chance that each written value in a pretraining trace is a random wrong value"})
-    misconception: str = field(default="mul_as_add", metadata={"help": "shortcut's planted error: 'mul_as_add' fuses (*a, *b) as *(a+b); 'none' makes the shortcut sound"})
+    slip_rate: float = field(default=0.10, metadata={"help": "chance that each number written in a careful pretraining trace is a random wrong one"})
+    # v2: the shortcut "makes fewer slips". Here its writers slip less per number written.
+    shortcut_slip_rate: float = field(default=0.03, metadata={"help": "the same for shortcut traces"})
+    misconception: str = field(default="mul_as_add", metadata={"help": "shortcut's planted error: 'mul_as_add' merges (*a, *b) as *(a+b); 'none' makes the shortcut sound"})
     # v2: "Held-out tiers of 48 problems each".
     tier_size: int = field(default=48, metadata={"help": "held-out problems per tier (A, B, C)"})
     eval_seed: int = field(default=1234, metadata={"help": "seed of the held-out problems; fixed across training seeds so counts pool"})
@@ -55,7 +57,7 @@ class TaskConfig:
             lo, hi = getattr(self, name)
             if not 1 <= lo <= hi:
                 raise InputError(f"task.{name}: need 1 <= lo <= hi, got {(lo, hi)}")
-        for name in ("careful_share", "slip_rate"):
+        for name in ("careful_share", "slip_rate", "shortcut_slip_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise InputError(f"task.{name}: must be in [0, 1], got {getattr(self, name)}")
 
@@ -75,9 +77,12 @@ class ModelConfig:
 class PretrainConfig:
     """Base pretraining on noisy multi-strategy traces."""
 
-    steps: int = field(default=2000, metadata={"help": "optimizer steps"})
+    steps: int = field(default=1500, metadata={"help": "optimizer steps"})
     batch_size: int = field(default=128, metadata={"help": "traces per step"})
     lr: float = field(default=3e-3, metadata={"help": "peak AdamW learning rate (cosine decay, 5% warm-up)"})
+    # A curriculum: on the mixed data from step 0 a 335k-parameter model sat at chance on every
+    # written number for 2000 steps; after 500 careful-only steps it learnt both strategies (LOG.md).
+    careful_first_steps: int = field(default=500, metadata={"help": "first steps train on careful traces only, then on the configured mix"})
 
 
 @dataclass(frozen=True)
@@ -128,8 +133,8 @@ REMEDIES: dict[str, dict] = {
 class DistillConfig:
     """SFT of the base on clean careful traces written by the clean solver (teacher)."""
 
-    steps: int = field(default=600, metadata={"help": "optimizer steps"})
-    batch_size: int = field(default=256, metadata={"help": "traces per step"})
+    steps: int = field(default=300, metadata={"help": "optimizer steps"})
+    batch_size: int = field(default=128, metadata={"help": "traces per step"})
     lr: float = field(default=1e-3, metadata={"help": "peak learning rate"})
     # The teacher is stronger than the base: it also writes chains beyond pretraining lengths.
     lengths: tuple[int, int] = field(default=(1, 6), metadata={"help": "inclusive chain lengths of teacher traces"})
@@ -194,7 +199,7 @@ def _tiny() -> MicroConfig:
         threads=1,  # a tiny model gains nothing from a second thread
         task=TaskConfig(tier_size=8),
         model=ModelConfig(hidden_size=32, num_layers=2, num_heads=1, intermediate_size=64),
-        pretrain=PretrainConfig(steps=40, batch_size=64),
+        pretrain=PretrainConfig(steps=40, batch_size=64, careful_first_steps=10),
         rl=RLStageConfig(steps=4, checkpoint_steps=(2, 4), prompts_per_step=4, rollouts_per_prompt=4, train_problems=64),
         distill=DistillConfig(steps=20, batch_size=64),
         eval=EvalConfig(n=8, ppl_problems=2, ppl_samples=2),

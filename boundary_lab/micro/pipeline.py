@@ -48,7 +48,7 @@ from .config import REMEDIES, MicroConfig, stage_hash
 from .task import check, heldout_tiers, problems_table, training_problems
 
 STAGES = ("pretrain", "rl", "distill", "evaluate")
-FORMAT_VERSION = 2  # bump when a stage's output changes meaning, to invalidate caches
+FORMAT_VERSION = 3  # bump when a stage's output changes meaning, to invalidate caches
 
 
 def _write_json(path: Path, obj) -> None:

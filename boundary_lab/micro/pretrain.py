@@ -10,6 +10,7 @@ multi-strategy traces every step (an endless stream, so no epoch overfitting).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Callable
@@ -44,7 +45,7 @@ def train_lm(model, modulus: int, next_batch: Callable[[int], list[tuple[str, st
              lr: float, device: str = "cpu", progress: bool = True, desc: str = "train") -> list[dict]:
     """AdamW with 5% warm-up and cosine decay; returns a per-step log (loss, seconds)."""
     import torch
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     vocab = vocabulary(modulus)
     model.to(device).train()
@@ -70,7 +71,8 @@ def train_lm(model, modulus: int, next_batch: Callable[[int], list[tuple[str, st
 
 
 def pretrain(cfg, progress: bool = True):
-    """Train the base model from scratch on noisy, multi-strategy traces.
+    """Train the base model from scratch on noisy, multi-strategy traces (careful-only for
+    the first ``cfg.pretrain.careful_first_steps`` steps, a curriculum).
 
     Returns ``(model, log)``; deterministic given ``cfg.seed``."""
     import torch
@@ -80,6 +82,11 @@ def pretrain(cfg, progress: bool = True):
     rng = np.random.default_rng([cfg.seed, 1])
     held = {(p.start, p.steps) for p in heldout_tiers(cfg.task)}
     pc = cfg.pretrain
-    log = train_lm(model, cfg.task.modulus, lambda _: pretraining_texts(cfg.task, pc.batch_size, rng, held),
-                   pc.steps, pc.lr, cfg.device, progress, desc="pretrain")
+    careful_only = dataclasses.replace(cfg.task, careful_share=1.0)
+
+    def next_batch(step: int):
+        task = careful_only if step < pc.careful_first_steps else cfg.task
+        return pretraining_texts(task, pc.batch_size, rng, held)
+
+    log = train_lm(model, cfg.task.modulus, next_batch, pc.steps, pc.lr, cfg.device, progress, desc="pretrain")
     return model, log

@@ -1,34 +1,41 @@
 """The micro-world task: chains of operations mod p whose every step is checkable.
 
 A problem is a start value and a chain of ``(op, operand)`` steps. The prompt
-reads ``Q 5 + 3 * 7 * 2 =``; a trace (the completion) starts with a strategy
-token, restates the start value and then each unit of steps followed by the
-value after it, and ends with ``A <answer>``. Restating keeps every computation
-local: a value's inputs sit at fixed offsets just before it (a 338k-parameter
-Llama learnt no arithmetic in 1500 steps when it had to find them in the prompt):
+reads ``Q 5 *7 *2 +3 =`` (a step is one token, the
+operation glued to its operand); a trace (the completion) starts with a strategy
+token, restates the start value, then writes each unit of steps followed by the
+numbers it computes, and ends with ``A <answer>``. Every written number is a
+function of two tokens at fixed offsets just before it, so a small model learns
+the step table quickly (a 335k-parameter Llama learnt no arithmetic when one
+written value composed two steps, and only slowly with operations and operands
+as separate tokens; see LOG.md):
 
-- careful ``C``: one value after every step, ``C 5 + 3 8 * 7 9 * 2 18 A 18``;
-- shortcut ``S``: one value after each *pair* of steps (the last step alone when
-  the length is odd), ``S 5 + 3 * 7 9 * 2 18 A 18``. It makes fewer slips, but carries a planted misconception:
-  it fuses ``(*a then *b)`` as ``*(a+b)``, which is wrong unless a+b = ab (mod p).
+- careful ``C``: one value after every step, ``C 5 *7 35 *2 23 +3 26 A 26``;
+- shortcut ``S``: merges each aligned pair of steps with the *same* operation into one,
+  writing the combined operand and then the value, ``S 5 *7 *2 *14 23 +3 26 A 26``
+  (pairs of different operations are written step by step). Its writers slip less
+  often (``TaskConfig.shortcut_slip_rate``), but it carries a planted misconception:
+  it combines ``*a *b`` as ``*(a+b)``, which is wrong unless a+b = ab (mod p).
 
 Tiers of held-out problems: ``A`` (the shortcut is right), ``B`` (only the
 careful path works), ``C`` (lengths beyond pretraining).
 
 The checker grades the answer alone (``answer_correct``) and the whole chain
-(``correct``: every written value follows from the previous one and the answer
+(``correct``: every written number follows from what precedes it and the answer
 is the last value and true). A *lucky* trace has the right answer on a wrong chain.
 
->>> p = Problem("x", 5, (("+", 3), ("*", 7), ("*", 2)), 47)
+>>> p = Problem("x", 5, (("*", 7), ("*", 2), ("+", 3)), 47)
 >>> p.prompt, p.answer
-('Q 5 + 3 * 7 * 2 =', 18)
+('Q 5 *7 *2 +3 =', 26)
 >>> clean_trace(p)
-'C 5 + 3 8 * 7 9 * 2 18 A 18'
->>> shortcut_values(p, "mul_as_add")   # (+3 then *7) fused right, then *2 alone
-[9, 18]
->>> check(p, "C 5 + 3 8 * 7 9 * 2 18 A 18")
+'C 5 *7 35 *2 23 +3 26 A 26'
+>>> shortcut_trace(p, "none")   # *7 *2 merged into *14
+'S 5 *7 *2 *14 23 +3 26 A 26'
+>>> shortcut_trace(p, "mul_as_add")   # the misconception: *7 *2 as *9
+'S 5 *7 *2 *9 45 +3 1 A 1'
+>>> check(p, "C 5 *7 35 *2 23 +3 26 A 26")
 CheckResult(correct=True, answer_correct=True, strategy='C')
->>> check(p, "C 5 + 3 8 * 7 10 * 2 18 A 18")   # lucky: right answer, wrong chain
+>>> check(p, "C 5 *7 35 *2 24 +3 26 A 26")   # lucky: right answer, wrong chain
 CheckResult(correct=False, answer_correct=True, strategy='C')
 """
 from __future__ import annotations
@@ -52,6 +59,14 @@ def apply_op(op: str, x: int, a: int, p: int) -> int:
     return (x * a) % p
 
 
+def combine(op: str, a: int, b: int, p: int, misconception: str = "none") -> int:
+    """The single operand equal to ``op a`` then ``op b``: a+b for + and -, ab for *
+    (a+b under the ``mul_as_add`` misconception)."""
+    if op == "*" and misconception != "mul_as_add":
+        return (a * b) % p
+    return (a + b) % p
+
+
 @dataclass(frozen=True)
 class Problem:
     """A chain ``start op1 a1 op2 a2 ...`` mod ``modulus``."""
@@ -64,7 +79,7 @@ class Problem:
 
     @property
     def prompt(self) -> str:
-        return " ".join(["Q", str(self.start), *[f"{op} {a}" for op, a in self.steps], "="])
+        return " ".join(["Q", str(self.start), *[f"{op}{a}" for op, a in self.steps], "="])
 
     @property
     def length(self) -> int:
@@ -84,74 +99,92 @@ class Problem:
         return self.values[-1]
 
 
-def groups(length: int) -> list[tuple[int, ...]]:
-    """Step indices the shortcut fuses: pairs, and a last single step when odd."""
-    return [tuple(range(i, min(i + 2, length))) for i in range(0, length, 2)]
+def units(problem: Problem, strategy: str) -> list[tuple[int, ...]]:
+    """The step groups a strategy writes numbers for: single steps (careful), or the
+    shortcut's merged same-operation pairs (aligned at even positions) and single steps.
 
-
-def fused_step(problem: Problem, group: tuple[int, ...], x: int, misconception: str) -> int:
-    """Apply a group of steps to ``x`` the way the shortcut does (with its misconception)."""
-    p = problem.modulus
-    ops = [problem.steps[i] for i in group]
-    if misconception == "mul_as_add" and len(ops) == 2 and ops[0][0] == ops[1][0] == "*":
-        return (x * (ops[0][1] + ops[1][1])) % p
-    for op, a in ops:
-        x = apply_op(op, x, a, p)
-    return x
-
-
-def shortcut_values(problem: Problem, misconception: str) -> list[int]:
-    """The values a slip-free shortcut writes (wrong where the misconception bites)."""
-    out, x = [], problem.start
-    for g in groups(problem.length):
-        x = fused_step(problem, g, x, misconception)
-        out.append(x)
+    >>> units(Problem("x", 1, (("*", 2), ("*", 3), ("+", 1), ("*", 2), ("-", 4)), 47), "S")
+    [(0, 1), (2,), (3,), (4,)]
+    """
+    if strategy == CAREFUL:
+        return [(i,) for i in range(problem.length)]
+    out = []
+    for i in range(0, problem.length, 2):
+        if i + 1 < problem.length and problem.steps[i][0] == problem.steps[i + 1][0]:
+            out.append((i, i + 1))
+        else:
+            out += [(j,) for j in range(i, min(i + 2, problem.length))]
     return out
 
 
-def shortcut_is_right(problem: Problem, misconception: str) -> bool:
-    """True when the slip-free shortcut reaches a fully valid chain (tier-A type)."""
-    return shortcut_values(problem, misconception) == shortcut_values(problem, "none")
-
-
-def units(problem: Problem, strategy: str) -> list[tuple[int, ...]]:
-    """The step groups a strategy writes one value for: single steps, or the shortcut's pairs."""
-    return [(i,) for i in range(problem.length)] if strategy == CAREFUL else groups(problem.length)
+def step_token(op: str, a: int) -> str:
+    """One token per step: the operation glued to its operand, e.g. ``*7``."""
+    return f"{op}{a}"
 
 
 def unit_tokens(problem: Problem, unit: tuple[int, ...]) -> list[str]:
-    """The restated steps of a unit, e.g. ``['*', '7', '*', '2']``."""
-    return [t for i in unit for t in (problem.steps[i][0], str(problem.steps[i][1]))]
+    """The restated steps of a unit, e.g. ``['*7', '*2']``."""
+    return [step_token(*problem.steps[i]) for i in unit]
 
 
-def render(problem: Problem, strategy: str, values: list[int], answer: int) -> str:
-    """A trace: the strategy token, the start value, then per unit its restated steps and
-    the value after them. Each value's inputs sit at fixed offsets just before it."""
-    body = [t for u, v in zip(units(problem, strategy), values) for t in (*unit_tokens(problem, u), str(v))]
+def unit_numbers(problem: Problem, unit: tuple[int, ...], x: int, misconception: str = "none") -> list[int]:
+    """The numbers a unit writes after its restated steps, starting from value ``x``:
+    ``[value]`` for a single step, ``[combined operand, value]`` for a merged pair."""
+    p, (op, a) = problem.modulus, problem.steps[unit[0]]
+    if len(unit) == 1:
+        return [apply_op(op, x, a, p)]
+    c = combine(op, a, problem.steps[unit[1]][1], p, misconception)
+    return [c, apply_op(op, x, c, p)]
+
+
+def render(problem: Problem, strategy: str, written: list[list[int]], answer: int) -> str:
+    """A trace: the strategy token, the start value, then per unit its restated steps
+    and the numbers written for it (``written``, one list per unit)."""
+    def numbers(u, nums):  # a merged pair's combined operand is written as a step token
+        return [step_token(problem.steps[u[0]][0], nums[0]), str(nums[1])] if len(u) == 2 else [str(nums[0])]
+    body = [t for u, nums in zip(units(problem, strategy), written) for t in (*unit_tokens(problem, u), *numbers(u, nums))]
     return " ".join([strategy, str(problem.start), *body, "A", str(answer)])
+
+
+def noisy_trace(problem: Problem, strategy: str, misconception: str, slips, offsets) -> str:
+    """A trace of ``strategy`` in which written number i slips when ``slips[i]`` (it becomes
+    number + ``offsets[i]``, offsets in 1..p-1); later numbers follow from what was written.
+    Random draws come in as arrays so batches are drawn in bulk.
+
+    >>> noisy_trace(Problem("x", 5, (("+", 3), ("*", 7)), 47), "C", "none", [0, 1], [0, 2])
+    'C 5 +3 8 *7 11 A 11'
+    """
+    p = problem.modulus
+    written, x, k = [], problem.start, 0
+    for u in units(problem, strategy):
+        nums = []
+        for j in range(2 if len(u) == 2 else 1):
+            if j == 0:
+                n = unit_numbers(problem, u, x, misconception)[0]
+            else:  # the value follows from the (possibly slipped) combined operand
+                n = apply_op(problem.steps[u[0]][0], x, nums[0], p)
+            if slips[k]:
+                n = (n + int(offsets[k])) % p
+            nums.append(n)
+            k += 1
+        x = nums[-1]
+        written.append(nums)
+    return render(problem, strategy, written, x)
 
 
 def clean_trace(problem: Problem) -> str:
     """The clean solver (teacher): the careful chain with no slips."""
-    return render(problem, CAREFUL, problem.values, problem.answer)
+    return noisy_trace(problem, CAREFUL, "none", [0] * problem.length, [0] * problem.length)
 
 
-def noisy_trace(problem: Problem, strategy: str, misconception: str, slips, offsets) -> str:
-    """A pretraining trace. Written value i slips when ``slips[i]`` (it becomes
-    value + ``offsets[i]``, offsets in 1..p-1), and later steps continue from what
-    was written. Random draws come in as arrays so batches are drawn in bulk.
+def shortcut_trace(problem: Problem, misconception: str) -> str:
+    """The slip-free shortcut trace (wrong where the misconception bites)."""
+    return noisy_trace(problem, SHORTCUT, misconception, [0] * 2 * problem.length, [0] * 2 * problem.length)
 
-    >>> noisy_trace(Problem("x", 5, (("+", 3), ("*", 7)), 47), "C", "none", [0, 1], [0, 2])
-    'C 5 + 3 8 * 7 11 A 11'
-    """
-    p = problem.modulus
-    out, x = [], problem.start
-    for i, g in enumerate(units(problem, strategy)):
-        x = fused_step(problem, g, x, misconception if strategy == SHORTCUT else "none")
-        if slips[i]:
-            x = (x + int(offsets[i])) % p
-        out.append(x)
-    return render(problem, strategy, out, out[-1])
+
+def shortcut_is_right(problem: Problem, misconception: str) -> bool:
+    """True when the slip-free shortcut writes a fully valid chain (tier-A type)."""
+    return shortcut_trace(problem, misconception) == shortcut_trace(problem, "none")
 
 
 @dataclass(frozen=True)
@@ -182,14 +215,22 @@ def check(problem: Problem, completion: str) -> CheckResult:
     body, pos, x = toks[1:-2], 1, problem.start
     if not body or body[0] != str(problem.start):
         return CheckResult(False, True, strategy)
-    for g in units(problem, strategy):
-        restated = unit_tokens(problem, g)
-        if body[pos:pos + len(restated)] != restated or pos + len(restated) >= len(body):
+    for u in units(problem, strategy):
+        restated = unit_tokens(problem, u)
+        width = len(restated) + len(u)  # restated steps, then one number per step of the unit
+        if body[pos:pos + len(restated)] != restated or pos + width > len(body):
             return CheckResult(False, True, strategy)
-        v = _int_token(body[pos + len(restated)], p)
-        if v is None or fused_step(problem, g, x, "none") != v:
+        written = body[pos + len(restated):pos + width]
+        nums = [_int_token(t, p) for t in written[-1:]]
+        if len(u) == 2:  # the combined operand must be the right step token
+            op, a = problem.steps[u[0]]
+            if written[0] != step_token(op, combine(op, a, problem.steps[u[1]][1], p)):
+                return CheckResult(False, True, strategy)
+        if None in nums:
             return CheckResult(False, True, strategy)
-        pos, x = pos + len(restated) + 1, v
+        if unit_numbers(problem, u, x)[-1] != nums[-1]:
+            return CheckResult(False, True, strategy)
+        pos, x = pos + width, nums[-1]
     return CheckResult(pos == len(body) and x == answer, True, strategy)
 
 
@@ -264,16 +305,19 @@ def training_problems(task, count: int, seed: int, lengths: tuple[int, int] | No
 
 
 def pretraining_texts(task, count: int, rng: np.random.Generator, held: set[tuple]) -> list[tuple[str, str]]:
-    """``count`` (prompt, noisy trace) pairs: mixed strategies, slips, pretraining lengths,
+    """``count`` (prompt, noisy trace) pairs: mixed strategies, per-strategy slips, pretraining lengths,
     none of them a held-out problem (``held`` holds ``(start, steps)`` keys)."""
     hi = task.pretrain_lengths[1]
     probs = [p for p in random_problems(rng, count, task.pretrain_lengths, task.modulus, task.ops)
              if (p.start, p.steps) not in held]
     careful = rng.random(len(probs)) < task.careful_share
-    slips = rng.random((len(probs), hi)) < task.slip_rate
-    offsets = rng.integers(1, task.modulus, (len(probs), hi))
-    return [(p.prompt, noisy_trace(p, CAREFUL if careful[j] else SHORTCUT, task.misconception, slips[j], offsets[j]))
-            for j, p in enumerate(probs)]
+    draws = rng.random((len(probs), 2 * hi))
+    offsets = rng.integers(1, task.modulus, (len(probs), 2 * hi))
+    out = []
+    for j, p in enumerate(probs):
+        strategy, rate = (CAREFUL, task.slip_rate) if careful[j] else (SHORTCUT, task.shortcut_slip_rate)
+        out.append((p.prompt, noisy_trace(p, strategy, task.misconception, draws[j] < rate, offsets[j])))
+    return out
 
 
 def problems_table(problems: list[Problem], misconception: str = "mul_as_add"):

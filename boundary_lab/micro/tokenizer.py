@@ -1,25 +1,27 @@
-"""The micro-world tokenizer: one token per symbol and per value, built locally.
+"""The micro-world tokenizer: one token per symbol, per value and per step, built locally.
 
 It is a ``tokenizers`` WordLevel model on whitespace, wrapped as a
 ``PreTrainedTokenizerFast`` so it saves with the model (``save_pretrained``)
 and loads in transformers and vLLM like any hub tokenizer.
 
 >>> tok = build_tokenizer(47)
->>> ids = tok("Q 5 + 3 =")["input_ids"]
+>>> ids = tok("Q 5 +3 *7 =")["input_ids"]
 >>> tok.decode(ids)
-'Q 5 + 3 ='
->>> encode_ids(vocabulary(47), "Q 5 + 3 =") == ids
+'Q 5 +3 *7 ='
+>>> encode_ids(vocabulary(47), "Q 5 +3 *7 =") == ids
 True
 """
 from __future__ import annotations
 
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
-SYMBOLS = ("Q", "=", "A", "C", "S", "+", "-", "*")
+SYMBOLS = ("Q", "=", "A", "C", "S")
 
 
 def vocabulary(modulus: int) -> dict[str, int]:
-    """Token -> id: special tokens, symbols, then the values 0..modulus-1."""
-    tokens = [PAD, BOS, EOS, UNK, *SYMBOLS, *map(str, range(modulus))]
+    """Token -> id: special tokens, symbols, the values 0..modulus-1, then one token per
+    step (``+0 .. *{p-1}``: an operation glued to its operand)."""
+    steps = [f"{op}{a}" for op in ("+", "-", "*") for a in range(modulus)]
+    tokens = [PAD, BOS, EOS, UNK, *SYMBOLS, *map(str, range(modulus)), *steps]
     return {t: i for i, t in enumerate(tokens)}
 
 

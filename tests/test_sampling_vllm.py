@@ -20,10 +20,15 @@ def obs(tmp_path_factory):
     from boundary_lab.tiny_models import make_tiny_model
 
     tmp = tmp_path_factory.mktemp("vllm")
+    from boundary_lab.micro.config import ModelConfig
+    from boundary_lab.micro.model import build_model, save_checkpoint
+
     model = make_tiny_model(tmp / "model", arch="llama", hidden=64, layers=2, seed=0)
+    micro = save_checkpoint(build_model(ModelConfig(hidden_size=64, num_layers=2, num_heads=2, intermediate_size=64),
+                                        13, seed=1), 13, tmp / "micro")
     out = tmp / "obs.json"
     script = Path(__file__).with_name("vllm_checks.py")
-    proc = subprocess.run([sys.executable, str(script), str(model), str(out)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, str(script), str(model), str(micro), str(out)], capture_output=True, text=True,
                           timeout=600, env={**os.environ, "VLLM_WORKER_MULTIPROC_METHOD": "spawn"})
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(out.read_text())
@@ -79,3 +84,14 @@ def test_scoring_hf_and_vllm_agree(obs):
     assert [len(x) for x in obs["score_hf"]] == [len(x) for x in obs["score_vllm"]]
     for a, b in zip(obs["score_hf"], obs["score_vllm"]):
         assert a == pytest.approx(b, abs=2e-4)
+
+
+def test_micro_checkpoint_samples_through_vllm(obs):
+    from boundary_lab.micro.tokenizer import vocabulary
+
+    vocab = vocabulary(13)
+    texts = [t for row in obs["micro_vllm_texts"] for t in row]
+    assert len(texts) == 8 and any(texts)
+    for text in texts:  # whole word-level tokens joined by single spaces, as the checker reads them
+        assert all(tok in vocab for tok in text.split()), text
+    assert obs["micro_greedy_vllm"] == obs["micro_greedy_hf"]

@@ -2,7 +2,8 @@
 
 vLLM spawns worker processes, so it runs here under a ``__main__`` guard. The script
 prints one JSON object of raw observations; the test module asserts on them.
-Usage: python tests/vllm_checks.py MODEL_DIR OUT.json
+Usage: python tests/vllm_checks.py MODEL_DIR MICRO_DIR OUT.json
+(MICRO_DIR: a micro-world checkpoint, whose word-level tokenizer must round-trip through vLLM.)
 """
 import json
 import sys
@@ -10,7 +11,7 @@ import sys
 PROMPTS = ["1 + 1 =", "Question: what is 12 * 3? Answer:", "x"]
 
 
-def main(model_dir: str, out_path: str) -> None:
+def main(model_dir: str, micro_dir: str, out_path: str) -> None:
     from boundary_lab.sampling import SamplingConfig
     from boundary_lab.sampling.hf import HFBackend
     from boundary_lab.sampling.vllm_backend import VLLMBackend
@@ -60,9 +61,17 @@ def main(model_dir: str, out_path: str) -> None:
     obs["score_hf"] = token_logprobs_hf(hf.model, tok, score_pairs)
     obs["score_vllm"] = token_logprobs_vllm(engine, score_pairs)
     engine.close()
+    # A micro-world checkpoint goes through the same backends as any hub model.
+    micro_prompts = ["Q 5 *7 *2 +3 =", "Q 0 -1 ="]
+    micro = VLLMBackend(micro_dir, max_model_len=64)
+    micro_cfg = SamplingConfig(n=4, temperature=1.0, max_new_tokens=12, seed=1)
+    obs["micro_vllm_texts"] = [[c.text for c in row] for row in micro.generate(micro_prompts, micro_cfg)]
+    obs["micro_greedy_vllm"] = [row[0].text for row in micro.generate(micro_prompts, greedy)]
+    micro.close()
+    obs["micro_greedy_hf"] = [row[0].text for row in HFBackend(micro_dir).generate(micro_prompts, greedy)]
     with open(out_path, "w") as fh:
         json.dump(obs, fh)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3])

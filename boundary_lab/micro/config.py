@@ -3,7 +3,8 @@
 ``MicroConfig`` bundles the task world, the model shape and each training
 stage. Every field has a documented default; ``MicroConfig.preset(name)``
 returns the ``tiny`` (tests, well under a minute), ``default`` (the book, about
-ten minutes on 2 CPU cores) or ``full`` (LOG.md measurements) scale.
+ten minutes on 2 CPU cores for the main runs) or ``full`` (the same world and
+models sampled at n = 1024, for LOG.md) scale.
 
 >>> cfg = MicroConfig.preset("tiny", seed=3)
 >>> cfg.seed, cfg.task.modulus
@@ -67,7 +68,8 @@ class ModelConfig:
     """Shape of the Llama model (a few hundred thousand parameters by default)."""
 
     hidden_size: int = field(default=96, metadata={"help": "width of the residual stream"})
-    num_layers: int = field(default=3, metadata={"help": "transformer blocks"})
+    # Two blocks left the arithmetic plateau sooner than three (LOG.md 2026-11-27).
+    num_layers: int = field(default=2, metadata={"help": "transformer blocks"})
     # head_dim 32: a head size vLLM's CPU attention supports.
     num_heads: int = field(default=3, metadata={"help": "attention heads"})
     intermediate_size: int = field(default=256, metadata={"help": "MLP width"})
@@ -77,7 +79,8 @@ class ModelConfig:
 class PretrainConfig:
     """Base pretraining on noisy multi-strategy traces."""
 
-    steps: int = field(default=1500, metadata={"help": "optimizer steps"})
+    # Seeds leave the plateau after 300-1000 steps; 3000 leaves room for the slow ones.
+    steps: int = field(default=3000, metadata={"help": "optimizer steps"})
     batch_size: int = field(default=128, metadata={"help": "traces per step"})
     lr: float = field(default=3e-3, metadata={"help": "peak AdamW learning rate (cosine decay, 5% warm-up)"})
     # A curriculum: on the mixed data from step 0 a 335k-parameter model sat at chance on every
@@ -98,7 +101,9 @@ class RLStageConfig:
     rollouts_per_prompt: int = field(default=8, metadata={"help": "rollouts per prompt"})
     # Paper §4.3: "temperature 1.0, no KL term".
     temperature: float = field(default=1.0, metadata={"help": "rollout temperature"})
-    lr: float = field(default=1e-3, metadata={"help": "learning rate"})
+    # lr 1e-3 drifted: RL models restated steps in equivalent forms (+12 as -1, mod 13), so answers
+    # stayed right while chains stopped matching the prompt (LOG.md 2026-11-27); 3e-4 does not.
+    lr: float = field(default=3e-4, metadata={"help": "learning rate"})
     reward: str = field(default="answer", metadata={"help": "binary reward on 'answer' (paper) or on the whole 'chain'"})
     train_problems: int = field(default=4000, metadata={"help": "size of the RL training split"})
     without_tier_b: bool = field(default=True, metadata={"help": "also run RL on a split with no tier-B-type problems"})
@@ -211,12 +216,8 @@ def _default() -> MicroConfig:
 
 
 def _full() -> MicroConfig:
-    return MicroConfig(
-        pretrain=PretrainConfig(steps=6000),
-        rl=RLStageConfig(steps=600, checkpoint_steps=(200, 400, 600)),
-        distill=DistillConfig(steps=1000),
-        eval=EvalConfig(n=1024),
-    )
+    # The default world and training, sampled at the paper's largest n: the book's models are reused.
+    return MicroConfig(eval=EvalConfig(n=1024))
 
 
 _PRESET_BUILDERS = {"tiny": _tiny, "default": _default, "full": _full}

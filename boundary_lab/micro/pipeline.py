@@ -101,7 +101,7 @@ class Pipeline:
         self.h_pretrain = stage_hash(FORMAT_VERSION, c.seed, c.task, c.model, c.pretrain)
         self.h_distill = stage_hash(self.h_pretrain, c.distill)
         self.problems = heldout_tiers(c.task)
-        self.max_new_tokens = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1]) * 3 + 6
+        self.max_new_tokens = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1]) * 2 + 6  # C a v1 ... A ans: 2 tokens per step + 4, EOS
 
     # ---- paths -------------------------------------------------------------------
     def base_dir(self) -> Path:

@@ -94,4 +94,6 @@ def test_micro_checkpoint_samples_through_vllm(obs):
     assert len(texts) == 8 and any(texts)
     for text in texts:  # whole word-level tokens joined by single spaces, as the checker reads them
         assert all(tok in vocab for tok in text.split()), text
-    assert obs["micro_greedy_vllm"] == obs["micro_greedy_hf"]
+    # vLLM's incremental detokenizer puts a space before the first word; the checker splits on
+    # whitespace, so the token sequences are what must agree.
+    assert [t.split() for t in obs["micro_greedy_vllm"]] == [t.split() for t in obs["micro_greedy_hf"]]

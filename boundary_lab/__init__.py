@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "passk", "counts", "plots", "notebook", "book", "benchmarks", "verify",
     "sampling", "store", "scoring", "importers", "tiny_models", "micro", "rl",
-    "cli", "errors", "report", "audit",
+    "cli", "errors", "report", "audit", "findings",
 }
 
 

@@ -1,0 +1,29 @@
+"""Computed sentences of boundary_lab.findings: each case of the base/RL comparison."""
+import pandas as pd
+import pytest
+
+from boundary_lab.findings import compare
+
+
+def _counts(base, rl, n=8):
+    ids = [f"p{i}" for i in range(len(base))]
+    return pd.DataFrame({"model": ["base"] * len(base) + ["rl"] * len(rl), "problem_id": ids * 2,
+                         "n": n, "correct": list(base) + list(rl), "tier": "B"})
+
+
+@pytest.mark.parametrize("base, rl, expected", [
+    ([1, 2], [8, 0], "the base overtakes rl at k = 3 and ends above it"),
+    ([1, 1], [4, 4], "the base catches up with rl at k = 8 and they end level"),
+    ([0, 0], [0, 0], "neither model solves any problem here."),
+    ([4, 0], [1, 0], "base is ahead already at k = 1"),
+    ([0, 0], [1, 0], "rl stays ahead at every k up to 8"),
+])
+def test_crossing_sentence(base, rl, expected):
+    lines = compare(_counts(base, rl), "base", "rl")
+    assert len(lines) == 3 and lines[2].startswith("tier B: ")
+    assert expected in lines[2]
+
+
+def test_subset_sentence_reports_rl_only_problems():
+    lines = compare(_counts([0, 3], [2, 3]), "base", "rl")
+    assert "solved at k = 8: base 1, rl 2 of 2; rl-solved ⊆ base-solved: no." in lines[1]

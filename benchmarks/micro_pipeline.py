@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--preset", default="default", choices=["tiny", "default", "full"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0 = torch default)")
     parser.add_argument("--workdir", default=None, help="work directory (default: a fresh temporary one)")
     args = parser.parse_args()
 

@@ -13,6 +13,11 @@ that ``import boundary_lab`` stays cheap and never imports torch:
 from __future__ import annotations
 
 import importlib
+import warnings
+
+# Executed notebooks have no ipywidgets; transformers' tqdm.auto import then warns on stderr
+# ("IProgress not found"), which would land on every book page. Our own bars are plain text.
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 __version__ = "0.1.0"
 

@@ -295,7 +295,8 @@ def crossover(curves_frame: pd.DataFrame, base: str, other: str, by: str | None 
         b = group[group["model"] == base].set_index("k")["pass_at_k"]
         o = group[group["model"] == other].set_index("k")["pass_at_k"]
         ks = b.index.intersection(o.index)
-        catch = [k for k in ks if b[k] >= o[k] - 1e-12]
+        solved = b[ks].max() > 0 or o[ks].max() > 0  # two flat zero curves never "catch up"
+        catch = [k for k in ks if b[k] >= o[k] - 1e-12] if solved else []
         kmax = int(ks.max())
         rows.append({**({by: key} if by else {}), f"{base} pass@1": b[1], f"{other} pass@1": o[1],
                      f"{base} pass@{kmax}": b[kmax], f"{other} pass@{kmax}": o[kmax],

@@ -19,7 +19,7 @@ def register(sub) -> None:
     p.add_argument("--workdir", default="micro-work", help="cache and results directory")
     p.add_argument("--seed", type=int, default=0, help="training seed")
     p.add_argument("--device", default="cpu", help="torch device (cpu or cuda)")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = default; 1 is faster on a busy machine)")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (0 = torch default; 1, the default, is fastest for these small models on a busy machine)")
     p.add_argument("--n", type=int, default=None, help="samples per held-out problem (overrides the preset)")
     p.add_argument("--algorithms", default="", help="extra RL algorithms, comma-separated (grpo,rloo,reinforce_pp,remax,dapo,ppo)")
     p.add_argument("--remedies", default="", help="remedy runs, comma-separated (entropy,kl_reset,pass_at_k,nsr,more_rollouts)")

@@ -166,7 +166,9 @@ class MicroConfig:
     device: str = field(default="cpu", metadata={"help": "torch device for training and sampling"})
     # Measured on the shared 2-core machine: with other jobs running, 1 thread trained
     # ~8x faster than 2 (OpenMP threads spin against each other when oversubscribed).
-    threads: int = field(default=0, metadata={"help": "torch CPU threads (0 = torch's default)"})
+    # Default 1: the models are small, and every stage is cached under a hash that includes the
+    # trainer's thread count, so the book, the CLI and the benchmarks share models only if they agree.
+    threads: int = field(default=1, metadata={"help": "torch CPU threads (0 = torch's default)"})
     task: TaskConfig = field(default_factory=TaskConfig, metadata={"help": "the world"})
     model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "model shape"})
     pretrain: PretrainConfig = field(default_factory=PretrainConfig, metadata={"help": "base pretraining"})

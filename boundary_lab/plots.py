@@ -8,9 +8,8 @@
 """
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: notebooks on servers, CI, Papermill
+# No matplotlib.use("Agg") here: forcing it in a Jupyter kernel replaces the inline backend and
+# executed notebooks lose every figure. Headless scripts fall back to Agg by themselves.
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

@@ -65,3 +65,19 @@ def test_execute_caches_unchanged_runs(tmp_path):
     book.execute([book.Run("status", "notebooks/status.ipynb", {"results_dir": str(ROOT)})], out_dir=tmp_path,
                  log=logs.append)
     assert logs[-1].endswith(" s")  # new parameters: executed again
+
+
+@pytest.mark.slow
+def test_executed_pages_keep_their_figures(tmp_path):
+    # A forced non-inline matplotlib backend once left every executed page without its plots.
+    import json
+
+    counts = str(ROOT / "tests" / "data" / "counts_small.csv")
+    runs = [book.Run("passk_estimator", "notebooks/passk_estimator.ipynb",
+                     {"counts": counts, "n_boot": 20, "n_draws": 5, "n_choices": 47})]
+    book.execute(runs, out_dir=tmp_path, log=lambda _: None)
+    nb = json.loads((tmp_path / "passk_estimator.ipynb").read_text())
+    figure_cells = [c for c in nb["cells"] if c["cell_type"] == "code" and "bl.plots." in "".join(c["source"])]
+    assert figure_cells
+    for cell in figure_cells:
+        assert any("image/png" in o.get("data", {}) for o in cell["outputs"]), "".join(cell["source"])[:80]

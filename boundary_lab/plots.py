@@ -46,7 +46,11 @@ def passk_curves(curves: pd.DataFrame, panel: str | None = None, hue: str = "mod
                 ax.fill_between(g["k"], g["low"], g["high"], alpha=0.15, color=color, linewidth=0)
         if guess is not None:
             gsub = guess if name is None or panel not in guess else guess[guess[panel] == name]
-            ax.plot(gsub["k"], gsub["pass_at_k"], ls="--", color=PALETTE["guess"], label="uniform guess")
+            gsub = gsub[gsub["k"] <= sub["k"].max()]  # no baseline beyond the measured k
+            # one dashed line per baseline (a "metric" column may hold several)
+            for j, (metric, gm) in enumerate(gsub.groupby("metric", sort=False) if "metric" in gsub else [("", gsub)]):
+                ax.plot(gm["k"], gm["pass_at_k"], ls=("--", ":", "-.")[j % 3], color=PALETTE["guess"],
+                        label=f"uniform guess ({metric})" if metric else "uniform guess")
         ax.set_xscale("log", base=2)
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("k")

@@ -182,6 +182,10 @@ class MicroResults:
             raise InputError(f"{self.path}: no evaluated checkpoints of RL run {run or self.main_run!r}")
         return names[-1]
 
+    def answer_guess(self) -> pd.DataFrame:
+        """pass@k of guessing the answer uniformly (the baseline of answer-only curves)."""
+        return self.guess[self.guess["metric"] == "answer"]
+
     def rl_runs(self) -> list[str]:
         """Every RL run that has evaluated checkpoints, main run first."""
         runs = list(dict.fromkeys(self.models.loc[self.models["kind"] == "rl", "run"]))

@@ -116,3 +116,17 @@ def test_extra_algorithms_and_remedies_become_models(tiny_run):
     assert timings["pretrain"]["cached"] and timings["rl:grpo"]["cached"]  # shared stages are reused
     models = pd.read_csv(results / "counts.csv").model.unique().tolist()
     assert {"rloo@4", "grpo+nsr@4", "grpo+entropy@4"} <= set(models)
+
+
+def test_remedies_can_run_on_the_split_without_tier_b():
+    import dataclasses
+
+    from boundary_lab.micro.pipeline import rl_runs
+
+    cfg = MicroConfig.preset("tiny")
+    rl = dataclasses.replace(cfg.rl, remedies=("entropy", "nsr"))
+    plain = {r.name: r for r in rl_runs(dataclasses.replace(cfg, rl=rl))}
+    assert not plain["grpo+entropy"].without_tier_b and dict(plain["grpo+entropy"].overrides) == {"entropy_coef": 0.01}
+    on_nob = {r.name: r for r in rl_runs(dataclasses.replace(cfg, rl=dataclasses.replace(rl, remedies_without_tier_b=True)))}
+    assert on_nob["grpo-noB+nsr"].without_tier_b and dict(on_nob["grpo-noB+nsr"].overrides) == {"nsr_only": True}
+    assert "grpo+nsr" not in on_nob

@@ -23,6 +23,8 @@ def register(sub) -> None:
     p.add_argument("--n", type=int, default=None, help="samples per held-out problem (overrides the preset)")
     p.add_argument("--algorithms", default="", help="extra RL algorithms, comma-separated (grpo,rloo,reinforce_pp,remax,dapo,ppo)")
     p.add_argument("--remedies", default="", help="remedy runs, comma-separated (entropy,kl_reset,pass_at_k,nsr,more_rollouts)")
+    p.add_argument("--remedies-without-tier-b", action="store_true",
+                   help="train the remedies on the split without tier-B-type problems (where RL collapses)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
@@ -36,7 +38,8 @@ def config_from_args(args):
     from ..micro.config import MicroConfig
 
     cfg = MicroConfig.preset(args.preset, seed=args.seed, device=args.device, threads=args.threads)
-    rl = dataclasses.replace(cfg.rl, algorithms=_csv(args.algorithms), remedies=_csv(args.remedies))
+    rl = dataclasses.replace(cfg.rl, algorithms=_csv(args.algorithms), remedies=_csv(args.remedies),
+                             remedies_without_tier_b=args.remedies_without_tier_b)
     ev = cfg.eval if args.n is None else dataclasses.replace(cfg.eval, n=args.n)
     if ev.n < 1:
         raise InputError(f"--n: must be >= 1, got {ev.n}")

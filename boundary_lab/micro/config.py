@@ -109,6 +109,9 @@ class RLStageConfig:
     without_tier_b: bool = field(default=True, metadata={"help": "also run RL on a split with no tier-B-type problems"})
     algorithms: tuple[str, ...] = field(default=(), metadata={"help": "extra algorithms to run (e.g. all six for ΔSE)"})
     remedies: tuple[str, ...] = field(default=(), metadata={"help": "remedy runs: entropy, kl_reset, pass_at_k, nsr, more_rollouts"})
+    # On the full split the main run keeps coverage (LOG.md 2026-11-27), so a remedy has nothing to
+    # repair there; the no-tier-B split is where RL collapses onto the shortcut.
+    remedies_without_tier_b: bool = field(default=False, metadata={"help": "run the remedies on the split without tier-B-type problems (named <alg>-noB+<remedy>)"})
 
     def validate(self) -> None:
         known = {"grpo", "rloo", "reinforce_pp", "remax", "dapo", "ppo"}

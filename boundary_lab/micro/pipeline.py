@@ -79,7 +79,9 @@ def rl_runs(cfg: MicroConfig) -> list[RLRun]:
     if rl.without_tier_b:
         runs.append(RLRun(f"{main}-noB", main, without_tier_b=True, eval_steps=(rl.steps,)))
     runs += [RLRun(a, a, eval_steps=(rl.steps,)) for a in rl.algorithms if a != main]
-    runs += [RLRun(f"{main}+{r}", main, tuple(sorted(REMEDIES[r].items())), eval_steps=(rl.steps,))
+    split = "-noB" if rl.remedies_without_tier_b else ""
+    runs += [RLRun(f"{main}{split}+{r}", main, tuple(sorted(REMEDIES[r].items())),
+                   without_tier_b=rl.remedies_without_tier_b, eval_steps=(rl.steps,))
              for r in rl.remedies]
     return runs
 

@@ -233,7 +233,8 @@ def micro(preset: str = "default", seed: int = 0, workdir: str = "runs/micro", p
             remedies=tuple(dict.fromkeys([*cfg.rl.remedies, *remedies])),
         )
         cfg = dataclasses.replace(cfg, rl=rl).validate()
-    return load_micro_results(run_pipeline(cfg, workdir, preset=preset, progress=progress))
+    # Notebooks get one line per stage that runs (quiet text), the CLI its tqdm bars.
+    return load_micro_results(run_pipeline(cfg, workdir, preset=preset, progress=progress, say=True))
 
 
 def examples(res: MicroResults, model: str = "base", per_tier: int = 2) -> pd.DataFrame:

@@ -89,10 +89,13 @@ def rl_runs(cfg: MicroConfig) -> list[RLRun]:
 class Pipeline:
     """Stage runner over one workdir; see the module docstring for the layout."""
 
-    def __init__(self, cfg: MicroConfig, workdir: str | Path, preset: str = "custom", progress: bool = True):
+    def __init__(self, cfg: MicroConfig, workdir: str | Path, preset: str = "custom", progress: bool = True,
+                 say: bool = False):
         self.cfg = cfg.validate()
         self.work = Path(workdir)
-        self.progress = progress
+        self.progress = progress  # tqdm bars (the CLI)
+        self.say = say or progress  # one line per stage that runs (notebooks: quiet text)
+        self.reused = 0
         self.results = self.work / "results" / f"{preset}-seed{cfg.seed}"
         self.timings: dict[str, dict] = {}
         if not progress:  # also silence transformers' "Loading weights" bars
@@ -146,7 +149,9 @@ class Pipeline:
     def _timed(self, name: str, out: Path, work) -> None:
         if _done(out):
             self.timings[name] = {"seconds": 0.0, "cached": True}
-            self._say(f"{name}: cached ({out.name})")
+            self.reused += 1
+            if self.progress:
+                self._say(f"{name}: cached ({out.name})")
             return
         t0 = time.time()
         self._say(f"{name}: running -> {out}")
@@ -155,7 +160,7 @@ class Pipeline:
         self._say(f"{name}: done in {self.timings[name]['seconds']:.1f} s")
 
     def _say(self, msg: str) -> None:
-        if self.progress:
+        if self.say:
             print(f"[micro] {msg}", flush=True)
 
     def run_pretrain(self) -> None:
@@ -299,8 +304,11 @@ class Pipeline:
 
 
 def run_pipeline(cfg: MicroConfig, workdir: str | Path, stages=STAGES, preset: str = "custom",
-                 progress: bool = True) -> Path:
-    """Run (or reuse) the requested stages; returns the results directory."""
+                 progress: bool = True, say: bool = False) -> Path:
+    """Run (or reuse) the requested stages; returns the results directory.
+
+    ``progress`` shows tqdm bars and a line per stage (the CLI); ``say`` alone prints one
+    line per stage that runs, and a count of cached ones (quiet text for notebooks)."""
     import torch
 
     bad = [s for s in stages if s not in STAGES]
@@ -310,7 +318,7 @@ def run_pipeline(cfg: MicroConfig, workdir: str | Path, stages=STAGES, preset: s
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     try:
-        return _run_stages(Pipeline(cfg, workdir, preset, progress), stages)
+        return _run_stages(Pipeline(cfg, workdir, preset, progress, say), stages)
     finally:
         torch.set_num_threads(threads)
 
@@ -326,4 +334,6 @@ def _run_stages(pipe: Pipeline, stages) -> Path:
         pipe.run_evaluate(stages)
     pipe.timings["total"] = {"seconds": round(time.time() - t0, 2)}
     pipe.write_tables(stages)
+    if pipe.reused and not pipe.progress:
+        pipe._say(f"{pipe.reused} stages reused from the cache in {pipe.work}")
     return pipe.results

@@ -214,11 +214,13 @@ def load_micro_results(path: str | Path) -> MicroResults:
 
 
 def micro(preset: str = "default", seed: int = 0, workdir: str = "runs/micro", progress: bool = False,
-          algorithms: tuple[str, ...] = (), remedies: tuple[str, ...] = ()) -> MicroResults:
+          algorithms: tuple[str, ...] = (), remedies: tuple[str, ...] = (),
+          remedies_without_tier_b: bool = False) -> MicroResults:
     """Run (or reuse from cache) the micro-world pipeline and load its results.
 
     ``algorithms`` and ``remedies`` add RL runs to the preset's own (each cached
-    by its config, so a later page that asks for the same runs trains nothing).
+    by its config, so a later page that asks for the same runs trains nothing);
+    ``remedies_without_tier_b`` trains the remedies on the split without tier-B-type problems.
     """
     import dataclasses
 
@@ -231,6 +233,7 @@ def micro(preset: str = "default", seed: int = 0, workdir: str = "runs/micro", p
             cfg.rl,
             algorithms=tuple(dict.fromkeys([*cfg.rl.algorithms, *algorithms])),
             remedies=tuple(dict.fromkeys([*cfg.rl.remedies, *remedies])),
+            remedies_without_tier_b=remedies_without_tier_b,
         )
         cfg = dataclasses.replace(cfg, rl=rl).validate()
     # Notebooks get one line per stage that runs (quiet text), the CLI its tqdm bars.

@@ -269,6 +269,7 @@ def seeds_table(frames: list[pd.DataFrame], value_cols: list[str], key_cols: lis
 
 def strategy_share(shares: pd.DataFrame, strategy: str = "careful") -> pd.DataFrame:
     """Share of one strategy per model (rows) and tier (columns)."""
+    strategy = {"careful": "C", "shortcut": "S"}.get(strategy, strategy)  # names or trace tokens
     sub = shares[shares["strategy"] == strategy]
     return sub.pivot_table(index="model", columns="tier", values="share", sort=False).reset_index()
 

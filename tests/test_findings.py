@@ -27,3 +27,12 @@ def test_crossing_sentence(base, rl, expected):
 def test_subset_sentence_reports_rl_only_problems():
     lines = compare(_counts([0, 3], [2, 3]), "base", "rl")
     assert "solved at k = 8: base 1, rl 2 of 2; rl-solved ⊆ base-solved: no." in lines[1]
+
+
+def test_strategy_share_accepts_names_and_trace_tokens():
+    from boundary_lab.report import strategy_share
+
+    shares = pd.DataFrame({"model": ["base"] * 2, "tier": ["B"] * 2, "strategy": ["C", "S"], "share": [0.25, 0.75]})
+    for name in ("careful", "C"):
+        assert strategy_share(shares, name)["B"].tolist() == [0.25]
+    assert strategy_share(shares, "shortcut")["B"].tolist() == [0.75]

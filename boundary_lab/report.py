@@ -186,6 +186,10 @@ class MicroResults:
         """pass@k of guessing the answer uniformly (the baseline of answer-only curves)."""
         return self.guess[self.guess["metric"] == "answer"]
 
+    def split_run(self, without_tier_b: bool) -> str:
+        """The main algorithm's run on the full RL split, or on the one without tier-B-type problems."""
+        return self.main_run + ("-noB" if without_tier_b else "")
+
     def rl_runs(self) -> list[str]:
         """Every RL run that has evaluated checkpoints, main run first."""
         runs = list(dict.fromkeys(self.models.loc[self.models["kind"] == "rl", "run"]))
@@ -267,10 +271,12 @@ def seeds_table(frames: list[pd.DataFrame], value_cols: list[str], key_cols: lis
     return agg.reset_index()
 
 
-def strategy_share(shares: pd.DataFrame, strategy: str = "careful") -> pd.DataFrame:
-    """Share of one strategy per model (rows) and tier (columns)."""
+def strategy_share(shares: pd.DataFrame, strategy: str = "careful", models: list[str] | None = None) -> pd.DataFrame:
+    """Share of one strategy per model (rows) and tier (columns), optionally for ``models`` only."""
     strategy = {"careful": "C", "shortcut": "S"}.get(strategy, strategy)  # names or trace tokens
     sub = shares[shares["strategy"] == strategy]
+    if models is not None:
+        sub = sub[sub["model"].isin(models)]
     return sub.pivot_table(index="model", columns="tier", values="share", sort=False).reset_index()
 
 

@@ -221,16 +221,16 @@ def check(problem: Problem, completion: str) -> CheckResult:
         if body[pos:pos + len(restated)] != restated or pos + width > len(body):
             return CheckResult(False, True, strategy)
         written = body[pos + len(restated):pos + width]
-        nums = [_int_token(t, p) for t in written[-1:]]
+        value = _int_token(written[-1], p)
         if len(u) == 2:  # the combined operand must be the right step token
             op, a = problem.steps[u[0]]
             if written[0] != step_token(op, combine(op, a, problem.steps[u[1]][1], p)):
                 return CheckResult(False, True, strategy)
-        if None in nums:
+        if value is None:
             return CheckResult(False, True, strategy)
-        if unit_numbers(problem, u, x)[-1] != nums[-1]:
+        if unit_numbers(problem, u, x)[-1] != value:
             return CheckResult(False, True, strategy)
-        pos, x = pos + width, nums[-1]
+        pos, x = pos + width, value
     return CheckResult(pos == len(body) and x == answer, True, strategy)
 
 

@@ -20,11 +20,12 @@ import statistics
 import time
 from pathlib import Path
 
+from boundary_lab.benchmarks import data_file
 from boundary_lab.verify.code import grade_code_records, run_stdio_tests
 from boundary_lab.verify.sandbox import run_in_sandbox
 
 REPO = Path(__file__).resolve().parents[1]
-HUMANEVAL = REPO / ".." / "shared" / "data" / "code" / "humaneval" / "HumanEval.jsonl.gz"
+HUMANEVAL = data_file("code/humaneval/HumanEval.jsonl.gz")  # shipped package data
 RESULTS = REPO / "benchmarks" / "results" / "code_grading.json"
 
 

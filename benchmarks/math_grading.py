@@ -35,8 +35,9 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+from boundary_lab.benchmarks import data_file, iter_jsonl
+
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / ".." / "shared" / "data"
 RESULTS = REPO / "benchmarks" / "results" / "math_grading.json"
 
 
@@ -98,7 +99,7 @@ def _replace_last_box(solution: str, answer: str) -> str:
 def build_store(n_problems: int, per_problem: int, seed: int = 0) -> tuple[list[dict], dict]:
     """Samples (problem_id, answer, completion) with realistic answer repetition."""
     rng = random.Random(seed)
-    rows = [json.loads(line) for line in open(DATA / "math" / "math500" / "test.jsonl")][:n_problems]
+    rows = [row for _, row in iter_jsonl(data_file("math/math500/test.jsonl"))][:n_problems]
     all_golds = [r["answer"] for r in rows]
     samples, distinct = [], []
     for r in rows:

@@ -15,13 +15,12 @@
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from .benchmarks import data_root, load_benchmark
+from .benchmarks import data_file, iter_jsonl, load_benchmark
 from .errors import InputError
 
 GSM8K_SOLVERS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
@@ -33,12 +32,11 @@ def gsm8k_labelled(path: str | Path | None = None, strip_final_line: bool = Fals
     With ``strip_final_line`` the trailing ``A: N`` line is removed, so the
     grader must fall back to reading the reasoning itself.
     """
-    path = Path(path) if path else data_root() / "math" / "gsm8k" / "example_model_solutions.jsonl"
+    path = Path(path) if path else data_file("math/gsm8k/example_model_solutions.jsonl")
     if not path.exists():
         raise InputError(f"{path}: labelled GSM8K solutions not found")
     rows = []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        record = json.loads(line)
+    for i, record in iter_jsonl(path):
         gold = record["ground_truth"].rsplit("A:", 1)[1].strip()
         for solver in GSM8K_SOLVERS:
             text = record[solver]["solution"]

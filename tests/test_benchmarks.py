@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from boundary_lab.benchmarks import (
-    SPECS, TEMPLATES, benchmark_info, data_root, dataset_sha256, format_prompt, load_benchmark,
+    SPECS, TEMPLATES, BenchmarkSpec, benchmark_info, data_file, data_root, dataset_sha256, format_prompt,
+    load_benchmark, shipped_root,
 )
 from boundary_lab.errors import InputError
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+DATA = shipped_root()  # the files the package ships (boundary_lab/data)
 
-# name, rows, first problem_id, first answer, verifier  (sizes from ../shared/data/README.md)
+# name, rows, first problem_id, first answer, verifier  (sizes from boundary_lab/data/README.md)
 REGISTRY = [
     ("gsm8k", 1319, "0", "18", "math"),
     ("math500", 500, "test/precalculus/807.json", r"\left( 3, \frac{\pi}{2} \right)", "math"),
@@ -42,8 +44,10 @@ def test_registered_benchmark_loads_locally(name, rows, first_id, first_answer, 
 
 
 def test_registry_covers_the_paper_benchmarks():
-    assert set(SPECS) == {"gsm8k", "math500", "minerva", "olympiadbench", "aime24", "amc23", "humaneval"}
-    assert all(spec.hub_id for spec in SPECS.values())  # the hub path is configured for every spec
+    assert set(SPECS) == {"gsm8k", "math500", "minerva", "olympiadbench", "aime24", "amc23", "humaneval",
+                          "micro-tierA", "micro-tierB", "micro-tierC"}
+    # the hub path is configured for every spec read from a file (micro-world tiers are made by code)
+    assert all(spec.hub_id for spec in SPECS.values() if spec.generate is None)
     assert SPECS["aime24"].max_k == 1024 and SPECS["math500"].max_k == 128
 
 
@@ -57,21 +61,59 @@ def test_olympiad_multi_answers_are_joined_without_dollars():
     assert any(p["answer"] == "69,84" for p in problems)
 
 
-def test_data_root_from_environment(monkeypatch, tmp_path):
+def _one_problem_aime(root: Path) -> None:
+    (root / "math" / "aime24").mkdir(parents=True)
+    (root / "math" / "aime24" / "test.jsonl").write_text(json.dumps({"id": 7, "problem": "p?", "answer": "5"}) + "\n")
+
+
+def test_environment_root_comes_before_the_shipped_files(monkeypatch, tmp_path):
+    _one_problem_aime(tmp_path)
     monkeypatch.setenv("BOUNDARY_LAB_DATA", str(tmp_path))
     assert data_root() == tmp_path.resolve()
-    with pytest.raises(InputError, match="file not found"):
+    assert [p["answer"] for p in load_benchmark("aime24")] == ["5"]
+    assert len(load_benchmark("math500")) == 500  # not under $BOUNDARY_LAB_DATA: the shipped copy
+
+
+def test_explicit_root_comes_first_and_alone(monkeypatch, tmp_path):
+    _one_problem_aime(tmp_path / "mine")
+    monkeypatch.setenv("BOUNDARY_LAB_DATA", str(tmp_path / "mine"))
+    assert len(load_benchmark("aime24", root=DATA)) == 30
+    with pytest.raises(InputError, match="data file not found: math/math500/test.jsonl"):
+        load_benchmark("math500", root=tmp_path / "mine")  # a named root is not silently left
+
+
+def test_default_data_is_the_shipped_package_data(monkeypatch):
+    monkeypatch.delenv("BOUNDARY_LAB_DATA", raising=False)
+    assert data_root() == DATA
+    assert DATA.parts[-2:] == ("boundary_lab", "data")
+    assert data_file("math/gsm8k/example_model_solutions.jsonl").name == "example_model_solutions.jsonl.gz"
+
+
+def test_missing_root_is_input_error(tmp_path, monkeypatch):
+    with pytest.raises(InputError, match="data root not found: root="):
+        load_benchmark("aime24", root=tmp_path / "nope")
+    monkeypatch.setenv("BOUNDARY_LAB_DATA", str(tmp_path / "gone"))
+    with pytest.raises(InputError, match="data root not found: BOUNDARY_LAB_DATA="):
         load_benchmark("aime24")
 
 
-def test_default_data_root_is_shared_data_next_to_repo(monkeypatch):
-    monkeypatch.delenv("BOUNDARY_LAB_DATA", raising=False)
-    assert data_root() == DATA.resolve()
-
-
-def test_missing_root_is_input_error(tmp_path):
-    with pytest.raises(InputError, match="data root not found"):
-        load_benchmark("aime24", root=tmp_path / "nope")
+def test_a_benchmark_that_is_not_shipped_comes_from_the_hub(monkeypatch, tmp_path):
+    # The hub loader is real (datasets.load_dataset); a local dataset folder stands in for a hub id.
+    pytest.importorskip("datasets")
+    standin = tmp_path / "standin"
+    standin.mkdir()
+    (standin / "test.jsonl").write_text("".join(json.dumps({"problem": f"q{i}", "answer": str(i)}) + "\n"
+                                                for i in range(3)))
+    spec = BenchmarkSpec("notshipped", "math/notshipped/test.jsonl",
+                         lambda row, i: {"problem_id": str(i), "question": row["problem"], "answer": row["answer"]},
+                         hub_id=str(standin))
+    monkeypatch.setitem(SPECS, "notshipped", spec)
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    problems = load_benchmark("notshipped")
+    assert [p["answer"] for p in problems] == ["0", "1", "2"]
+    with pytest.raises(InputError, match="data file not found"):
+        load_benchmark("notshipped", source="local")
 
 
 def test_unknown_benchmark_is_input_error():
@@ -83,8 +125,9 @@ def test_limit():
     assert [p["problem_id"] for p in load_benchmark("aime24", root=DATA, limit=2)] == ["60", "61"]
 
 
-def test_sha256_matches_the_data_readme():
-    assert dataset_sha256(DATA / "math" / "aime24" / "test.jsonl") == \
+def test_sha256_matches_the_published_files():
+    # The shipped copy is gzipped; its digest is the published (uncompressed) file's.
+    assert dataset_sha256(DATA / "math" / "aime24" / "test.jsonl.gz") == \
         "af2b8bd2aa911b6333ad0df32f3ca05c7ae8ed10f1731f4372c8ae26990bf7ac"
     info = benchmark_info("math500", root=DATA)
     assert info["sha256"] == "35dc41080a3680858b27fa7e0533d2d547825316fc5dafe5d316f4ccc5a06132"
@@ -151,15 +194,11 @@ def test_missing_user_file(tmp_path):
         load_benchmark(tmp_path / "none.jsonl")
 
 
-def test_hub_source_without_datasets_says_how_to_install():
+def test_hub_source_without_datasets_says_how_to_install(monkeypatch):
     # The hub path is for users with network; without the 'datasets' package it must say what to install.
-    try:
-        import datasets  # noqa: F401
-    except ImportError:
-        with pytest.raises(RuntimeError, match=r"pip install 'boundary-lab\[hub\]'"):
-            load_benchmark("aime24", source="hub")
-    else:
-        pytest.skip("'datasets' is installed; the hub needs network, which tests do not use")
+    monkeypatch.setitem(sys.modules, "datasets", None)  # what an environment without it sees
+    with pytest.raises(RuntimeError, match=r"pip install 'boundary-lab\[hub\]'"):
+        load_benchmark("aime24", source="hub")
 
 
 def test_bad_source():

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from boundary_lab.benchmarks import shipped_root
 from boundary_lab.cli import main
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+DATA = shipped_root()  # the benchmark files the package ships
 
 
 def _write(path: Path, lines: list) -> Path:

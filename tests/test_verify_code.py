@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from boundary_lab.benchmarks import data_file
 from boundary_lab.errors import InputError
 from boundary_lab.verify.code import (
     grade_code_records, outputs_match, run_assert_tests, run_stdio_tests, status_of,
@@ -22,7 +23,7 @@ except ImportError:  # tests collected as a package
 
 pytestmark = pytest.mark.sandbox
 
-HUMANEVAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "code" / "humaneval" / "HumanEval.jsonl.gz"
+HUMANEVAL = data_file("code/humaneval/HumanEval.jsonl.gz")  # shipped package data
 ADD = {"task_id": "t/add", "prompt": "def add(a, b):\n", "completion": "    return a + b\n",
        "test": "def check(f):\n    assert f(2, 3) == 5\n    assert f(-1, 1) == 0\n", "entry_point": "add"}
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from boundary_lab.benchmarks import load_benchmark
+from boundary_lab.benchmarks import data_file, iter_jsonl, load_benchmark, shipped_root
 from boundary_lab.verify.math import MathGrade, clear_cache, grade_math, is_equivalent
 from boundary_lab.verify.math_equiv import parse_number
 from boundary_lab.verify.math_extract import normalize_answer
 from boundary_lab.verify.math_pool import WorkerPool
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+DATA = shipped_root()  # the benchmark files the package ships
 MATH_BENCHMARKS = ["math500", "minerva", "olympiadbench", "aime24", "amc23", "gsm8k"]
 # One Minerva gold is malformed LaTeX ('... +$ $\dot{x}_0 ...') and cannot survive inline-math wrapping.
 MALFORMED_GOLD = {r"x_{0} \cos (\omega t)+$ $\dot{x}_{0} \sin (\omega t) / \omega"}
@@ -39,7 +39,7 @@ def test_every_gold_answer_equals_itself_in_every_wrapper():
 
 
 def test_math500_gold_matches_the_box_in_its_solution():
-    rows = [json.loads(line) for line in open(DATA / "math" / "math500" / "test.jsonl")]
+    rows = [row for _, row in iter_jsonl(data_file("math/math500/test.jsonl"))]
     grades = grade_math([(r["answer"], r["solution"]) for r in rows], workers=2, timeout_s=20)
     assert [r["unique_id"] for r, g in zip(rows, grades) if not g.correct] == []
 
@@ -58,8 +58,7 @@ def test_distinct_numeric_golds_are_never_equal():
 
 def _labelled_gsm8k(strip_final_line: bool):
     items, labels = [], []
-    for line in open(DATA / "math" / "gsm8k" / "example_model_solutions.jsonl"):
-        row = json.loads(line)
+    for _, row in iter_jsonl(data_file("math/gsm8k/example_model_solutions.jsonl")):
         gold = row["ground_truth"].rsplit("A:", 1)[1].strip()
         for model in ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification"):
             solution = row[model]["solution"]

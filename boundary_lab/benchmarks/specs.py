@@ -102,7 +102,7 @@ def user_problem(row: Mapping, index: int) -> dict:
 @dataclass(frozen=True)
 class BenchmarkSpec:
     name: str = field(metadata={"help": "registry name"})
-    local_path: str = field(metadata={"help": "file relative to the data root (../shared/data)"})
+    local_path: str = field(metadata={"help": "file relative to a data root (shipped: boundary_lab/data; a .gz twin is accepted)"})
     to_problem: Callable[[Mapping, int], dict] = field(metadata={"help": "(row, index) -> problem dict"})
     verifier: str = field(default="math", metadata={"help": "'math' or 'code'"})
     template: str = field(default="qwen-boxed", metadata={"help": "default prompt template"})
@@ -110,6 +110,20 @@ class BenchmarkSpec:
     hub_config: str | None = field(default=None, metadata={"help": "dataset config name, if any"})
     hub_split: str = field(default="test", metadata={"help": "dataset split"})
     max_k: int = field(default=128, metadata={"help": "largest k the paper plots"})
+    generate: Callable[[], list] | None = field(default=None, metadata={"help": "problems made by code, not read from a file (micro-world tiers)"})
+
+
+def micro_tier(tier: str) -> Callable[[], list]:
+    """The default micro-world's held-out tier as benchmark problems, graded by the micro checker."""
+    def generate() -> list[dict]:
+        import dataclasses
+
+        from ..micro.config import TaskConfig
+        from ..micro.task import heldout_tiers
+
+        return [{**dataclasses.asdict(p), "steps": [list(s) for s in p.steps], "question": p.prompt,
+                 "answer": str(p.answer)} for p in heldout_tiers(TaskConfig()) if p.tier == tier]
+    return generate
 
 
 # Paper §Definitions: "n is the largest k on the curve: 128 for MATH500, Minerva and GSM8K;
@@ -127,5 +141,9 @@ SPECS: dict[str, BenchmarkSpec] = {
         BenchmarkSpec("amc23", "math/amc23/test.jsonl", _aime_amc, hub_id="math-ai/amc23", max_k=1024),
         BenchmarkSpec("humaneval", "code/humaneval/HumanEval.jsonl.gz", _humaneval, verifier="code",
                       template="code-plus", hub_id="openai/openai_humaneval"),
+        # The micro-world's held-out tiers (A: the shortcut is right, B: only the careful path works,
+        # C: beyond pretraining lengths); `correct` is whole-chain-correct, like the micro pages.
+        *(BenchmarkSpec(f"micro-tier{t}", "", dict, verifier="micro", template="raw", max_k=1024,
+                        generate=micro_tier(t)) for t in "ABC"),
     )
 }

@@ -29,7 +29,7 @@ from typing import NamedTuple
 from tqdm import tqdm  # plain text bars: no widget warnings in notebooks
 
 from .math_equiv import fast_verdict
-from .math_extract import extract_answer, extract_gold, normalize_answer
+from .math_extract import choose, extract_answer, extract_candidates, extract_gold, gold_parts, normalize_answer
 from .math_pool import WorkerPool
 
 __all__ = ["MathGrade", "extract_answer", "grade_math", "is_equivalent", "clear_cache"]
@@ -153,15 +153,19 @@ def grade_math(
     pairs = [_as_pair(item, i) for i, item in enumerate(items)]
     info = _new_report()
     gold_of: dict = {}
-    extracted_of: dict[str, str | None] = {}
+    extracted_of: dict = {}
     keys: list[tuple[str, str | None]] = []
     for gold, completion in tqdm(pairs, desc="extract answers", disable=not progress, leave=False):
         gold_key = tuple(gold) if isinstance(gold, list) else gold  # lists of answers are not hashable
-        if gold_key not in gold_of:
-            gold_of[gold_key] = extract_gold(gold)
-        if completion not in extracted_of:
-            extracted_of[completion] = extract_answer(completion)
-        keys.append((gold_of[gold_key], extracted_of[completion]))
+        read = gold_of.get(gold_key)
+        if read is None:
+            text = extract_gold(gold)
+            read = gold_of[gold_key] = (text, gold_parts(text))
+        extraction = extracted_of.get(completion)
+        if extraction is None:
+            extraction = extracted_of[completion] = extract_candidates(completion)
+        answer = extraction.answer if extraction.parts is None else choose(extraction, read[1])
+        keys.append((read[0], answer))
     unique = list(dict.fromkeys(k for k in keys if k[1] is not None))
     info["samples"], info["unique_pairs"] = len(keys), len(unique)
 

@@ -3,10 +3,16 @@ r"""Equivalence of two math answers, in layers from fast to slow.
 1. ``fast_verdict``: normalised strings equal -> True; both plain numbers
    (integers, decimals, ``a/b``, ``\frac{a}{b}``, scientific notation) ->
    exact ``Fraction`` comparison, True or False. No tolerance: 100001 != 100000,
-   and no percent rescaling: 0.28 != 28. Returns None when it cannot decide.
+   and no percent rescaling: 0.28 != 28. Two word answers (``\text{even}``,
+   ``Evelyn``) compare as text, case aside. Returns None when it cannot decide.
 2. ``symbolic_equal``: math-verify parses both answers to sympy and compares
    sets, intervals (open vs closed matters), tuples (order matters), equations
-   and matrices. When both sides are plain numbers we compare them ourselves,
+   and matrices, and equations up to a nonzero factor. Expressions with
+   variables that differ only where a variable could be negative count as equal
+   (radicals take their variables positive: ``\sqrt{1/n}`` = ``1/\sqrt{n}``).
+   Labels are dropped first (``x =``, ``\frac{AB}{CD} =``); when both sides
+   have an ``=`` the equations are also compared with their labels kept.
+   When both sides are plain numbers we compare them ourselves,
    exactly for rationals and at 60 significant digits otherwise, because
    math-verify rounds floats (it calls 1/2004! equal to 1/2006!).
 
@@ -63,6 +69,15 @@ def parse_number(s: str) -> Fraction | None:
     return None
 
 
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_TEXT_WRAPPED = re.compile(r"^\\(?:text|mathrm|textbf|mbox|textit|textnormal)\{")
+
+
+def _is_text_answer(raw: str, norm: str) -> bool:
+    r"""A word answer ('\text{even}', 'Evelyn'): compared as text, not as a product of symbols."""
+    return bool(_WORD.fullmatch(norm)) and (len(norm) >= 4 or bool(_TEXT_WRAPPED.match(raw.strip().strip("$"))))
+
+
 def fast_verdict(gold: str, pred: str) -> bool | None:
     """Decide cheaply (no sympy) where possible: True, False, or None for 'undecided'."""
     g, p = normalize_answer(gold), normalize_answer(pred)
@@ -73,6 +88,8 @@ def fast_verdict(gold: str, pred: str) -> bool | None:
     gv, pv = parse_number(g), parse_number(p)
     if gv is not None and pv is not None:
         return gv == pv
+    if _WORD.fullmatch(g) and _WORD.fullmatch(p) and (_is_text_answer(str(gold), g) or _is_text_answer(str(pred), p)):
+        return g.lower() == p.lower()  # text answers: 'Even' is 'even', and never 'odd'
     return None
 
 
@@ -127,10 +144,32 @@ def symbolic_equal(gold: str, pred: str) -> bool:
     verdict = fast_verdict(gold, pred)
     if verdict is not None:
         return verdict
-    g_parsed, p_parsed = _parse(normalize_answer(gold)), _parse(normalize_answer(pred))
-    if not g_parsed or not p_parsed:
+    readings = [(normalize_answer(gold), normalize_answer(pred))]
+    if "=" in str(gold) and "=" in str(pred):  # a label may be part of an equation: 'y = 2x+3' vs '2y = 4x+6'
+        readings.append((normalize_answer(gold, labels=False), normalize_answer(pred, labels=False)))
+    for g_text, p_text in dict.fromkeys(readings):
+        g_parsed, p_parsed = _parse(g_text), _parse(p_text)
+        if not g_parsed or not p_parsed:
+            continue
+        g, p = g_parsed[0], p_parsed[0]
+        if isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr) and g.is_number and p.is_number:
+            return _exact_numbers_equal(g, p)
+        if verify(list(g_parsed), list(p_parsed), timeout_seconds=None):
+            return True
+        if isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr) and _equal_for_positive_symbols(g, p):
+            return True
+    return False
+
+
+def _equal_for_positive_symbols(a, b) -> bool:
+    r"""Equal when every variable is positive, the convention for radicals: \sqrt{1/n} = 1/\sqrt{n}."""
+    import sympy
+
+    symbols = a.free_symbols | b.free_symbols
+    if not symbols or not all(isinstance(s, sympy.Symbol) for s in symbols):
         return False
-    g, p = g_parsed[0], p_parsed[0]
-    if isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr) and g.is_number and p.is_number:
-        return _exact_numbers_equal(g, p)
-    return bool(verify(list(g_parsed), list(p_parsed), timeout_seconds=None))
+    positive = {s: sympy.Symbol(s.name, positive=True) for s in symbols}
+    try:
+        return sympy.simplify(a.xreplace(positive) - b.xreplace(positive)) == 0
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return False

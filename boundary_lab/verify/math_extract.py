@@ -1,138 +1,348 @@
 r"""Final-answer extraction and string normalisation for math completions.
 
-``extract_answer`` finds the final answer in a model completion, trying the
-formats models and benchmarks use, most explicit first:
+``extract_answer`` finds the final answer the way models and datasets write it,
+most explicit first:
 
-1. the last ``\boxed{...}`` / ``\fbox{...}`` (nested braces allowed),
-2. GSM8K's ``#### N``,
-3. "the answer is ...",
-4. GSM8K example solutions' final ``A: N`` line,
-5. the last markdown bold ``**...**`` that holds a number,
-6. the last number in the text.
+1. ``\boxed{...}`` / ``\fbox{...}`` (nested braces allowed; the last box wins,
+   and a run of adjacent boxes is merged into one list when the gold answer has
+   several parts: ``\boxed{2}, \boxed{4}`` against ``\{2,4\}``);
+2. explicit end markers, the last one written: Minerva's "Final Answer: The
+   final answer is $42$. I hope it is correct.", GSM8K's ``#### N`` and
+   ``A: N`` lines, the ``<answer>`` tag;
+3. the last display or inline math (``$$..$$``, ``\[..\]``, ``$..$``,
+   ``\(..\)``), or "the answer is ..." when that sentence comes after it;
+4. the last markdown bold ``**...**`` that holds a number;
+5. the last number, only when nothing above is there.
+
+A structured answer (fraction, interval, matrix, set, equation, tuple) is
+always taken whole, never as one of its numbers. Prose after a marker is read
+down to its value ("The area is 36." gives ``36``). ``extract_gold`` applies
+the same reading to reference answers written in ``$...$`` or ``$$...$$``.
 
 ``normalize_answer`` rewrites an answer into a canonical string (dollar signs,
-``\text{}``, units, ``^\circ``, ``\%``, ``\dfrac``, thousands separators, a
-leading ``x =``), so that most equal answers are equal as strings.
+``\text{}``, units, ``^\circ``, ``\%``, ``\dfrac``, thousands separators,
+labels such as ``x =`` or ``\frac{AB}{CD} =``, number words, relations such as
+``-5 < a < 12`` as intervals), so that most equal answers are equal as strings.
 
 >>> extract_answer(r"so $x = \boxed{\frac{1}{2}}$. Final: \boxed{\dfrac{3}{4}}")
 '\\dfrac{3}{4}'
 >>> extract_answer("She pays 3 * 6 = 18 dollars.\n#### 18")
 '18'
+>>> extract_answer(r"So the answer lies in $[2,5)$.")
+'[2,5)'
 >>> normalize_answer(r"\$1,000.50")
 '1000.50'
->>> normalize_answer(r"90^\circ")
-'90'
+>>> normalize_answer(r"-5 < a \le 12")
+'(-5,12]'
 """
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-__all__ = ["extract_answer", "extract_boxed", "extract_gold", "normalize_answer"]
+__all__ = ["Extraction", "extract_answer", "extract_boxed", "extract_candidates", "extract_gold",
+           "gold_parts", "normalize_answer"]
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
+_BRACE = re.compile(r"[{}]")
 
 
 def _brace_matches(text: str) -> dict[int, int]:
     """Index of each '{' -> index of its matching '}' (unclosed ones absent). One linear pass."""
     matches, stack = {}, []
-    for i, ch in enumerate(text):
-        if ch == "{":
+    for m in _BRACE.finditer(text):
+        i = m.start()
+        if text[i] == "{":
             stack.append(i)
-        elif ch == "}" and stack:
+        elif stack:
             matches[stack.pop()] = i
     return matches
 
 
+def _close_brace(text: str, open_at: int, limit: int) -> int | None:
+    """Index of the '}' matching the '{' at ``open_at``, searching no further than ``limit``."""
+    depth = 0
+    for m in _BRACE.finditer(text, open_at, limit):
+        depth += 1 if text[m.start()] == "{" else -1
+        if depth == 0:
+            return m.start()
+    return None
+
+
 _BOX_START = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])\s*")
+_BOX_TOKEN = re.compile(r"[^\s$.,]+")
+# What may stand between two boxes of one answer: "\boxed{2}, \boxed{4} and \boxed{6}", "$\boxed{1}$ or $\boxed{2}$".
+_BOX_JOINER = re.compile(r"[\s,;$.]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad|\\,|&|\\\\)[\s,;$.]*)?"
+                         r"(?:[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*)?")
+
+
+def _boxes(text: str) -> list[tuple[int, int, str]]:
+    """The final run of complete boxes as (start, end, content), in text order; [] when none.
+
+    Linear time even on hostile text (thousands of unclosed or nested boxes).
+    """
+    starts = list(_BOX_START.finditer(text))
+    if not starts:
+        return []
+    matches = None
+    group: list[tuple[int, int, str]] = []
+    # Walk back from the last box. Unclosed boxes at the end (a truncated completion) are skipped.
+    for idx in range(len(starts) - 1, -1, -1):
+        m = starts[idx]
+        j = m.end()
+        box = None
+        if j < len(text) and text[j] == "{":
+            limit = len(text) if not group else group[0][0]
+            close = _close_brace(text, j, limit) if matches is None else matches.get(j)
+            if close is None and matches is None and not group:
+                matches = _brace_matches(text)  # a nested or unclosed box: one linear pass decides
+                close = matches.get(j)
+            if close is not None and (not group or close < group[0][0]):
+                box = (m.start(), close + 1, text[j + 1:close].strip())
+        elif j > m.start() + len(m.group(0).rstrip()) and j < len(text):  # "\boxed 5": one token
+            token = _BOX_TOKEN.match(text, j)
+            if token:
+                box = (m.start(), token.end(), token.group(0))
+        if box is None:
+            if group:
+                break
+            continue
+        if group and not _BOX_JOINER.fullmatch(text, box[1], group[0][0]):
+            break
+        group.insert(0, box)
+        if len(group) >= 64:
+            break
+    return group
 
 
 def extract_boxed(text: str) -> str | None:
     r"""Content of the last complete ``\boxed{}`` or ``\fbox{}`` (``\boxed 5`` too).
-
-    Linear time even on hostile text (thousands of unclosed boxes).
 
     >>> extract_boxed(r"\boxed{1} then \boxed{\frac{a}{b^{2}}}")
     '\\frac{a}{b^{2}}'
     >>> extract_boxed("no box") is None
     True
     """
-    starts = list(_BOX_START.finditer(text))
-    if not starts:
-        return None
-    matches = None
-    # Walk back from the last box, skipping unclosed ones (a truncated completion).
-    for m in reversed(starts):
-        j = m.end()
-        if j < len(text) and text[j] == "{":
-            if matches is None:
-                matches = _brace_matches(text)
-            close = matches.get(j)
-            if close is not None:
-                return text[j + 1:close].strip()
-        elif j > m.start() + len(m.group(0).rstrip()) and j < len(text):  # "\boxed 5": one token
-            token = re.match(r"[^\s$.,]+", text[j:])
-            if token:
-                return token.group(0)
-    return None
+    group = _boxes(text)
+    return group[-1][2] if group else None
 
 
-_NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
-_HASHES = re.compile(r"####\s*(.+)")
-# Inner parts stop at the next opening tag / '*', so hostile text cannot make these quadratic.
-_ANSWER_TAG = re.compile(r"<answer>((?:(?!<answer>)[^<]|<(?!/?answer>))*)</answer>")  # the VeRL <think>/<answer> template
-_ANSWER_IS = re.compile(r"(?:answer is|final answer(?: is)?)\s*[:：]?\s*(.+)", re.IGNORECASE)
-_A_LINE = re.compile(r"(?m)^A:\s*(.+?)\s*$")
+# ---------------------------------------------------------------- math spans
+
+# Delimiters of inline and display math; "\$" is an escaped dollar, not a delimiter.
+_DELIM = re.compile(r"\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]")
+_CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
+_PROSE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")
+_BARE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+_TEXT_CMD_SPAN = re.compile(r"\\(?:text|mbox|mathrm|textbf|operatorname)\{[^{}]*\}")
+
+
+def _math_spans(text: str) -> list[tuple[int, int, str]]:
+    """Complete math spans as (start, end, content), in text order.
+
+    A ``$...$`` pair that reads as prose or currency ("$18 and $5", "$5 + $6") is not math.
+    """
+    spans = []
+    opener = None
+    for m in _DELIM.finditer(text):
+        tok = m.group(0)
+        if tok == "\\$":
+            continue
+        if opener is None:
+            if tok in _CLOSER and not (tok == "$" and m.start() and text[m.start() - 1].isdigit()):
+                opener = m  # (a '$' right after a digit is a price: "15$ * 3")
+            continue
+        if tok == _CLOSER[opener.group(0)]:
+            content = text[opener.end():m.start()]
+            if tok != "$" or _inline_is_math(content):
+                spans.append((opener.start(), m.end(), content.strip()))
+                opener = None
+            else:
+                # Currency: this '$' may open the next real span.
+                opener = m if not text[m.start() - 1].isdigit() else None
+        elif tok in ("$$", "\\[", "\\(") and opener.group(0) == "$":
+            opener = m  # an unclosed '$' (a price) before a display: drop it
+    return [s for s in spans if s[2]]
+
+
+def _inline_is_math(content: str) -> bool:
+    stripped = content.strip()
+    if not stripped or stripped[-1] in "+-*/=(":
+        return False  # "$5+$6": prices, not math
+    if "\n" in content or content[-1].isspace() and content[0].isdigit():
+        return False  # "$18 and $5", "$3.00.\nIn total, she received $"
+    content = _TEXT_CMD_SPAN.sub("", content)
+    if content[0].isdigit() and _BARE_WORD.search(content):
+        return False  # "$5/day - $", "$<<6/2=3>>3 per tooth$"
+    return not _PROSE.search(content)
+
+
+_NUMERIC_LHS = re.compile(r"[\d\s.+\-*/()^{}\[\]]*(?:\\(?:times|cdot|div|frac|dfrac|tfrac|sqrt|left|right)[\d\s.+\-*/()^{}\[\]]*)*")
+_SIMPLE_VALUE = re.compile(r"\s*-?\s*(?:\d[\d,]*(?:\.\d+)?|\\[dt]?frac\{-?\d+\}\{\d+\}|\d+/\d+)\s*(?:\\%|%)?\s*")
+
+
+def _final_side(math: str) -> str:
+    r"""A computation chain's result: '2+3 = 5' -> '5'. Equations with letters stay whole."""
+    if "=" not in math or "\\begin" in math:
+        return math
+    sides = math.split("=")
+    last = sides[-1]
+    if _SIMPLE_VALUE.fullmatch(last) and all(_NUMERIC_LHS.fullmatch(s.strip()) for s in sides[:-1]):
+        return last.strip()
+    return math
+
+
+# ---------------------------------------------------------------- markers
+
+_ANSWER_TAG = re.compile(r"<answer>((?:(?!<answer>)[^<]|<(?!/?answer>))*)</answer>")  # the VeRL template
+_HASHES = re.compile(r"####[ \t]*([^\n]*)")
+_FINAL = re.compile(r"final\s+answer(?:\s*(?:is|:|=)\s*(?:that\s+)?)?\s*[:：]?", re.IGNORECASE)
+_ANSWER_IS = re.compile(r"\banswer(?:\s+is|\s*[:：=])\s*[:：]?", re.IGNORECASE)
+_A_LINE = re.compile(r"(?m)^A:[ \t]*(\S[^\n]*?)[ \t]*$")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
 _LAST_NUMBER = re.compile(_NUMBER)
+_HOPE = re.compile(r"\s*I hope it is correct.*$", re.IGNORECASE | re.DOTALL)
+_SENTENCE_END = re.compile(r"\.(?:\s|$)|\n")
+_LEAD_WORDS = re.compile(r"^(?:(?:the|our|my)\s+)?(?:final\s+)?answer\s*(?:is|:)\s*", re.IGNORECASE)
+# "The area is 36", "the total number of apples is therefore 12", "x equals 7"
+_PROSE_VALUE = re.compile(r"^[A-Za-z][A-Za-z'(),\s]*?\s(?:is|are|was|were|equals|becomes|gives)\s+(?:therefore\s+|thus\s+|then\s+)?(.+)$",
+                          re.IGNORECASE)
+_WORDS = re.compile(r"[A-Za-z][A-Za-z'\-]*(?:\s+[A-Za-z][A-Za-z'\-]*)*")
 
 
-def _clean_tail(ans: str) -> str:
-    """Trim sentence tails after an unboxed answer: '$5$.' -> '5', '18 dollars.' -> '18 dollars'."""
-    ans = ans.strip()
-    # An inline-math answer: keep what is inside the first $...$ pair.
-    m = re.match(r"^\$+((?:\\\$|[^$])+)\$+", ans)  # "\$" inside is an escaped dollar
-    if m:
-        return m.group(1).strip()
-    m = re.match(r"^\\\((.+?)\\\)", ans) or re.match(r"^\\\[(.+?)\\\]", ans, re.DOTALL)
-    if m:
-        return m.group(1).strip()
-    ans = ans.split("\n")[0]
-    ans = re.split(r"\.\s", ans, maxsplit=1)[0]  # "5. I hope it is correct." -> "5"
-    return re.sub(r"[.\s]+$", "", ans).strip()
+def _read_value(tail: str) -> str | None:
+    """The value written at the start of ``tail`` (the text after an answer marker)."""
+    tail = _HOPE.sub("", tail).lstrip(" \t:：")
+    if not tail.strip():
+        return None
+    end = _SENTENCE_END.search(tail)
+    first = tail[:end.start()] if end else tail
+    # Math that starts in the first sentence (display math may span lines).
+    spans = _math_spans(tail[: (end.start() if end else len(tail)) + 2000])
+    spans = [s for s in spans if s[0] <= len(first)]
+    if spans:
+        contents = [s[2] for s in spans]
+        if len(contents) > 1 and all(re.fullmatch(r"[\s,;]*(?:and|or)?[\s,;]*", tail[a[1]:b[0]])
+                                     for a, b in zip(spans, spans[1:])):
+            return ", ".join(_final_side(c) for c in contents)
+        return _final_side(contents[0])
+    value = _LEAD_WORDS.sub("", first.strip())
+    m = _PROSE_VALUE.match(value)
+    if m and re.search(r"[\d\\]|^[A-Za-z]+$", m.group(1).strip()):
+        value = m.group(1)
+    value = re.sub(r"[\s.;,:!]+$", "", value.strip())
+    return value or None
 
 
-def extract_answer(text: str | None) -> str | None:
+def _last_marker(text: str) -> tuple[int, str] | None:
+    """(position, value) of the last explicit end marker: Final Answer, ####, A:, <answer>."""
+    best = None
+    for pattern, reader in ((_FINAL, None), (_HASHES, 1), (_A_LINE, 1), (_ANSWER_TAG, 1)):
+        last = None
+        for last in pattern.finditer(text):
+            pass
+        if last is None:
+            continue
+        value = _read_value(text[last.end():]) if reader is None else _read_value(last.group(1))
+        if value and (best is None or last.start() > best[0]):
+            best = (last.start(), value)
+    return best
+
+
+class Extraction(NamedTuple):
+    """What a completion answers: ``answer``, and ``parts`` when it ends with several boxes."""
+
+    answer: str | None
+    parts: tuple[str, ...] | None = None
+
+
+def extract_candidates(text: str | None) -> Extraction:
+    r"""The final answer of a completion, with the contents of a final run of boxes.
+
+    >>> extract_candidates(r"So $\boxed{2}$, $\boxed{4}$ and $\boxed{6}$.")
+    Extraction(answer='6', parts=('2', '4', '6'))
+    """
+    if not text:
+        return Extraction(None)
+    group = _boxes(text)
+    if group:
+        return Extraction(group[-1][2], tuple(b[2] for b in group) if len(group) > 1 else None)
+    marker = _last_marker(text)
+    if marker is not None:
+        return Extraction(marker[1])
+    spans = _math_spans(text)
+    answer_is = None
+    for answer_is in _ANSWER_IS.finditer(text):
+        pass
+    if answer_is is not None and (not spans or answer_is.start() > spans[-1][0]):
+        value = _read_value(text[answer_is.end():])
+        if value:
+            return Extraction(value)
+    if spans:
+        return Extraction(_final_side(spans[-1][2]))
+    bold = [b.strip() for b in _BOLD.findall(text) if re.search(r"\d", b)]
+    if bold:
+        return Extraction(_read_value(bold[-1]) or bold[-1])
+    numbers = _LAST_NUMBER.findall(text)
+    if numbers:
+        return Extraction(numbers[-1].rstrip(",") or None)
+    return Extraction(None)
+
+
+def extract_answer(text: str | None, gold: str | None = None) -> str | None:
     r"""The final answer in a completion, or None when there is none.
+
+    With ``gold``, a final run of several boxes is read as one answer when the
+    gold answer has several parts.
 
     >>> extract_answer("Thus, the answer is $\\frac{3}{4}$.")
     '\\frac{3}{4}'
+    >>> extract_answer("Final Answer: The final answer is $42$. I hope it is correct.")
+    '42'
     >>> extract_answer("He has 5 apples, then 7.")
     '7'
-    >>> extract_answer("So the total is **$1,250**.")
-    '$1,250'
+    >>> extract_answer(r"\boxed{(3,1)}, \boxed{(-2,5)}", gold="(3,1),(-2,5)")
+    '(3,1), (-2,5)'
     """
-    if not text:
-        return None
-    boxed = extract_boxed(text)
-    if boxed is not None:
-        return boxed
-    for pattern in (_ANSWER_TAG, _HASHES, _ANSWER_IS, _A_LINE):
-        hits = pattern.findall(text)
-        if hits:
-            ans = _clean_tail(hits[-1])
-            if ans:
-                return ans
-    bold = [b.strip() for b in _BOLD.findall(text) if re.search(r"\d", b)]
-    if bold:
-        return _clean_tail(bold[-1]) or bold[-1]
-    numbers = _LAST_NUMBER.findall(text)
-    if numbers:
-        return numbers[-1].rstrip(",") or None
-    return None
+    return choose(extract_candidates(text), gold_parts(gold) if gold is not None else 1)
+
+
+def choose(extraction: Extraction, n_gold_parts: int) -> str | None:
+    """The answer to grade: the merged boxes when the gold answer has several parts."""
+    if extraction.parts and n_gold_parts > 1:
+        return ", ".join(extraction.parts)
+    return extraction.answer
+
+
+def _top_level_commas(s: str) -> int:
+    depth, count = 0, 0
+    for m in re.finditer(r"\\[{}]|[{}()\[\]]|,", s):
+        tok = m.group(0)
+        if tok == ",":
+            count += depth == 0
+        elif tok in ("{", "(", "[", "\\{"):
+            depth += 1
+        else:
+            depth = max(0, depth - 1)
+    return count
+
+
+def gold_parts(gold: str) -> int:
+    r"""How many parts a gold answer lists: '(3,1),(-2,5)' -> 2, '\{2,4,6\}' -> 3, '\pm 7' -> 2.
+
+    >>> gold_parts("(3,1),(-2,5)"), gold_parts(r"\{2,4,6\}"), gold_parts("12,345"), gold_parts("5")
+    (2, 3, 1, 1)
+    """
+    s = normalize_answer(gold)
+    if "\\pm" in s or "\\mp" in s:
+        return 2
+    inner = s[2:-2] if s.startswith("\\{") and s.endswith("\\}") else s
+    return _top_level_commas(inner) + inner.count(";") + 1
 
 
 def extract_gold(answer: str | float | int | list) -> str:
-    r"""The reference answer as a string: GSM8K's '... #### 18' and boxed solutions reduce to the answer.
+    r"""The reference answer as a string, read like a prediction when it is written as text.
 
     >>> extract_gold("16 - 3 = 13\n#### 13")
     '13'
@@ -140,20 +350,31 @@ def extract_gold(answer: str | float | int | list) -> str:
     '27.0'
     >>> extract_gold(["$69$", "$84$"])
     '69,84'
+    >>> extract_gold("$$\\frac{7}{3}$$"), extract_gold("$(3,1)$, $(-2,5)$")
+    ('\\frac{7}{3}', '(3,1),(-2,5)')
     """
     if isinstance(answer, list) and answer and all(
             isinstance(a, (str, int, float)) and not isinstance(a, bool) for a in answer):
         # OlympiadBench-style lists of answers ('$69$', '$84$'): one set-like answer.
-        return ",".join(str(a).replace("$", "").strip() for a in answer)
+        return ",".join(extract_gold(a) for a in answer)
     if isinstance(answer, bool) or not isinstance(answer, (str, int, float)):
         raise TypeError(f"answer must be a string, a number or a list of them, got {type(answer).__name__}")
     answer = str(answer).strip()
     if "####" in answer:
-        return _clean_tail(answer.rsplit("####", 1)[1])
+        return _read_value(answer.rsplit("####", 1)[1]) or answer
     if any(cmd in answer for cmd in _BOX_COMMANDS) and answer.rstrip().endswith("}"):
         boxed = extract_boxed(answer)
         if boxed is not None:
             return boxed
+    if "$" in answer or "\\(" in answer or "\\[" in answer:
+        spans = _math_spans(answer)
+        if spans:
+            rest = answer
+            for a, b, _ in reversed(spans):
+                rest = rest[:a] + rest[b:]
+            if re.fullmatch(r"[\s,;.]*(?:(?:and|or)[\s,;.]*)*", rest):  # only math: '$69$,$84$', '$$x$$'
+                return ",".join(s[2] for s in spans)
+            return extract_answer(answer) or answer
     return answer
 
 
@@ -174,10 +395,25 @@ _TRAILING_UNITS = re.compile(
     + r")|(?:\b(?:" + "|".join(_UNIT_WORDS) + r")\b" + _SQUARED + r"\s*))+$"
 )
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
-_LEADING_VAR = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(?=[^=]+$)")
+# Labels before '=' that name the answer rather than constrain it: x, x_1, \theta, AB, \frac{AB}{CD},
+# S_1:S_2, f(x), \angle ABC, m\angle A, \overline{AB}, |AB|.
+_SYMBOL = r"(?:[a-zA-Z](?:_\{?\w+\}?|')?|\\(?:alpha|beta|gamma|delta|theta|phi|varphi|lambda|mu|omega|rho|sigma|tau|pi)(?![a-zA-Z])(?:_\{?\w+\}?)?)"
+_SEGMENT = r"(?:[A-Z]{1,4}|\\overline\{[A-Z]{1,4}\}|\|[A-Z]{1,4}\||(?:m\s*)?\\angle\s*[A-Z]{1,3})"
+_LABEL = (r"(?:" + _SYMBOL + r"(?:\s*\(\s*[a-zA-Z0-9]\s*\))?|" + _SEGMENT
+          + r"|\\frac\{" + _SEGMENT + r"\}\{" + _SEGMENT + r"\}|" + _SEGMENT + r"\s*/\s*" + _SEGMENT
+          + r"|" + _SYMBOL + r"\s*:\s*" + _SYMBOL + r"(?:\s*:\s*" + _SYMBOL + r")*)")
+_LEADING_LABEL = re.compile(r"^" + _LABEL + r"\s*=\s*(?=[^=]+$)")
+_TEXT_COMMAND = re.compile(r"\\(?:text|mbox|textbf|mathrm|mathbf|textit|textnormal)\{")
 
-
-_TEXT_COMMAND = re.compile(r"\\(?:text|mbox|textbf|mathrm|mathbf|textit)\{")
+_SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+_NUMBER_WORDS = {w: i for i, w in enumerate(_SMALL)} | _TENS | {"hundred": 100, "a hundred": 100,
+                                                                "one hundred": 100}
+for _t, _v in _TENS.items():
+    for _u in range(1, 10):
+        _NUMBER_WORDS[f"{_t}-{_SMALL[_u]}"] = _NUMBER_WORDS[f"{_t} {_SMALL[_u]}"] = _v + _u
 
 
 def _unwrap_text(s: str) -> str:
@@ -195,15 +431,89 @@ def _unwrap_text(s: str) -> str:
     return "".join(ch for ch, d in zip(s, drop) if not d)
 
 
-def normalize_answer(ans: str | None) -> str:
+# Relations read as intervals: "x \in [a,b]", "a < x < b", "x \ge a", "x < -1 or x > 2".
+_REL = re.compile(r"(<=|>=|\\leqslant|\\geqslant|\\leq|\\geq|\\le|\\ge|\\lt|\\gt|<|>|≤|≥)(?![a-zA-Z])")
+_VAR = re.compile(r"(?:[a-zA-Z](?:_\{?\w+\}?)?|\\(?:theta|alpha|beta|phi|lambda|mu|omega|sigma|tau)(?![a-zA-Z]))")
+_IN = re.compile(r"^" + _VAR.pattern + r"\s*\\in\s*(.+)$")
+_OR = re.compile(r"\s*(?:\bor\b|\\lor|\\vee|\\cup)\s*")
+
+
+def _op(op: str) -> tuple[bool, bool]:
+    """(is 'less than', is closed) for a relation symbol."""
+    less = op in ("<", "<=", "≤") or op.startswith("\\l")
+    return less, op in ("<=", ">=", "≤", "≥") or op.startswith(("\\le", "\\ge"))
+
+
+def _relation_as_interval(s: str) -> str:
+    r"""'-5 < a < 12' -> '(-5,12)', 'x \ge 3' -> '[3,\infty)', 'x \in [1,2)' -> '[1,2)'; else ``s``."""
+    m = _IN.match(s)
+    if m:
+        return m.group(1).strip()
+    if not _REL.search(s):
+        return s
+    pieces = _OR.split(s)
+    if len(pieces) > 1:
+        parts = [_relation_as_interval(p) for p in pieces]
+        return "\\cup".join(parts) if all(p != q for p, q in zip(parts, pieces)) else s
+    bits = [b.strip() for b in _REL.split(s)]
+    if len(bits) == 5 and _VAR.fullmatch(bits[2]) and bits[0] and bits[4]:
+        (less1, closed1), (less2, closed2) = _op(bits[1]), _op(bits[3])
+        if less1 != less2:
+            return s
+        lo, hi, lo_closed, hi_closed = ((bits[0], bits[4], closed1, closed2) if less1
+                                        else (bits[4], bits[0], closed2, closed1))
+        return ("[" if lo_closed else "(") + f"{lo},{hi}" + ("]" if hi_closed else ")")
+    if len(bits) != 3 or not bits[0] or not bits[2]:
+        return s
+    less, closed = _op(bits[1])
+    if _VAR.fullmatch(bits[0]):
+        bound = bits[2]
+    elif _VAR.fullmatch(bits[2]):
+        bound, less = bits[0], not less  # "3 < x" is "x > 3"
+    else:
+        return s
+    if less:
+        return "(-\\infty," + bound + ("]" if closed else ")")
+    return ("[" if closed else "(") + bound + ",\\infty)"
+
+
+_GROUP_SPLIT = re.compile(r"\s*(?:;|\bor\b|\\text\{\s*or\s*\})\s*")
+_ITEM_SPLIT = re.compile(r"\s*(?:,|\band\b|\\quad|\\qquad)\s*")
+_ASSIGNMENT = re.compile(r"^(" + _LABEL + r")\s*=\s*([^=]+)$")
+
+
+def _assignments_as_values(s: str) -> str:
+    r"""'a=1,b=3; a=2,b=5' -> '(1,3),(2,5)'; 'x=2 or x=3' -> '\{2,3\}'; else ``s``."""
+    if s.count("=") < 2:
+        return s
+    groups = []
+    for group in _GROUP_SPLIT.split(s):
+        items = [_ASSIGNMENT.match(item) for item in _ITEM_SPLIT.split(group) if item]
+        if not items or not all(items):
+            return s
+        groups.append([(m.group(1).replace(" ", ""), m.group(2).strip()) for m in items])
+    names = [tuple(name for name, _ in g) for g in groups]
+    if len({name for g in names for name in g}) == 1:  # one variable, several values
+        return "\\{" + ",".join(v for g in groups for _, v in g) + "\\}"
+    if len(set(names)) == 1 and len(names[0]) == len(set(names[0])):  # same variables in each group
+        return ",".join("(" + ",".join(v for _, v in g) + ")" for g in groups)
+    return s
+
+
+_WORD_NUMBER = re.compile(r"[a-z]+(?:[\s-][a-z]+)?")
+
+
+def normalize_answer(ans: str | None, labels: bool = True) -> str:
     r"""Canonical string form of an answer; equal strings mean equal answers.
 
     >>> normalize_answer(r"\left( 3, \dfrac{\pi}{2} \right)")
     '(3,\\frac{\\pi}{2})'
     >>> normalize_answer(r"x = 5\text{ cm}")
     '5'
-    >>> normalize_answer(r"28\%")
-    '28'
+    >>> normalize_answer(r"28\%"), normalize_answer("six"), normalize_answer(r"\frac{AB}{CD} = 2")
+    ('28', '6', '2')
+
+    With ``labels=False`` a label before ``=`` is kept (to compare equations).
     """
     if ans is None:
         return ""
@@ -219,9 +529,16 @@ def normalize_answer(ans: str | None) -> str:
     s = _unwrap_text(s)
     s = re.sub(r"\\(?:[,;:]|quad|qquad)|~", " ", s)
     s = s.strip().rstrip(".").strip()
+    # A number word, alone: "six", "Twenty-one", "\text{five}".
+    low = s.lower()
+    if low in _NUMBER_WORDS and _WORD_NUMBER.fullmatch(low):
+        s = str(_NUMBER_WORDS[low])
     # A number followed by plain words ("12 apples", "3 hours per day") is the number.
     s = re.sub(r"^(-?[\d.,]*\d)\s+[A-Za-z][A-Za-z' ]*$", r"\1", s)
-    s = _LEADING_VAR.sub("", s)
+    if labels:
+        s = _assignments_as_values(s)
+        s = _LEADING_LABEL.sub("", s)
+    s = _relation_as_interval(s)
     # Thousands separators: "1,000", "1{,}000", MATH's "11,\! 111". A comma then a space without
     # "\!" ("8, 221") is a list: written as a set so that removing spaces cannot make it 8221.
     marked = re.sub(r",\\!\s*", ",", s)

@@ -28,5 +28,8 @@ if [ "${SKIP_VLLM:-0}" != 1 ]; then
   $PIP uninstall -q -y torchvision torchaudio torchcodec || true
 fi
 $PIP install -q -e ".[dev,docs]"
+# The paper's grader (Qwen2.5-Math's math_equal) for the verifiers page's comparison: evalscope 0.17.1
+# ships a port of it in one file (boundary_lab.verify.math_agreement loads only that file).
+$PIP install -q --no-deps "evalscope==0.17.1" "word2number==1.1"
 touch "$VENV/.installed"
 echo "environment ready: $VENV"

@@ -31,6 +31,7 @@ __all__ = ["WorkerPool", "default_workers"]
 # A sympy blow-up must not take the host's memory with it.
 _WORKER_MEMORY_BYTES = 3 * 1024**3
 _PRELOAD = ["boundary_lab.verify.math_warmup"]
+DEFAULT_CHECK = "boundary_lab.verify.math_equiv:symbolic_equal"
 
 
 def default_workers() -> int:
@@ -41,11 +42,19 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_main(conn) -> None:
+def _resolve(check: str):
+    """The function named 'package.module:function'."""
+    import importlib
+
+    module, _, name = check.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _worker_main(conn, check: str = DEFAULT_CHECK) -> None:
     """Serve (task_id, gold, pred) requests until the pipe closes."""
     import resource
 
-    from boundary_lab.verify.math_equiv import symbolic_equal
+    symbolic_equal = _resolve(check)
 
     try:
         resource.setrlimit(resource.RLIMIT_AS, (_WORKER_MEMORY_BYTES, _WORKER_MEMORY_BYTES))
@@ -85,9 +94,9 @@ def _main_module_hidden():
 
 
 class _Worker:
-    def __init__(self, ctx):
+    def __init__(self, ctx, check: str):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, check), daemon=True)
         with _main_module_hidden():
             self.proc.start()
         child.close()
@@ -105,14 +114,17 @@ class WorkerPool:
 
     ``run(pairs)`` returns ``(verdict, status)`` per (gold, pred) pair, in order;
     status is ``"ok"``, ``"timeout"`` (the worker was killed; verdict False) or
-    ``"error"`` (the check raised or the worker died; verdict False).
+    ``"error"`` (the check raised or the worker died; verdict False). ``check``
+    names another ``(gold, pred) -> bool`` function ('module:function') to run
+    instead, for example another grader that may hang.
     """
 
-    def __init__(self, workers: int | None = None, timeout_s: float = 5.0):
+    def __init__(self, workers: int | None = None, timeout_s: float = 5.0, check: str = DEFAULT_CHECK):
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s}")
         self.n_workers = workers or default_workers()
         self.timeout_s = float(timeout_s)
+        self.check = check
         if "forkserver" in mp.get_all_start_methods():
             self._ctx = mp.get_context("forkserver")
             self._ctx.set_forkserver_preload(_PRELOAD)
@@ -135,11 +147,11 @@ class WorkerPool:
 
     def _ensure_workers(self, n: int) -> None:
         while len(self._workers) < n:
-            self._workers.append(_Worker(self._ctx))
+            self._workers.append(_Worker(self._ctx, self.check))
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
-        self._workers[self._workers.index(worker)] = _Worker(self._ctx)
+        self._workers[self._workers.index(worker)] = _Worker(self._ctx, self.check)
         self.n_replaced += 1
 
     def run(self, pairs: list[tuple[str, str]], progress: bool = False) -> list[tuple[bool, str]]:

@@ -1,0 +1,42 @@
+"""The three graders on case tables (boundary_lab.verify.math_agreement): real graders, small tables."""
+from __future__ import annotations
+
+from boundary_lab.verify.math_agreement import agreement_table, differences, grade_cases, paper_grader
+
+# Rows on which the graders are known to differ, each for a stated reason.
+SMALL = {
+    "unboxed": [
+        (r"\frac{7}{3}", r"So we get $\frac{7}{3}$.", True),  # the paper's parser falls to the last number, 3
+        (r"\frac{7}{3}", r"So we get $\frac{7}{4}$.", False),
+    ],
+    "words": [
+        ("6", "The answer is six.", True),  # math-verify reads 'six' as s*i*x
+        ("7", "The answer is six.", False),
+    ],
+    "tolerance": [
+        ("100000", r"\boxed{100001}", False),  # the paper's grader: relative tolerance 1e-4 says equal
+        ("0.28", r"\boxed{28}", False),  # the paper's grader: percent rescaling says equal
+    ],
+}
+
+
+def test_paper_grader_is_installed():
+    assert paper_grader() is not None, "scripts/setup.sh installs evalscope==0.17.1 (--no-deps) and word2number"
+
+
+def test_three_graders_on_a_small_table():
+    frame = grade_cases(SMALL, workers=2, timeout_s=20)
+    by_row = frame.set_index(["gold", "completion"])
+    assert list(frame["boundary-lab"]) == list(frame["expected"])
+    assert by_row.loc[("6", "The answer is six."), "math-verify"] == False  # noqa: E712
+    assert by_row.loc[(r"\frac{7}{3}", r"So we get $\frac{7}{3}$."), "paper grader"] == False  # noqa: E712
+    assert by_row.loc[("100000", r"\boxed{100001}"), "paper grader"] == True  # noqa: E712
+    assert by_row.loc[("0.28", r"\boxed{28}"), "paper grader"] == True  # noqa: E712
+    assert by_row.loc[("100000", r"\boxed{100001}"), "math-verify"] == False  # noqa: E712
+    assert len(frame) == 6
+
+    table = agreement_table(frame)
+    assert table.loc["all", "cases"] == 6 and table.loc["all", "boundary-lab"] == 6
+    assert table.loc["words", "math-verify"] == 1 and table.loc["tolerance", "paper grader"] == 0
+    wrong = differences(frame, "paper grader")
+    assert set(wrong["error"]) == {"false negative", "false positive"}

@@ -6,7 +6,7 @@ directory (``save_pretrained`` output with its tokenizer), templated prompts and
 a verifiable reward, and writes::
 
     out_dir/config.json      the RLConfig (a resumed run must match it)
-    out_dir/metrics.jsonl    one line per step: reward_mean, pass_rate, entropy, kl_base, clip_frac, ...
+    out_dir/metrics.jsonl    one line per step: reward_mean, pass_rate, entropy, kl_base, clip_frac, approx_kl, ...
     out_dir/step_{k}/        HF checkpoints at config.checkpoint_steps (load like any hub model)
     out_dir/last/            the resumable state; re-running the same call continues the run
 
@@ -23,9 +23,10 @@ A run (see :mod:`boundary_lab.rl.toy` for a task small enough for a unit test)::
 """
 from __future__ import annotations
 
-from .config import ALGORITHMS, RLConfig
+from .config import RLConfig
+from .registry import ALGORITHMS, REMEDIES, AlgorithmSpec, RemedySpec, algorithm, remedy
 
-__all__ = ["ALGORITHMS", "RLConfig", "train_rl"]
+__all__ = ["ALGORITHMS", "REMEDIES", "AlgorithmSpec", "RLConfig", "RemedySpec", "algorithm", "remedy", "train_rl"]
 
 
 def __getattr__(name: str):

@@ -200,6 +200,25 @@ def reinforce_pp_advantages(scores, mask, kl=None, kl_coef: float = 0.0, gamma: 
     return masked_whiten(returns, mask)
 
 
+def entropy_shaped_advantages(advantages, entropy, mask, alpha: float, kappa: float = 2.0):
+    """Entropy-based advantage shaping (Cheng et al. 2025, "Reasoning with Exploration: An Entropy Perspective").
+
+    ``A_t + min(alpha * H_t, |A_t| / kappa)`` per token, with the entropy ``H_t``
+    detached: the term changes how strongly a token is reinforced, never the
+    gradient's direction through the entropy. With ``kappa > 1`` it never flips an
+    advantage's sign, and a token with ``A_t = 0`` stays at 0.
+
+    >>> import torch
+    >>> a = torch.tensor([[1.0, -1.0, 0.0, 0.2]])
+    >>> entropy_shaped_advantages(a, torch.tensor([[2.0, 0.5, 3.0, 0.1]]), torch.ones(1, 4), 0.4).tolist()
+    [[1.5, -0.800000011920929, 0.0, 0.24000000953674316]]
+    """
+    import torch
+
+    psi = torch.minimum(alpha * entropy.detach(), advantages.abs() / kappa)
+    return (advantages + psi) * mask.to(advantages.dtype)
+
+
 def gae_advantages(scores, values, mask, kl=None, kl_coef: float = 0.0, gamma: float = 1.0, lam: float = 1.0):
     """PPO's generalised advantage estimation from per-token values.
 

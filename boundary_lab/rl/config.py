@@ -13,6 +13,8 @@ turns on clip-higher, token-level loss and dynamic sampling), see
 0.2
 >>> RLConfig(steps=450).resolved().checkpoint_steps   # the paper's Figure 1 steps
 (150, 300, 450)
+>>> RLConfig().minibatches   # optimizer steps per rollout batch, as VeRL's PPO mini-batches
+4
 """
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Optional
 
 from ..errors import InputError
+from .registry import ALGORITHM_NAMES, ALGORITHMS
 
-ALGORITHMS = ("grpo", "rloo", "reinforce_pp", "remax", "dapo", "ppo")
 REWARD_MODES = ("binary", "pass_at_k")
 KL_ESTIMATORS = ("k1", "k3")
 DEVICES = ("cpu", "cuda", "auto")
@@ -31,7 +33,7 @@ DEVICES = ("cpu", "cuda", "auto")
 class RLConfig:
     """Hyper-parameters of :func:`boundary_lab.rl.train_rl`."""
 
-    algorithm: str = field(default="grpo", metadata={"help": "one of " + ", ".join(ALGORITHMS)})
+    algorithm: str = field(default="grpo", metadata={"help": "one of " + ", ".join(ALGORITHM_NAMES)})
     # Seed notebook (PAPER.md): "8 rollouts per prompt, 450 steps, ... batch 32".
     steps: int = field(default=450, metadata={"help": "number of policy-update steps"})
     prompts_per_step: int = field(default=32, metadata={"help": "prompts (groups) per step"})
@@ -49,19 +51,34 @@ class RLConfig:
         default=0, metadata={"help": "rows per forward/backward pass; gradients accumulate over a minibatch "
                                      "(0 = the whole minibatch at once)"})
     max_grad_norm: float = field(default=1.0, metadata={"help": "gradient-norm clip for policy and value"})
+    # PPO (Schulman et al. 2017) epsilon = 0.2; VeRL's actor.clip_ratio default 0.2.
     clip_eps: float = field(default=0.2, metadata={"help": "PPO ratio clip, lower side (1 - eps)"})
     # DAPO (Yu et al. 2025) clip-higher: eps_low 0.2, eps_high 0.28.
     clip_eps_high: Optional[float] = field(
         default=None, metadata={"help": "upper ratio clip (1 + eps_high); None: 0.28 for dapo, else clip_eps"})
+    # VeRL's default actor.ppo_epochs = 1: each rollout is used by one pass.
     ppo_epochs: int = field(default=1, metadata={"help": "optimisation passes over each step's rollouts"})
-    minibatches: int = field(default=1, metadata={"help": "optimizer steps per epoch (batch split)"})
+    # VeRL splits each rollout batch into PPO mini-batches (its examples: data.train_batch_size=1024 prompts,
+    # actor.ppo_mini_batch_size=256, i.e. 4 optimizer steps per batch). After the first, the policy has moved
+    # away from the rollout policy, so the importance ratio differs from 1 and clipping acts.
+    minibatches: int = field(default=4, metadata={"help": "optimizer steps per epoch: the step's rollouts are "
+                                                          "shuffled and split into this many mini-batches (at "
+                                                          "most one rollout each)"})
     # Paper §4.3: "no KL term".
     kl_coef: float = field(default=0.0, metadata={"help": "KL penalty to the reference (0 = off)"})
     kl_estimator: str = field(default="k3", metadata={"help": "KL estimator per token: k1 (log-ratio) or k3"})
     reference_reset_every: int = field(
         default=0, metadata={"help": "ProRL reference reset: every N steps the reference becomes the current "
                                      "policy and the optimizer restarts (0 = off)"})
-    entropy_coef: float = field(default=0.0, metadata={"help": "entropy bonus weight (0 = off)"})
+    # The maximum-entropy bonus (Williams & Peng 1991; A3C, Mnih et al. 2016: 0.01; VeRL's actor.entropy_coeff).
+    entropy_coef: float = field(default=0.0, metadata={"help": "plain entropy bonus: the loss subtracts coef x the "
+                                                               "mean token entropy (0 = off)"})
+    # Cheng et al. 2025, "Reasoning with Exploration: An Entropy Perspective": the advantage of every token
+    # becomes A_t + min(alpha * H_t (detached), |A_t| / kappa); the paper uses alpha = 0.4, kappa = 2.
+    entropy_adv_alpha: float = field(default=0.0, metadata={"help": "entropy-based advantage shaping weight "
+                                                                    "alpha (Cheng et al. 2025; 0 = off)"})
+    entropy_adv_kappa: float = field(default=2.0, metadata={"help": "the shaping term is at most |A_t| / kappa "
+                                                                    "(kappa > 1 keeps the advantage's sign)"})
     reward_mode: str = field(default="binary", metadata={"help": "binary, or pass_at_k (group pass@k reward)"})
     pass_at_k_k: int = field(default=4, metadata={"help": "k for reward_mode=pass_at_k"})
     nsr_only: bool = field(
@@ -73,6 +90,7 @@ class RLConfig:
         default=None, metadata={"help": "drop groups whose rewards are all equal and resample; None: True for dapo"})
     dynamic_sampling_max_tries: int = field(
         default=3, metadata={"help": "rollout rounds per step at most when dynamic sampling"})
+    # VeRL's critic.optim.lr default (1e-5) is 10x the actor's (1e-6); the same ratio to lr 1e-4 here.
     value_lr: float = field(default=1e-3, metadata={"help": "PPO value-model learning rate"})
     # VeRL's PPO defaults for LLMs: gamma = lambda = 1.0, value clip 0.5.
     gae_lambda: float = field(default=1.0, metadata={"help": "PPO GAE lambda"})
@@ -93,7 +111,7 @@ class RLConfig:
     num_threads: int = field(default=0, metadata={"help": "torch CPU threads during the run (0 = unchanged)"})
 
     def __post_init__(self):
-        choices = {"algorithm": ALGORITHMS, "reward_mode": REWARD_MODES,
+        choices = {"algorithm": ALGORITHM_NAMES, "reward_mode": REWARD_MODES,
                    "kl_estimator": KL_ESTIMATORS, "device": DEVICES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -105,7 +123,7 @@ class RLConfig:
                 raise InputError(f"RLConfig.{name}={getattr(self, name)!r}: must be >= 1")
         non_negative = ("lr", "value_lr", "kl_coef", "entropy_coef", "clip_eps", "weight_decay",
                         "reference_reset_every", "eval_every", "temperature", "value_clip", "num_threads",
-                        "micro_batch_size")
+                        "micro_batch_size", "entropy_adv_alpha")
         for name in non_negative:
             if getattr(self, name) < 0:
                 raise InputError(f"RLConfig.{name}={getattr(self, name)!r}: must be >= 0")
@@ -113,26 +131,29 @@ class RLConfig:
             raise InputError(f"RLConfig.top_p={self.top_p!r}: must be in (0, 1]")
         if self.temperature == 0:
             raise InputError("RLConfig.temperature=0: RL needs sampled rollouts (temperature > 0)")
-        if self.rollouts_per_prompt < 2 and self.algorithm in ("grpo", "rloo", "dapo"):
+        if self.entropy_adv_kappa <= 1:
+            raise InputError(f"RLConfig.entropy_adv_kappa={self.entropy_adv_kappa!r}: must be > 1")
+        if self.rollouts_per_prompt < 2 and ALGORITHMS[self.algorithm].needs_group:
             raise InputError(f"RLConfig.rollouts_per_prompt={self.rollouts_per_prompt}: "
                              f"{self.algorithm} needs a group of at least 2")
         if self.reward_mode == "pass_at_k" and not 1 <= self.pass_at_k_k <= self.rollouts_per_prompt:
             raise InputError(f"RLConfig.pass_at_k_k={self.pass_at_k_k}: must be in 1..rollouts_per_prompt "
                              f"({self.rollouts_per_prompt})")
-        if self.minibatches > self.prompts_per_step * self.rollouts_per_prompt:
-            raise InputError(f"RLConfig.minibatches={self.minibatches}: more than the rollouts per step")
         bad = [s for s in self.checkpoint_steps or () if not 1 <= int(s) <= self.steps]
         if bad:
             raise InputError(f"RLConfig.checkpoint_steps={tuple(self.checkpoint_steps)}: {bad} outside 1..{self.steps}")
 
     def resolved(self) -> "RLConfig":
         """This config with every ``None`` replaced by the algorithm's default."""
-        dapo = self.algorithm == "dapo"
+        own = ALGORITHMS[self.algorithm].defaults
         return replace(
             self,
-            clip_eps_high=self.clip_eps_high if self.clip_eps_high is not None else (0.28 if dapo else self.clip_eps),
-            token_level_loss=self.token_level_loss if self.token_level_loss is not None else dapo,
-            dynamic_sampling=self.dynamic_sampling if self.dynamic_sampling is not None else dapo,
+            clip_eps_high=self.clip_eps_high if self.clip_eps_high is not None else own.get("clip_eps_high",
+                                                                                           self.clip_eps),
+            token_level_loss=(self.token_level_loss if self.token_level_loss is not None
+                              else own.get("token_level_loss", False)),
+            dynamic_sampling=(self.dynamic_sampling if self.dynamic_sampling is not None
+                              else own.get("dynamic_sampling", False)),
             checkpoint_steps=(tuple(int(s) for s in self.checkpoint_steps) if self.checkpoint_steps is not None
                               else tuple(sorted({max(1, round(self.steps * i / 3)) for i in (1, 2, 3)}))),
         )

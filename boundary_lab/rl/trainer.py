@@ -1,11 +1,15 @@
 """The RLVR training loop: rollouts, verifiable reward, advantages, clipped updates, checkpoints.
 
 Each step samples ``rollouts_per_prompt`` completions for ``prompts_per_step``
-prompts from the current policy, scores them with ``reward_fn``, recomputes
-the old log-probs with a forward pass, turns rewards into advantages with the
-chosen algorithm, and runs ``ppo_epochs`` x ``minibatches`` optimizer steps.
-Everything random derives from ``(seed, step)``, so a run is deterministic and
-a resumed run repeats exactly what the uninterrupted run would have done.
+prompts from the current policy, scores them with ``reward_fn``, computes the
+rollout policy's log-probs (``old_logp``) with one forward pass, turns rewards
+into advantages with the chosen algorithm, and runs ``ppo_epochs`` passes of
+``minibatches`` optimizer steps (:meth:`Trainer.optimise`). From the second
+mini-batch on, the policy has moved away from the rollout policy, so the
+importance ratio differs from 1 and the clip acts, as in VeRL. Everything
+random derives from ``(seed, step)`` through :func:`boundary_lab.seeding.derive_seed`,
+so a run is deterministic and a resumed run repeats exactly what the
+uninterrupted run would have done.
 
 >>> import tempfile
 >>> from boundary_lab.rl.toy import make_toy_model, successor_task, successor_reward
@@ -14,13 +18,14 @@ a resumed run repeats exactly what the uninterrupted run would have done.
 >>> cfg = RLConfig(steps=2, prompts_per_step=4, rollouts_per_prompt=4, max_new_tokens=2,
 ...                checkpoint_steps=(2,), eval_every=0, device="cpu")
 >>> history = train_rl(base, tempfile.mkdtemp(), prompts, successor_reward(targets), cfg, progress=False)
->>> [m["step"] for m in history]
-[1, 2]
+>>> [m["step"] for m in history], sorted(k for k in history[0] if k in ("clip_frac", "approx_kl", "entropy"))
+([1, 2], ['approx_kl', 'clip_frac', 'entropy'])
 """
 from __future__ import annotations
 
 import copy
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -28,22 +33,14 @@ import numpy as np
 import torch
 
 from ..errors import InputError
+from ..seeding import derive_seed
 from . import advantages as adv
 from . import state
 from .config import RLConfig
-from .losses import aggregate, kl_per_token
+from .losses import aggregate, clipped_surrogate, kl_per_token, value_loss
+from .registry import ALGORITHMS
 from .rollouts import RolloutBatch, rollout_batch, sample_groups, token_logprobs
-from .update import micro_batches, optimise
 from .value_head import ValueModel
-
-GROUP_ALGORITHMS = ("grpo", "rloo", "remax", "dapo")
-# REINFORCE++ and PPO fold the KL penalty into the reward (as in their papers); the others add a KL loss
-# (boundary_lab.rl.update).
-
-
-def derived_seed(*parts: int) -> int:
-    """A 31-bit seed that depends on every part (run seed, step, try, ...)."""
-    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0] & 0x7FFFFFFF)
 
 
 def step_prompt_indices(n_prompts: int, per_step: int, step: int, seed: int) -> list[int]:
@@ -58,6 +55,22 @@ def step_prompt_indices(n_prompts: int, per_step: int, step: int, seed: int) -> 
     return out
 
 
+def micro_batches(rows, size: int) -> list:
+    """``rows`` in consecutive chunks of ``size`` (all of them when ``size`` is 0).
+
+    >>> micro_batches(np.arange(5), 2)
+    [array([0, 1]), array([2, 3]), array([4])]
+    """
+    if not size or size >= len(rows):
+        return [rows]
+    return [rows[i:i + size] for i in range(0, len(rows), size)]
+
+
+def _weight(mask: torch.Tensor, token_level: bool) -> torch.Tensor:
+    """What :func:`aggregate` divides by: tokens, or sequences that have tokens."""
+    return mask.sum() if token_level else (mask.sum(dim=1) > 0).sum()
+
+
 def _device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -66,20 +79,36 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
-class _Trainer:
-    """Models, optimizers and one-step logic of a run."""
+@dataclass
+class StepData:
+    """One step's rollouts with everything the update needs (per-token tensors are (B, L-1))."""
+
+    batch: RolloutBatch
+    old_logp: torch.Tensor        # log-probs under the rollout policy (the importance ratio's denominator)
+    ref_logp: torch.Tensor        # under the KL reference (the base, or the last reset's policy)
+    base_logp: torch.Tensor
+    entropy: torch.Tensor         # the rollout policy's per-token entropy
+    advantages: torch.Tensor
+    values: Optional[torch.Tensor] = None   # PPO critic's values before the update
+    returns: Optional[torch.Tensor] = None  # PPO value targets
+
+
+class Trainer:
+    """Models, optimizers and the step logic of a run: collect, score, optimise."""
 
     def __init__(self, base_model_dir, out_dir: Path, prompts, reward_fn, cfg: RLConfig):
         from transformers import AutoTokenizer
 
-        self.cfg, self.out, self.prompts, self.reward_fn = cfg, out_dir, prompts, reward_fn
+        self.cfg, self.out, self.prompts, self.reward_fn = cfg, Path(out_dir), prompts, reward_fn
+        self.spec = ALGORITHMS[cfg.algorithm]
         self.device = _device(cfg.device)
         self.tokenizer = AutoTokenizer.from_pretrained(base_model_dir)
         torch.manual_seed(cfg.seed)
         self.base = state.load_model(base_model_dir, self.device).eval().requires_grad_(False)
-        self.critic = ValueModel.from_pretrained(base_model_dir).to(self.device) if cfg.algorithm == "ppo" else None
+        self.critic = (ValueModel.from_pretrained(base_model_dir).to(self.device) if self.spec.advantage == "gae"
+                       else None)
         self.reference = self.base
-        resume = state.last_state_dir(out_dir)
+        resume = state.last_state_dir(self.out)
         self.policy = state.load_model(resume or base_model_dir, self.device).train()
         self._new_optimizers()
         self.step = 0
@@ -99,6 +128,11 @@ class _Trainer:
         self.optimizer = torch.optim.AdamW(self.policy.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.critic_optimizer = (torch.optim.AdamW(self.critic.parameters(), lr=cfg.value_lr)
                                  if self.critic is not None else None)
+
+    def reset_reference(self):
+        """ProRL's reset: the reference becomes a copy of the current policy and the optimizer starts afresh."""
+        self.reference = copy.deepcopy(self.policy).eval().requires_grad_(False)
+        self._new_optimizers()
 
     # ------------------------------------------------------------ persistence
     def save_last(self):
@@ -142,7 +176,11 @@ class _Trainer:
                              max_new_tokens=cfg.max_new_tokens, seed=seed, batch_size=cfg.rollout_batch_size)
 
     def collect(self, step: int):
-        """Sample, reward, and (DAPO) keep only informative groups; returns the batch and sampling stats."""
+        """Sample, reward, and (DAPO) keep only informative groups.
+
+        Returns ``(batch, stats, greedy)``: the batch is None when dynamic sampling kept
+        no group; ``greedy`` holds ReMax's greedy-rollout reward per kept group.
+        """
         cfg = self.cfg
         indices = step_prompt_indices(len(self.prompts), cfg.prompts_per_step, step, cfg.seed)
         kept_idx, kept_groups, kept_rewards, first_rewards = [], [], [], None
@@ -150,9 +188,9 @@ class _Trainer:
         for attempt in range(tries):
             if attempt:
                 deficit = cfg.prompts_per_step - len(kept_idx)
-                rng = np.random.default_rng([cfg.seed, step, attempt])
+                rng = np.random.default_rng(derive_seed(cfg.seed, step, attempt, "resample"))
                 indices = [int(i) for i in rng.choice(len(self.prompts), deficit, replace=len(self.prompts) < deficit)]
-            groups = self._sample(indices, cfg.rollouts_per_prompt, derived_seed(cfg.seed, step, attempt),
+            groups = self._sample(indices, cfg.rollouts_per_prompt, derive_seed(cfg.seed, step, attempt),
                                   cfg.temperature)
             rewards = self._rewards(indices, groups)
             if first_rewards is None:
@@ -180,51 +218,49 @@ class _Trainer:
             return None, stats, greedy
         if cfg.algorithm == "remax":
             g_idx = kept_idx[:n]
-            greedy_groups = self._sample(g_idx, 1, derived_seed(cfg.seed, step, 999), 0.0)
+            greedy_groups = self._sample(g_idx, 1, derive_seed(cfg.seed, step, "greedy"), 0.0)
             greedy = np.asarray(self._rewards(g_idx, greedy_groups))[:, 0]
             stats["greedy_reward"] = float(greedy.mean())
         return batch.to(self.device), stats, greedy
 
     # ------------------------------------------------------------ advantages
-    def advantages(self, batch: RolloutBatch, old_logp, ref_logp, values, greedy):
-        """Per-token advantages (B, L-1) and, for PPO, value targets."""
+    def advantages(self, batch: RolloutBatch, old_logp, ref_logp, values, greedy, entropy=None):
+        """Per-token advantages (B, L-1) and, for PPO, value targets.
+
+        ``entropy`` (the rollout policy's, per token) is needed only for Cheng et al.'s
+        entropy-based advantage shaping (``entropy_adv_alpha > 0``).
+        """
         cfg, mask = self.cfg, batch.response_mask
         grouped = batch.rewards.reshape(-1, cfg.rollouts_per_prompt)
         returns = None
         if cfg.nsr_only:
-            outcome = adv.nsr_advantages(grouped)
-        elif cfg.algorithm in GROUP_ALGORITHMS:
-            outcome = adv.group_advantages(cfg.algorithm, grouped, greedy_rewards=greedy,
-                                           reward_mode=cfg.reward_mode, pass_at_k_k=cfg.pass_at_k_k)
+            tok = self._outcome(adv.nsr_advantages(grouped), mask)
+        elif self.spec.advantage == "group":
+            tok = self._outcome(adv.group_advantages(cfg.algorithm, grouped, greedy_rewards=greedy,
+                                                     reward_mode=cfg.reward_mode, pass_at_k_k=cfg.pass_at_k_k), mask)
         else:
             scores = (adv.pass_at_k_rewards(grouped, cfg.pass_at_k_k) if cfg.reward_mode == "pass_at_k"
                       else grouped).reshape(-1)
             scores = torch.as_tensor(scores, dtype=torch.float32)
             kl = kl_per_token(old_logp, ref_logp, cfg.kl_estimator).cpu() if cfg.kl_coef else None
-            if cfg.algorithm == "reinforce_pp":
+            if self.spec.advantage == "reinforce_pp":
                 tok = adv.reinforce_pp_advantages(scores, mask.cpu(), kl, cfg.kl_coef, cfg.gamma)
             else:
                 tok, returns = adv.gae_advantages(scores, values.cpu(), mask.cpu(), kl, cfg.kl_coef, cfg.gamma,
                                                   cfg.gae_lambda)
                 returns = returns.to(self.device)
-            return tok.to(self.device), returns
-        outcome = torch.as_tensor(outcome.reshape(-1), dtype=torch.float32, device=self.device)
-        return outcome[:, None] * mask, returns
+            tok = tok.to(self.device)
+        if cfg.entropy_adv_alpha:
+            tok = adv.entropy_shaped_advantages(tok, entropy, mask, cfg.entropy_adv_alpha, cfg.entropy_adv_kappa)
+        return tok, returns
 
-    # ------------------------------------------------------------ one step
-    def train_step(self, step: int) -> dict:
+    def _outcome(self, outcome, mask):
+        outcome = torch.as_tensor(outcome.reshape(-1), dtype=torch.float32, device=self.device)
+        return outcome[:, None] * mask
+
+    def score(self, batch: RolloutBatch, greedy=None) -> StepData:
+        """Log-probs under the rollout policy, base and reference; critic values; advantages (no gradients)."""
         cfg = self.cfg
-        start = time.perf_counter()
-        if cfg.reference_reset_every and step > 1 and (step - 1) % cfg.reference_reset_every == 0:
-            # ProRL: the reference becomes the current policy and the optimizer starts afresh.
-            self.reference = copy.deepcopy(self.policy).eval().requires_grad_(False)
-            self._new_optimizers()
-        batch, metrics, greedy = self.collect(step)
-        metrics = {"step": step, **metrics}
-        if batch is None:  # dynamic sampling found no informative group
-            self.step = step
-            return {**metrics, "skipped": True, "step_time_s": time.perf_counter() - start}
-        mask = batch.response_mask
         with torch.no_grad():
             chunk = cfg.micro_batch_size
             old_logp, entropy = token_logprobs(self.policy, batch, cfg.temperature, with_entropy=True, chunk=chunk)
@@ -234,15 +270,105 @@ class _Trainer:
             values = (torch.cat([self.critic(batch.input_ids[r], batch.attention_mask[r])[:, :-1]
                                  for r in micro_batches(torch.arange(len(batch)), chunk)])
                       if self.critic is not None else None)
-            advantages, returns = self.advantages(batch, old_logp, ref_logp, values, greedy)
-        sums = optimise(self, step, batch, old_logp, ref_logp, advantages, values, returns, derived_seed)
+            advantages, returns = self.advantages(batch, old_logp, ref_logp, values, greedy, entropy)
+        return StepData(batch, old_logp, ref_logp, base_logp, entropy, advantages, values, returns)
+
+    # ------------------------------------------------------------ the update
+    def optimise(self, step: int, data: StepData) -> dict:
+        """``ppo_epochs`` passes of ``minibatches`` optimizer steps on one step's rollouts.
+
+        Every mini-batch's ratio is taken against ``data.old_logp`` (the rollout
+        policy), so later mini-batches see a moved policy and the clip acts. A
+        mini-batch may be split further into micro-batches of ``micro_batch_size``
+        rows whose gradients accumulate, each weighted by its share of the
+        mini-batch's tokens (token-level loss) or sequences, so the update does not
+        depend on the split beyond float rounding. Returns the mean loss terms over
+        the updates: ``pg_loss``, ``clip_frac``, ``approx_kl`` (k3 estimate of
+        KL(rollout policy || policy being updated) on the mini-batch), ``grad_norm``,
+        and ``kl_loss``, ``entropy_bonus``, ``value_loss`` when they apply.
+        """
+        cfg, device, batch = self.cfg, self.device, data.batch
+        token_level = bool(cfg.token_level_loss)
+        kl_in_loss = bool(cfg.kl_coef) and not self.spec.kl_in_reward
+        n_mini = min(cfg.minibatches, len(batch))
+        sums: dict[str, float] = {}
+        updates = 0
+        for epoch in range(cfg.ppo_epochs):
+            gen = torch.Generator().manual_seed(derive_seed(cfg.seed, step, epoch, "minibatch"))
+            order = torch.randperm(len(batch), generator=gen).numpy()
+            for rows in np.array_split(order, n_mini):
+                parts = self._minibatch_update(data, rows, token_level, kl_in_loss)
+                for k, v in parts.items():
+                    sums[k] = sums.get(k, 0.0) + v
+                updates += 1
+        return {k: v / updates for k, v in sums.items()}
+
+    def _minibatch_update(self, data: StepData, rows, token_level: bool, kl_in_loss: bool) -> dict:
+        cfg, device = self.cfg, self.device
+        rows_mask = data.batch.response_mask[torch.as_tensor(rows, device=device)]
+        total = _weight(rows_mask, token_level).clamp(min=1)
+        tokens = rows_mask.sum().clamp(min=1)
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.critic is not None:
+            self.critic_optimizer.zero_grad(set_to_none=True)
+        parts: dict[str, float] = {}
+        for chunk in micro_batches(rows, cfg.micro_batch_size):
+            mb, t = data.batch.select(chunk), torch.as_tensor(chunk, device=device)
+            mask = mb.response_mask
+            share = _weight(mask, token_level) / total
+            token_share = mask.sum() / tokens  # clip_frac and approx_kl are token means
+            logp, ent = token_logprobs(self.policy, mb, cfg.temperature, with_entropy=True)
+            loss, clip_frac = clipped_surrogate(logp, data.old_logp[t], data.advantages[t], mask, cfg.clip_eps,
+                                                cfg.clip_eps_high, token_level)
+            terms = {"pg_loss": loss.detach()}
+            diagnostics = {"clip_frac": clip_frac,
+                           "approx_kl": aggregate(kl_per_token(data.old_logp[t], logp.detach(), "k3"), mask, True)}
+            if kl_in_loss:
+                kl = aggregate(kl_per_token(logp, data.ref_logp[t], cfg.kl_estimator), mask, token_level)
+                loss = loss + cfg.kl_coef * kl
+                terms["kl_loss"] = kl.detach()
+            if cfg.entropy_coef:
+                bonus = aggregate(ent, mask, token_level)
+                loss = loss - cfg.entropy_coef * bonus
+                terms["entropy_bonus"] = bonus.detach()
+            (loss * share).backward()
+            if self.critic is not None:
+                values = self.critic(mb.input_ids, mb.attention_mask)[:, :-1]
+                v_loss = value_loss(values, data.values[t], data.returns[t], mask, cfg.value_clip, token_level)
+                (v_loss * share).backward()
+                terms["value_loss"] = v_loss.detach()
+            for k, v in terms.items():
+                parts[k] = parts.get(k, 0.0) + float(v * share)
+            for k, v in diagnostics.items():
+                parts[k] = parts.get(k, 0.0) + float(v * token_share)
+        parts["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(self.policy.parameters(), cfg.max_grad_norm))
+        self.optimizer.step()
+        if self.critic is not None:
+            torch.nn.utils.clip_grad_norm_(self.critic.parameters(), cfg.max_grad_norm)
+            self.critic_optimizer.step()
+        return parts
+
+    # ------------------------------------------------------------ one step
+    def train_step(self, step: int) -> dict:
+        cfg = self.cfg
+        start = time.perf_counter()
+        if cfg.reference_reset_every and step > 1 and (step - 1) % cfg.reference_reset_every == 0:
+            self.reset_reference()
+        batch, metrics, greedy = self.collect(step)
+        metrics = {"step": step, **metrics}
+        if batch is None:  # dynamic sampling found no informative group
+            self.step = step
+            return {**metrics, "skipped": True, "step_time_s": time.perf_counter() - start}
+        data = self.score(batch, greedy)
+        sums = self.optimise(step, data)
         self.step = step
+        mask = batch.response_mask
         metrics.update({
-            "entropy": float(aggregate(entropy, mask, True)),
-            "kl_base": float(aggregate(kl_per_token(old_logp, base_logp, "k3"), mask, True)),
-            "kl_ref": float(aggregate(kl_per_token(old_logp, ref_logp, "k3"), mask, True)),
+            "entropy": float(aggregate(data.entropy, mask, True)),
+            "kl_base": float(aggregate(kl_per_token(data.old_logp, data.base_logp, "k3"), mask, True)),
+            "kl_ref": float(aggregate(kl_per_token(data.old_logp, data.ref_logp, "k3"), mask, True)),
             "response_length": float(mask.sum(dim=1).mean()),
-            "advantage_abs_mean": float(aggregate(advantages.abs(), mask, True)),
+            "advantage_abs_mean": float(aggregate(data.advantages.abs(), mask, True)),
             **sums,
             "step_time_s": time.perf_counter() - start,
         })
@@ -292,7 +418,7 @@ def train_rl(base_model_dir, out_dir, prompts: list[str], reward_fn: Callable[[i
 def _run(base_model_dir, out: Path, prompts, reward_fn, cfg: RLConfig, eval_fn, progress) -> list[dict]:
     from tqdm import tqdm  # plain text bars: no widget warnings in notebooks
 
-    trainer = _Trainer(base_model_dir, out, prompts, reward_fn, cfg)
+    trainer = Trainer(base_model_dir, out, prompts, reward_fn, cfg)
     history = state.truncate_metrics(out, trainer.step)
     bar = tqdm(total=cfg.steps, initial=trainer.step, disable=not progress, desc=f"RL {cfg.algorithm}",
                unit="step")

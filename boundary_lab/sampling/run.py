@@ -67,6 +67,14 @@ def grade_chunk(problems: Sequence[dict], completions: Sequence[Sequence[Complet
                     "test": p["test"], "entry_point": p["entry_point"]} for r, p in zip(rows, owners)]
         for row, graded in zip(rows, grade_code_records(records)):
             row["extracted"], row["correct"] = graded["completion"], bool(graded["passed"])
+    elif verifier == "micro":  # the micro-world's checker: whole chain (correct) and answer alone
+        from ..micro.task import check
+
+        for row, problem in zip(rows, owners):
+            verdict = check(micro_problem(problem), row["completion"])
+            row["extracted"] = _micro_answer(row["completion"])
+            row["correct"], row["answer_correct"] = bool(verdict.correct), bool(verdict.answer_correct)
+            row["strategy"] = verdict.strategy
     else:
         from ..verify.math import grade_math
 
@@ -77,6 +85,26 @@ def grade_chunk(problems: Sequence[dict], completions: Sequence[Sequence[Complet
     df["sample_id"] = df["sample_id"].astype("int32")
     df["n_tokens"] = df["n_tokens"].astype("int32")
     return df
+
+
+def micro_problem(problem: dict):
+    """The micro-world :class:`~boundary_lab.micro.task.Problem` a micro-tier benchmark row describes."""
+    import dataclasses
+
+    from ..micro.task import Problem
+
+    kwargs = {f.name: problem[f.name] for f in dataclasses.fields(Problem) if f.name in problem}
+    kwargs["steps"] = tuple((str(op), int(a)) for op, a in problem["steps"])
+    return Problem(**kwargs)
+
+
+def _micro_answer(text: str) -> str | None:
+    """The token after the last ``A`` of a micro trace (what the checker reads as the answer)."""
+    toks = text.split()
+    if "A" not in toks:
+        return None
+    idx = len(toks) - 1 - toks[::-1].index("A")
+    return toks[idx + 1] if idx + 1 < len(toks) else None
 
 
 def _code_of(text: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 from boundary_lab.errors import InputError
 from boundary_lab.micro.config import MicroConfig, TaskConfig
 from boundary_lab.micro.task import (
-    CheckResult, Problem, check, clean_trace, heldout_tiers, noisy_trace, pretraining_texts, shortcut_is_right,
+    CheckResult, Problem, check, clean_trace, completion_tokens, heldout_tiers, noisy_trace, pretraining_texts, shortcut_is_right,
     shortcut_trace, training_problems, units,
 )
 
@@ -136,21 +136,68 @@ def test_pretraining_mix_matches_config():
     assert np.mean(clean) +0.03 < np.mean(short) < 0.95
 
 
-def _parse(prompt: str, modulus: int) -> Problem:
+def _parse(prompt: str, modulus: int, check_tokens: int = 0) -> Problem:
     toks = prompt.split()[1:-1]
-    return Problem("x", int(toks[0]), tuple((t[0], int(t[1:])) for t in toks[1:]), modulus)
+    return Problem("x", int(toks[0]), tuple((t[0], int(t[1:])) for t in toks[1:]), modulus, "", check_tokens)
 
 
 @pytest.mark.parametrize("overrides, field", [
     ({"modulus": 3}, "task.modulus"), ({"ops": ("/",)}, "task.ops"), ({"misconception": "x"}, "task.misconception"),
     ({"slip_rate": 1.5}, "task.slip_rate"), ({"shortcut_slip_rate": -0.1}, "task.shortcut_slip_rate"), ({"tier_c_lengths": (6, 5)}, "task.tier_c_lengths"),
+    ({"careful_check_tokens": 7}, "task.careful_check_tokens"),
 ])
 def test_bad_task_config_names_the_field(overrides, field):
     import dataclasses
     with pytest.raises(InputError, match=field):
-        MicroConfig.preset("tiny", task=dataclasses.replace(TaskConfig(), **overrides))
+        dataclasses.replace(TaskConfig(), **overrides).validate()
 
 
 def test_unknown_preset():
     with pytest.raises(InputError, match="preset"):
         MicroConfig.preset("huge")
+
+
+# The same problem written with one check per careful value (TaskConfig.careful_check_tokens = 1).
+P3C = Problem("p3", 5, (("+", 3), ("+", 7), ("*", 2)), 47, check_tokens=1)
+
+
+@pytest.mark.parametrize("completion, correct, answer_correct, strategy", [
+    ("C 5 +3 8 8 +7 15 15 *2 30 30 A 30", True, True, "C"),       # every value checked
+    (SP3, True, True, "S"),                                        # the shortcut writes no checks
+    (CP3, False, True, "C"),                                       # careful chain without its checks
+    ("C 5 +3 8 9 +7 15 15 *2 30 30 A 30", False, True, "C"),       # a check that disagrees
+    ("C 5 +3 8 8 8 +7 15 15 *2 30 30 A 30", False, True, "C"),     # a check too many
+    ("C 5 +3 8 8 +7 15 15 *2 30 A 30", False, True, "C"),          # the last check missing
+])
+def test_check_tokens_format(completion, correct, answer_correct, strategy):
+    r = check(P3C, completion)
+    assert (r.correct, r.answer_correct, r.strategy) == (correct, answer_correct, strategy)
+
+
+def test_check_tokens_make_careful_chains_longer_not_shortcut_ones():
+    task = TaskConfig(careful_check_tokens=1)
+    probs = training_problems(task, 200, seed=2, lengths=(1, 6))
+    assert all(p.check_tokens == 1 for p in probs)
+    for p in probs:
+        careful, short = clean_trace(p), shortcut_trace(p, "none")
+        assert check(p, careful).correct and check(p, short).correct
+        assert len(careful.split()) == completion_tokens(p.length, "C", 1) == 4 + 3 * p.length
+        assert len(short.split()) == completion_tokens(p.length, "S", 1) == 4 + 2 * p.length
+    # noisy traces: a slipped value is checked as written (the check copies the slip)
+    trace = noisy_trace(P3C, "C", "none", [1, 0, 0], [2, 0, 0])
+    assert trace == "C 5 +3 10 10 +7 17 17 *2 34 34 A 34"
+    texts = pretraining_texts(task, 400, np.random.default_rng(0), set())
+    clean = [check(_parse(p, task.modulus, 1), t).correct for p, t in texts if t.startswith("C")]
+    assert 0.6 < np.mean(clean) < 0.85  # slips on values only, as without checks
+
+
+def test_tier_b_share_fixes_the_split():
+    task = TaskConfig()
+    for share in (0.0, 0.25, 1.0):
+        probs = training_problems(task, 400, seed=0, tier_b_share=share)
+        assert len(probs) == 400
+        assert sum(not shortcut_is_right(p, task.misconception) for p in probs) == round(400 * share)
+    # -1 keeps the split as drawn (today's default) and does not change it
+    assert training_problems(task, 300, seed=0, tier_b_share=-1.0) == training_problems(task, 300, seed=0)
+
+

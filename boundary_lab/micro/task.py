@@ -17,6 +17,12 @@ as separate tokens; see LOG.md):
   often (``TaskConfig.shortcut_slip_rate``), but it carries a planted misconception:
   it combines ``*a *b`` as ``*(a+b)``, which is wrong unless a+b = ab (mod p).
 
+A careful writer may also *check* each value: with ``TaskConfig.careful_check_tokens``
+= c it writes every value c more times (``C 5 *7 35 35 *2 23 23 ...`` for c = 1), so a
+careful chain is longer than a shortcut chain of the same problem. Each number is still a
+function of tokens at fixed offsets. The format belongs to the problem
+(``Problem.check_tokens``), so every trace writer and the checker agree on it.
+
 Tiers of held-out problems: ``A`` (the shortcut is right), ``B`` (only the
 careful path works), ``C`` (lengths beyond pretraining).
 
@@ -76,6 +82,7 @@ class Problem:
     steps: tuple[tuple[str, int], ...]
     modulus: int
     tier: str = ""
+    check_tokens: int = 0  # careful traces write each value 1 + check_tokens times
 
     @property
     def prompt(self) -> str:
@@ -139,9 +146,12 @@ def unit_numbers(problem: Problem, unit: tuple[int, ...], x: int, misconception:
 
 def render(problem: Problem, strategy: str, written: list[list[int]], answer: int) -> str:
     """A trace: the strategy token, the start value, then per unit its restated steps
-    and the numbers written for it (``written``, one list per unit)."""
+    and the numbers written for it (``written``, one list per unit); a careful unit's
+    value is written ``1 + problem.check_tokens`` times (its checks)."""
     def numbers(u, nums):  # a merged pair's combined operand is written as a step token
-        return [step_token(problem.steps[u[0]][0], nums[0]), str(nums[1])] if len(u) == 2 else [str(nums[0])]
+        if len(u) == 2:
+            return [step_token(problem.steps[u[0]][0], nums[0]), str(nums[1])]
+        return [str(nums[0])] * (1 + (problem.check_tokens if strategy == CAREFUL else 0))
     body = [t for u, nums in zip(units(problem, strategy), written) for t in (*unit_tokens(problem, u), *numbers(u, nums))]
     return " ".join([strategy, str(problem.start), *body, "A", str(answer)])
 
@@ -215,12 +225,16 @@ def check(problem: Problem, completion: str) -> CheckResult:
     body, pos, x = toks[1:-2], 1, problem.start
     if not body or body[0] != str(problem.start):
         return CheckResult(False, True, strategy)
+    checks = problem.check_tokens if strategy == CAREFUL else 0
     for u in units(problem, strategy):
         restated = unit_tokens(problem, u)
-        width = len(restated) + len(u)  # restated steps, then one number per step of the unit
+        # restated steps, then one number per step of the unit (and a careful value's checks)
+        width = len(restated) + len(u) + checks
         if body[pos:pos + len(restated)] != restated or pos + width > len(body):
             return CheckResult(False, True, strategy)
         written = body[pos + len(restated):pos + width]
+        if checks and len(set(written)) != 1:  # every check repeats the value
+            return CheckResult(False, True, strategy)
         value = _int_token(written[-1], p)
         if len(u) == 2:  # the combined operand must be the right step token
             op, a = problem.steps[u[0]]
@@ -240,7 +254,7 @@ def _problem_id(tier: str, start: int, steps) -> str:
 
 
 def random_problems(rng: np.random.Generator, count: int, lengths: tuple[int, int], modulus: int,
-                    ops: tuple[str, ...], tier: str = "") -> list[Problem]:
+                    ops: tuple[str, ...], tier: str = "", check_tokens: int = 0) -> list[Problem]:
     """``count`` uniform chains with lengths in the inclusive range; drawn in bulk.
     Multiplication operands are never 0 (it would erase the chain)."""
     lo, hi = lengths
@@ -256,8 +270,24 @@ def random_problems(rng: np.random.Generator, count: int, lengths: tuple[int, in
             a = 1 + int(raw[j, i]) % (modulus - 1) if op == "*" else int(raw[j, i]) % modulus
             steps.append((op, a))
         steps = tuple(steps)
-        out.append(Problem(_problem_id(tier or "T", int(starts[j]), steps), int(starts[j]), steps, modulus, tier))
+        out.append(Problem(_problem_id(tier or "T", int(starts[j]), steps), int(starts[j]), steps, modulus, tier,
+                           check_tokens))
     return out
+
+
+def _checks(task) -> int:
+    return task.careful_check_tokens
+
+
+def completion_tokens(length: int, strategy: str, check_tokens: int = 0) -> int:
+    """Tokens of a well-formed trace of an ``length``-step chain, its end token excluded:
+    the strategy token and start value, two per step (restated step and value; a merged
+    shortcut pair writes four for two steps), a careful value's checks, and ``A <answer>``.
+
+    >>> completion_tokens(4, "C"), completion_tokens(4, "C", 1), completion_tokens(4, "S", 1)
+    (12, 16, 12)
+    """
+    return 4 + length * (2 + (check_tokens if strategy == CAREFUL else 0))
 
 
 def heldout_tiers(task) -> list[Problem]:
@@ -271,7 +301,7 @@ def heldout_tiers(task) -> list[Problem]:
     for tier, (lo, hi) in (("A", task.tier_ab_lengths), ("B", task.tier_ab_lengths), ("C", task.tier_c_lengths)):
         found = 0
         while found < task.tier_size:
-            for prob in random_problems(rng, 64, (lo, hi), task.modulus, task.ops, tier):
+            for prob in random_problems(rng, 64, (lo, hi), task.modulus, task.ops, tier, _checks(task)):
                 right = shortcut_is_right(prob, task.misconception)
                 if (tier == "A" and not right) or (tier == "B" and right) or prob.problem_id in seen:
                     continue
@@ -287,19 +317,32 @@ def _heldout_keys(task) -> set[tuple]:
 
 
 def training_problems(task, count: int, seed: int, lengths: tuple[int, int] | None = None,
-                      without_tier_b: bool = False) -> list[Problem]:
+                      without_tier_b: bool = False, tier_b_share: float = -1.0) -> list[Problem]:
     """Problems for RL or distillation, disjoint from the held-out tiers.
 
-    ``without_tier_b`` drops every problem the shortcut gets wrong."""
+    ``without_tier_b`` drops every problem the shortcut gets wrong; ``tier_b_share`` in
+    [0, 1] makes exactly ``round(count * tier_b_share)`` of them tier-B-type (the rest
+    tier-A-type, in draw order); -1 keeps the share as drawn."""
     rng = np.random.default_rng([seed, 7])
     held = _heldout_keys(task)
+    share = 0.0 if without_tier_b else tier_b_share
+    want_b = count if share < 0 else round(count * share)
+    want_a = count if share < 0 else count - want_b
     out: list[Problem] = []
+    n_a = n_b = 0
     while len(out) < count:
-        for prob in random_problems(rng, count, lengths or task.pretrain_lengths, task.modulus, task.ops, "T"):
+        for prob in random_problems(rng, count, lengths or task.pretrain_lengths, task.modulus, task.ops, "T",
+                                    _checks(task)):
             if (prob.start, prob.steps) in held:
                 continue
-            if without_tier_b and not shortcut_is_right(prob, task.misconception):
-                continue
+            if shortcut_is_right(prob, task.misconception):
+                if n_a >= want_a:
+                    continue
+                n_a += 1
+            else:
+                if n_b >= want_b:
+                    continue
+                n_b += 1
             out.append(prob)
     return out[:count]
 
@@ -308,7 +351,7 @@ def pretraining_texts(task, count: int, rng: np.random.Generator, held: set[tupl
     """``count`` (prompt, noisy trace) pairs: mixed strategies, per-strategy slips, pretraining lengths,
     none of them a held-out problem (``held`` holds ``(start, steps)`` keys)."""
     hi = task.pretrain_lengths[1]
-    probs = [p for p in random_problems(rng, count, task.pretrain_lengths, task.modulus, task.ops)
+    probs = [p for p in random_problems(rng, count, task.pretrain_lengths, task.modulus, task.ops, "", _checks(task))
              if (p.start, p.steps) not in held]
     careful = rng.random(len(probs)) < task.careful_share
     draws = rng.random((len(probs), 2 * hi))

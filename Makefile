@@ -3,7 +3,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup book test test-fast benchmarks clean
+.PHONY: setup book test test-fast benchmarks mutation clean
 
 setup: $(VENV)/.installed
 
@@ -21,6 +21,12 @@ test: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider
+
+# Mutation testing of boundary_lab/rl/ and passk.py with the fast tests (not in CI; about an hour on 2 cores).
+# Configuration: [tool.mutmut] in pyproject.toml. Results: `$(BIN)/mutmut results`, `$(BIN)/mutmut show <name>`.
+mutation: setup
+	OMP_NUM_THREADS=1 nice -n 5 $(BIN)/mutmut run --max-children 2
+	$(BIN)/python scripts/mutation_report.py
 
 benchmarks: setup
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done

@@ -42,9 +42,9 @@ def main() -> None:
     cfg = MicroConfig.preset(args.preset, seed=args.seed, device=args.device, threads=args.threads)
     load_before = os.getloadavg()
     t0 = time.time()
-    results = run_pipeline(cfg, work, preset=args.preset, progress=True)
+    res = run_pipeline(cfg, work, progress=True)
     wall = time.time() - t0
-    timings = json.loads((results / "timings.json").read_text())
+    timings = res.timings
     groups: dict[str, float] = {}
     for name, t in timings.items():
         if name != "total":
@@ -64,7 +64,7 @@ def main() -> None:
     out = REPO / "benchmarks" / "results" / name
     out.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
-    print(f"results kept in {results}")
+    print(f"models and evaluations kept in {work}")
 
 
 if __name__ == "__main__":

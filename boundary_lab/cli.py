@@ -2,7 +2,7 @@
 
 Each subcommand lives in ``boundary_lab/commands/<name>.py`` and provides
 ``register(subparsers)`` (adds its parser, sets ``func``) and a ``run(args) -> int``.
-Exit codes (DESIGN.md §3): 0 success, 2 bad input, 1 anything else.
+Exit codes (docs/design.md, contracts): 0 success, 2 bad input, 1 anything else.
 """
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import sys
 
 from .errors import InputError
 
-# Subcommand modules in help order; a module that is missing is skipped so the
-# CLI keeps working while a feature is under construction.
+# Subcommand modules in help order; every one must import (a missing one is an error).
 COMMANDS = ["passk", "compare", "grade", "sample", "merge", "ppl", "import_samples", "micro", "book"]
 
 
@@ -28,16 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"boundary_lab.commands.{name}")
-        except ModuleNotFoundError as err:
-            if err.name == f"boundary_lab.commands.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"boundary_lab.commands.{name}").register(sub)
     return parser
-
-
 
 
 def main(argv: list[str] | None = None) -> int:

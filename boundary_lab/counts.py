@@ -116,29 +116,3 @@ def align(base: pd.DataFrame, rl: pd.DataFrame, source: str = "counts") -> pd.Da
                              f"({len(extra)} unpaired problem(s))")
     merged = base.merge(rl, on="problem_id", suffixes=("_base", "_rl")).sort_values("problem_id", kind="stable")
     return merged
-
-
-def curves(df: pd.DataFrame, ks=None, by=("model",), n_boot: int = 1000, seed: int = 0,
-           correct: str = "correct") -> pd.DataFrame:
-    """Tidy pass@k curves with bootstrap intervals, one row per (group, k).
-
-    ``by`` names the grouping columns (e.g. ``("model", "tier")``); ``correct``
-    picks the count column (e.g. ``"answer_correct"`` for answer-only pass@k).
-
-    >>> df = pd.DataFrame({"model": ["a", "a"], "problem_id": ["p", "q"], "n": [4, 4], "correct": [4, 0]})
-    >>> curves(df, ks=[1, 4])[["model", "k", "pass_at_k"]].to_dict("records")
-    [{'model': 'a', 'k': 1, 'pass_at_k': 0.5}, {'model': 'a', 'k': 4, 'pass_at_k': 0.5}]
-    """
-    from . import passk
-
-    by = list(by)
-    if ks is None:
-        ks = passk.default_ks(int(df["n"].min()))
-    rows = []
-    for key, group in df.groupby(by, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        cur = passk.bootstrap_curve(group["n"].to_numpy(), group[correct].to_numpy(), ks, n_boot=n_boot, seed=seed)
-        for i, k in enumerate(cur.ks):
-            rows.append({**dict(zip(by, key)), "k": k, "pass_at_k": float(cur.value[i]),
-                         "low": float(cur.low[i]), "high": float(cur.high[i]), "n_problems": cur.n_problems})
-    return pd.DataFrame(rows)

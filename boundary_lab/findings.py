@@ -1,10 +1,11 @@
-"""Plain-language findings computed from counts: what a build measured, in sentences.
+"""Plain-language findings: the rows of :func:`boundary_lab.tables.crossover` as sentences.
 
 The book's prose must not hard-code results, yet a reader wants the upshot of
-a figure stated. These helpers turn a counts table into sentences whose every
-number is computed, including where the measurement agrees or disagrees with
-the paper's claims (RL ahead at k = 1; the base catching up or overtaking at
-large k; RL-solved problems a subset of base-solved ones).
+a figure stated. These helpers only turn computed rows into sentences, saying
+where the measurement agrees or disagrees with the paper's claims (RL ahead at
+k = 1; the base catching up or overtaking at large k; RL-solved problems a
+subset of base-solved ones). A misspelt model name and two models that do not
+cover the same problems are errors, as in :mod:`boundary_lab.tables`.
 
 >>> import pandas as pd
 >>> counts = pd.DataFrame({"model": ["base"] * 2 + ["rl"] * 2, "problem_id": ["a", "b"] * 2,
@@ -17,55 +18,37 @@ all problems: the base overtakes rl at k = 3 and ends above it (as the paper rep
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from . import passk
+from .tables import crossover
 
-
-def _curve(g: pd.DataFrame, correct: str, ks: list[int]) -> np.ndarray:
-    return np.asarray(passk.pass_at_k_curve(g["n"].to_numpy(), g[correct].to_numpy(), ks), dtype=float)
+_CROSSING = {
+    "neither solves": "neither model solves any problem here.",
+    "base ahead at k=1": "{base} is ahead already at k = 1 (the paper's RL models lead at k = 1).",
+    "other stays ahead": "{other} stays ahead at every k up to {n} (the paper reports the base catching up).",
+    "curves cross more than once": "the curves cross more than once; the base is level or ahead at k = {k} first.",
+    "base overtakes": "the base overtakes {other} at k = {k} and ends above it (as the paper reports).",
+    "base catches up, level at k_max": ("the base catches up with {other} at k = {k} and they end level at k = {n} "
+                                        "(the paper's base models end above their RL versions on most benchmarks)."),
+}
 
 
 def compare(counts: pd.DataFrame, base: str, other: str, by: str | None = "tier",
             correct: str = "correct") -> list[str]:
     """Sentences comparing ``other`` with ``base`` per group of ``by`` (or all problems)."""
     lines = []
-    groups = counts.groupby(by, sort=True) if by else [("all problems", counts)]
-    for key, g in groups:
-        label = f"{by} {key}" if by else key
-        b = g[g["model"] == base].set_index("problem_id").sort_index()
-        o = g[g["model"] == other].set_index("problem_id").sort_index()
-        if b.empty or o.empty:
-            continue
-        ids = b.index.intersection(o.index)
-        b, o = b.loc[ids], o.loc[ids]
-        n = int(min(b["n"].min(), o["n"].min()))
-        ks = list(range(1, n + 1))
-        cb, co = _curve(b, correct, ks), _curve(o, correct, ks)
-        lines.append(f"{label}: pass@1 {base} {cb[0]:.3f}, {other} {co[0]:.3f}; "
-                     f"pass@{n} {base} {cb[-1]:.3f}, {other} {co[-1]:.3f}.")
-        solved_b, solved_o = b[correct] > 0, o[correct] > 0
-        subset = bool((~solved_o | solved_b).all())
-        lines.append(f"{label}: solved at k = {n}: {base} {int(solved_b.sum())}, {other} {int(solved_o.sum())} "
-                     f"of {len(ids)}; {other}-solved ⊆ {base}-solved: {'yes' if subset else 'no'}.")
-        lines.append(f"{label}: " + _crossing(cb, co, base, other))
+    for row in crossover(counts, base, other, by=by, correct=correct).to_dict("records"):
+        label, n = (f"{by} {row[by]}" if by else "all problems"), row["k_max"]
+        lines.append(f"{label}: pass@1 {base} {row['base pass@1']:.3f}, {other} {row['model pass@1']:.3f}; "
+                     f"pass@{n} {base} {row['base pass@k_max']:.3f}, {other} {row['model pass@k_max']:.3f}.")
+        lines.append(f"{label}: solved at k = {n}: {base} {row['base solved']}, {other} {row['model solved']} "
+                     f"of {row['problems']}; {other}-solved ⊆ {base}-solved: "
+                     f"{'yes' if row['subset_of_base'] else 'no'}.")
+        lines.append(f"{label}: " + _CROSSING[row["pattern"]].format(base=base, other=other, n=n,
+                                                                      k=row["base catches up at k"]))
     return lines
 
 
-def _crossing(cb: np.ndarray, co: np.ndarray, base: str, other: str) -> str:
-    """Where the base catches up with the other model, if it does."""
-    if cb.max() == 0 and co.max() == 0:
-        return "neither model solves any problem here."
-    ahead = cb >= co - 1e-12
-    if cb[0] > co[0] + 1e-12:
-        return f"{base} is ahead already at k = 1 (the paper's RL models lead at k = 1)."
-    if not ahead.any():
-        return f"{other} stays ahead at every k up to {len(cb)} (the paper reports the base catching up)."
-    first = int(np.argmax(ahead)) + 1
-    if not ahead[first - 1:].all():
-        return f"the curves cross more than once; the base is level or ahead at k = {first} first."
-    if cb[-1] > co[-1] + 1e-12:
-        return f"the base overtakes {other} at k = {first} and ends above it (as the paper reports)."
-    return (f"the base catches up with {other} at k = {first} and they end level at k = {len(cb)} "
-            f"(the paper's base models end above their RL versions on most benchmarks).")
+def markdown(counts: pd.DataFrame, base: str, others: list[str], by: str | None = "tier") -> str:
+    """Every sentence comparing each of ``others`` with ``base``, as a markdown list (for ``bl.notebook.glue_text``)."""
+    return "\n".join(f"- {line}" for other in others for line in compare(counts, base, other, by=by))

@@ -99,3 +99,24 @@ def declared_parameters(notebook_path: str | Path) -> dict[str, str]:
 def say(message: str) -> None:
     """Quiet progress for notebooks: one flushed line, no progress bars."""
     print(message, flush=True)
+
+
+class _Text:
+    """Text whose plain and markdown displays are the text itself (no quotes), for myst-nb's glue."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+
+def glue_text(name: str, text: str) -> None:
+    """Store a computed sentence for the page's markdown, where ``{glue:text}`name``` (inline) or a
+    ``{glue:md}`` directive (lists, paragraphs) shows it; the code cell itself displays nothing."""
+    from myst_nb import glue
+
+    glue(name, _Text(text), display=False)

@@ -2,7 +2,9 @@
 import pandas as pd
 import pytest
 
+from boundary_lab.errors import InputError
 from boundary_lab.findings import compare
+from boundary_lab.tables import delta_se, strategy_share
 
 
 def _counts(base, rl, n=8):
@@ -29,10 +31,27 @@ def test_subset_sentence_reports_rl_only_problems():
     assert "solved at k = 8: base 1, rl 2 of 2; rl-solved ⊆ base-solved: no." in lines[1]
 
 
-def test_strategy_share_accepts_names_and_trace_tokens():
-    from boundary_lab.report import strategy_share
+def test_misspelt_model_and_unpaired_problems_are_errors():
+    counts = _counts([1, 2], [8, 0])
+    with pytest.raises(InputError, match="'rll'"):
+        compare(counts, "base", "rll")
+    short = counts[~((counts.model == "rl") & (counts.problem_id == "p1"))]
+    with pytest.raises(InputError, match="problem_id='p1' appears for model 'base' only"):
+        compare(short, "base", "rl")
 
-    shares = pd.DataFrame({"model": ["base"] * 2, "tier": ["B"] * 2, "strategy": ["C", "S"], "share": [0.25, 0.75]})
-    for name in ("careful", "C"):
-        assert strategy_share(shares, name)["B"].tolist() == [0.25]
-    assert strategy_share(shares, "shortcut")["B"].tolist() == [0.75]
+
+def test_delta_se_defaults_to_the_largest_common_n():
+    counts = pd.concat([_counts([1, 2], [8, 0], n=8), _counts([1, 2], [4, 0], n=4).replace({"rl": "rl4"})
+                        .query("model == 'rl4'")])
+    table = delta_se(counts, "base", ["rl", "rl4"])
+    assert table["K"].tolist() == [4, 4]  # one K for every model: the smallest n among them
+    with pytest.raises(InputError, match="'nope'"):
+        delta_se(counts, "base", ["nope"])
+
+
+def test_strategy_share_uses_words_not_tier_letters():
+    shares = pd.DataFrame({"model": ["base"] * 2, "tier": ["C"] * 2, "strategy": ["careful", "shortcut"],
+                           "share": [0.25, 0.75]})
+    assert strategy_share(shares, "careful")["C"].tolist() == [0.25]
+    assert strategy_share(shares, "shortcut")["C"].tolist() == [0.75]
+    assert strategy_share(shares, "C").empty  # a tier letter is not a strategy

@@ -1,4 +1,4 @@
-"""The micro-world pipeline end to end on the tiny preset: layout, caching, determinism, CLI."""
+"""The micro-world pipeline end to end on the tiny preset: models as columns, caching by settings and code, CLI."""
 from __future__ import annotations
 
 import json
@@ -8,56 +8,60 @@ import pytest
 
 from boundary_lab.cli import main
 from boundary_lab.micro.config import MicroConfig
-from boundary_lab.micro.pipeline import run_pipeline
+from boundary_lab.micro.pipeline import rl_runs, run_pipeline
 
 pytestmark = pytest.mark.slow
 
-RESULT_FILES = ["counts.csv", "models.csv", "strategy_shares.csv", "problems.csv", "guess.csv", "rl_metrics.csv",
-                "train_logs.csv", "perplexity.csv", "timings.json", "config.json"]
+MODELS = ["base", "grpo@2", "grpo@4", "grpo-noB@4", "distilled"]
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("micro")
-    results = run_pipeline(MicroConfig.preset("tiny"), work, preset="tiny", progress=False)
-    return work, results
+    return work, run_pipeline(MicroConfig.preset("tiny"), work, progress=False)
 
 
-def test_results_layout(tiny_run):
-    _, results = tiny_run
-    for name in RESULT_FILES:
-        assert (results / name).exists(), name
-    counts = pd.read_csv(results / "counts.csv")
-    models = ["base", "grpo@2", "grpo@4", "grpo-noB@4", "distilled"]
-    assert list(dict.fromkeys(counts.model)) == models
-    assert {"model", "problem_id", "n", "correct", "answer_correct", "tier", "careful", "shortcut"} <= set(counts)
-    assert (counts.n == 8).all() and len(counts) == len(models) * 24
+def test_results_in_memory(tiny_run):
+    work, res = tiny_run
+    counts = res.counts
+    assert list(dict.fromkeys(counts.model)) == MODELS
+    assert {"model", "problem_id", "n", "correct", "answer_correct", "tier", "careful", "shortcut", "kind"} <= set(counts)
+    assert (counts.n == 8).all() and len(counts) == len(MODELS) * 24
     assert (counts.correct <= counts.answer_correct).all() and (counts.careful + counts.shortcut <= counts.n).all()
-    for m in models:
-        samples = pd.read_parquet(results / "samples" / f"{m}.parquet")
-        assert len(samples) == 24 * 8
-    listed = pd.read_csv(results / "models.csv")
-    assert listed.model.tolist() == models
-    for path in listed.path:  # every checkpoint is an ordinary HF directory
+    for m in MODELS:
+        assert len(res.samples(m)) == 24 * 8
+    assert set(res.strategy_shares.strategy) <= {"careful", "shortcut", "other"}  # words, never tier letters
+    for path in res.models.query("kind != 'teacher'").path:  # every checkpoint is an ordinary HF directory
         assert (pd.io.common.Path(path) / "config.json").exists()
-        assert (pd.io.common.Path(path) / "tokenizer.json").exists()
-    ppl = pd.read_csv(results / "perplexity.csv")
-    assert {"base", "grpo@4", "teacher", "distilled"} <= set(ppl.answers_from)
-    assert (ppl.ppl >= 1).all()
-    rl = pd.read_csv(results / "rl_metrics.csv")
-    assert set(rl.run) == {"grpo", "grpo-noB"}
+    assert {"base", "grpo@4", "teacher", "distilled"} <= set(res.perplexity.answers_from)
+    assert (res.perplexity.ppl >= 1).all()
+    assert set(res.rl_metrics.run) == {"grpo", "grpo-noB"}
+    assert not (work / "results").exists()  # nothing a page would have to find by path
 
 
-def test_second_run_is_all_cache_hits(tiny_run):
-    work, results = tiny_run
-    before = pd.read_csv(results / "counts.csv")
-    stamps = {p: p.stat().st_mtime_ns for p in (work / "models").rglob("model.safetensors")}
-    run_pipeline(MicroConfig.preset("tiny"), work, preset="tiny", progress=False)
-    timings = json.loads((results / "timings.json").read_text())
-    trained = [k for k, v in timings.items() if k not in ("total", "perplexity") and not v["cached"]]
-    assert trained == []
-    assert stamps == {p: p.stat().st_mtime_ns for p in (work / "models").rglob("model.safetensors")}
-    pd.testing.assert_frame_equal(before, pd.read_csv(results / "counts.csv"))
+def test_models_are_selected_by_columns(tiny_run):
+    _, res = tiny_run
+    assert res.select(kind="rl", split="noB", final=True) == ["grpo-noB@4"]
+    assert res.select(main=True) == ["grpo@2", "grpo@4"] and res.one(main=True, final=True) == "grpo@4"
+    assert res.select(kind="distilled") == ["distilled"] and res.select(kind="teacher") == ["teacher"]
+    with pytest.raises(Exception, match="2 models match"):
+        res.one(kind="rl", final=True)
+
+
+def _trained(res) -> list[str]:
+    return sorted(k for k, v in res.timings.items() if k != "total" and not v["cached"])
+
+
+def test_a_setting_reruns_exactly_the_stages_it_affects(tiny_run):
+    work, res = tiny_run
+    again = run_pipeline(MicroConfig.preset("tiny"), work, progress=False)
+    assert _trained(again) == []
+    pd.testing.assert_frame_equal(res.counts, again.counts)
+    more = run_pipeline(MicroConfig.preset("tiny", config={"eval.n": 4}), work, progress=False)
+    assert _trained(more) == sorted([f"evaluate:{m}" for m in MODELS] + ["perplexity"])
+    rl = run_pipeline(MicroConfig.preset("tiny", config={"rl.trainer.lr": 1e-3}), work, stages=("pretrain", "rl"),
+                      progress=False)
+    assert _trained(rl) == ["rl:grpo", "rl:grpo-noB"]  # the base model and distillation are reused
 
 
 def test_pretraining_is_deterministic_by_seed(tiny_run, tmp_path):
@@ -70,63 +74,60 @@ def test_pretraining_is_deterministic_by_seed(tiny_run, tmp_path):
     run_pipeline(MicroConfig.preset("tiny", seed=1), tmp_path / "other", stages=("pretrain",), progress=False)
     (other,) = (tmp_path / "other" / "models").glob("pretrain-*")
     assert other.name != base.name
-    assert (other / "model.safetensors").read_bytes() != (base / "model.safetensors").read_bytes()
 
 
-def test_cli_reuses_the_cache_and_prints_a_summary(tiny_run, capsys):
-    work, results = tiny_run
-    assert main(["micro", "--preset", "tiny", "--workdir", str(work), "--quiet"]) == 0
-    out = capsys.readouterr().out
-    assert str(results) in out and "grpo-noB@4" in out
-
-
-@pytest.mark.parametrize("argv, message", [
-    (["--stages", "pretrain,finetune"], "stages"),
-    (["--algorithms", "sgd"], "rl.algorithm"),
-    (["--remedies", "prayer"], "rl.remedies"),
-    (["--n", "0"], "--n"),
-])
-def test_cli_bad_input_exits_2(tmp_path, capsys, argv, message):
-    assert main(["micro", "--preset", "tiny", "--workdir", str(tmp_path), "--quiet", *argv]) == 2
-    assert message in capsys.readouterr().err
-
-
-def test_summary_tables_read_the_results(tiny_run):
-    from boundary_lab.micro.summary import report
-
-    _, results = tiny_run
-    tables = report(results, ks=(1, 4, 8))
-    pk = tables["pass_at_k"]
-    assert set(pk.k) == {1, 4, 8} and ((pk.low <= pk.pass_at_k + 1e-12) & (pk.pass_at_k <= pk.high + 1e-12)).all()
-    cov = tables["coverage"]
-    assert set(cov.model) == {"grpo@2", "grpo@4", "grpo-noB@4", "distilled"}
-    assert (cov.both + cov.base_only + cov.rl_only <= cov.problems).all()
-    assert set(tables["perplexity"].answers_from) >= {"base", "teacher"}
-    assert list(tables["careful_share"].columns) == ["A", "B", "C"]
+def test_cli_reuses_the_cache_and_prints_a_summary(tiny_run, capsys, tmp_path):
+    work, res = tiny_run
+    assert main(["micro", "--preset", "tiny", "--workdir", str(work), "--quiet", "--out", str(tmp_path)]) == 0
+    assert "grpo-noB@4" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "counts.csv", dtype={"problem_id": str}),
+                                  res.counts.reset_index(drop=True), check_dtype=False)
 
 
 def test_extra_algorithms_and_remedies_become_models(tiny_run):
-    import dataclasses
-
     work, _ = tiny_run
-    cfg = MicroConfig.preset("tiny")
-    cfg = dataclasses.replace(cfg, rl=dataclasses.replace(cfg.rl, algorithms=("rloo",), remedies=("nsr", "entropy")))
-    results = run_pipeline(cfg, work, stages=("pretrain", "rl", "evaluate"), preset="tiny-extra", progress=False)
-    timings = json.loads((results / "timings.json").read_text())
-    assert timings["pretrain"]["cached"] and timings["rl:grpo"]["cached"]  # shared stages are reused
-    models = pd.read_csv(results / "counts.csv").model.unique().tolist()
-    assert {"rloo@4", "grpo+nsr@4", "grpo+entropy@4"} <= set(models)
+    cfg = MicroConfig.preset("tiny", config={"rl.algorithms": ["rloo"], "rl.remedies": "nsr"})
+    res = run_pipeline(cfg, work, stages=("pretrain", "rl", "evaluate"), progress=False)
+    assert res.timings["pretrain"]["cached"] and res.timings["rl:grpo"]["cached"]  # shared stages are reused
+    assert res.select(kind="rl", final=True) == ["grpo@4", "grpo-noB@4", "rloo@4", "grpo+nsr@4"]
+    assert res.one(remedy="nsr") == "grpo+nsr@4" and res.select(algorithm="rloo") == ["rloo@4"]
 
 
 def test_remedies_can_run_on_the_split_without_tier_b():
-    import dataclasses
+    cfg = MicroConfig.preset("tiny", config={"rl.remedies": ["entropy", "nsr"]})
+    plain = {r.label: r for r in rl_runs(cfg)}
+    assert plain["grpo+entropy"].split == "full" and plain["grpo+entropy"].remedy == "entropy"
+    on_nob = {r.label: r for r in rl_runs(MicroConfig.preset("tiny", config={"rl.remedies": ["entropy", "nsr"],
+                                                                               "rl.remedies_without_tier_b": True}))}
+    assert on_nob["grpo-noB+nsr"].split == "noB" and "grpo+nsr" not in on_nob
 
-    from boundary_lab.micro.pipeline import rl_runs
 
-    cfg = MicroConfig.preset("tiny")
-    rl = dataclasses.replace(cfg.rl, remedies=("entropy", "nsr"))
-    plain = {r.name: r for r in rl_runs(dataclasses.replace(cfg, rl=rl))}
-    assert not plain["grpo+entropy"].without_tier_b and dict(plain["grpo+entropy"].overrides) == {"entropy_coef": 0.01}
-    on_nob = {r.name: r for r in rl_runs(dataclasses.replace(cfg, rl=dataclasses.replace(rl, remedies_without_tier_b=True)))}
-    assert on_nob["grpo-noB+nsr"].without_tier_b and dict(on_nob["grpo-noB+nsr"].overrides) == {"nsr_only": True}
-    assert "grpo+nsr" not in on_nob
+# Settings: every MicroConfig field from the command line or a file; bad ones exit 2 with one line.
+@pytest.mark.parametrize("argv, message", [
+    (["--set", "task.nonexistent=1"], "task.nonexistent='1': unknown field"),
+    (["--set", "task.modulus=thirteen"], "task.modulus='thirteen': expected int"),
+    (["--eval.n", "0"], "eval.n=0: must be >= 1"),
+    (["--set", "rl.algorithms=grpo,sgd"], "rl.algorithms: unknown 'sgd'"),
+    (["--set", "rl.remedies=prayer"], "rl.remedies: unknown 'prayer'"),
+    (["--set", "rl.trainer.lr=-1"], "RLConfig.lr=-1.0"),
+    (["--set", "rl.trainer.seed=3"], "rl.trainer.seed=3: set by the pipeline"),
+    (["--set", "rl"], "expected FIELD=VALUE"),
+    (["--stages", "pretrain,finetune"], "stages"),
+])
+def test_cli_bad_setting_exits_2_with_one_line(tmp_path, capsys, argv, message):
+    assert main(["micro", "--preset", "tiny", "--workdir", str(tmp_path), "--quiet", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_settings_from_flags_and_files(tmp_path):
+    from boundary_lab.cli import build_parser
+    from boundary_lab.commands.micro import config_from_args
+
+    world = tmp_path / "world.yaml"
+    world.write_text("task:\n  shortcut_slip_rate: 0.01\nrl.trainer.steps: 600\n")
+    args = build_parser().parse_args(["micro", "--config", str(world), "--set", "eval.n=64", "--task.modulus", "17"])
+    cfg = config_from_args(args)
+    assert (cfg.task.shortcut_slip_rate, cfg.rl.trainer.steps, cfg.rl.checkpoint_steps) == (0.01, 600, (200, 400, 600))
+    assert (cfg.eval.n, cfg.task.modulus) == (64, 17)
+    assert "--rl.trainer.entropy_coef" in build_parser()._subparsers._group_actions[0].choices["micro"].format_help()

@@ -1,4 +1,4 @@
-"""``boundary-lab compare COUNTS --base A --rl B [--k K] --format json`` (DESIGN.md §3).
+"""``boundary-lab compare COUNTS --base A --rl B [--k K] --format json`` (contract: docs/design.md).
 
 Prints coverage (``both``, ``base_only``, ``rl_only``, ``neither`` and the id
 lists), ``delta_se`` = pass@K(base) - pass@1(RL) and per-k paired differences
@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import sys
 
-from .. import counts as counts_mod
-from .. import passk
+from ..counts import read_counts
+from ..tables import compare_report
 
 
 def register(sub) -> None:
@@ -27,44 +27,9 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def compare(df, base: str, rl: str, k: int | None = None, ks=None, n_boot: int = 1000,
-            seed: int = 0, source: str = "counts") -> dict:
-    """The compare report as a dict (the CLI's JSON)."""
-    merged = counts_mod.align(counts_mod.select_model(df, base, source),
-                              counts_mod.select_model(df, rl, source), source)
-    n_b, c_b = merged["n_base"].to_numpy(), merged["correct_base"].to_numpy()
-    n_r, c_r = merged["n_rl"].to_numpy(), merged["correct_rl"].to_numpy()
-    common_n = int(min(n_b.min(), n_r.min()))
-    if k is None:
-        k = common_n
-    both = merged.rename(columns={"n_base": "n", "model_base": "model", "_line_base": "_line"})
-    counts_mod.check_k(both, [k], source)
-    ks = passk.parse_ks(ks) if ks else passk.default_ks(k)
-    rl_rows = merged.rename(columns={"n_rl": "n", "model_rl": "model", "_line_rl": "_line"})
-    counts_mod.check_k(both, ks, source)
-    counts_mod.check_k(rl_rows, ks, source)
-    cov = passk.coverage_sets(merged["problem_id"].tolist(), c_b, c_r)
-    paired = passk.paired_comparison(n_r, c_r, n_b, c_b, ks, n_boot=n_boot, seed=seed)
-    report = cov.to_dict()
-    report.update({
-        "base": base,
-        "rl": rl,
-        "n_problems": int(len(merged)),
-        "rl_subset_of_base": cov.rl_subset_of_base,
-        "k": int(k),
-        "delta_se": passk.delta_se(n_b, c_b, n_r, c_r, k=k),
-        "pass_at_k": {
-            base: {str(kk): float(v) for kk, v in zip(ks, passk.pass_at_k_curve(n_b, c_b, ks))},
-            rl: {str(kk): float(v) for kk, v in zip(ks, passk.pass_at_k_curve(n_r, c_r, ks))},
-        },
-        "paired_rl_minus_base": paired.to_dict(),
-    })
-    return report
-
-
 def run(args) -> int:
-    df = counts_mod.read_counts(args.counts, keep_line=True)
-    report = compare(df, args.base, args.rl, args.k, args.ks, args.n_boot, args.seed, args.counts)
+    df = read_counts(args.counts, keep_line=True)
+    report = compare_report(df, args.base, args.rl, args.k, args.ks, args.n_boot, args.seed, args.counts)
     if args.format == "json":
         json.dump(report, sys.stdout)
         sys.stdout.write("\n")

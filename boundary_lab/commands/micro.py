@@ -1,67 +1,105 @@
 """``boundary-lab micro``: train and evaluate the micro-world (pretrain, rl, distill, evaluate).
 
-Stages are cached by config hash under ``--workdir``; re-running reuses trained
-models. Prints the results directory and pass@1 / pass@n per model and tier.
+Every field of :class:`boundary_lab.micro.config.MicroConfig` is a setting: on the
+command line as ``--set task.shortcut_slip_rate=0.01`` or ``--task.shortcut_slip_rate 0.01``
+(one flag per field, generated from the dataclasses and their help text), or in a
+YAML/JSON file given with ``--config``. Later settings win: preset, file, ``--set``, flags.
+Stages are cached by their settings and code under ``--workdir``; re-running reuses
+trained models. Prints pass@1 / pass@n per model and tier.
+
+Example::
+
+    boundary-lab micro --preset full --set task.shortcut_slip_rate=0.01 --set rl.trainer.steps=600 --seed 1
 """
 from __future__ import annotations
 
-import dataclasses
+import argparse
+import typing
 
-from ..errors import InputError
+SET_PREFIX = "set:"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("micro", help="train a tiny base model, RL it, distil it and evaluate it (CPU, cached)")
-    p.add_argument("--preset", default="default", choices=["tiny", "default", "full"],
-                   help="scale: tiny (tests), default (the book, ~10 min on 2 cores), full (LOG.md)")
+    from ..micro.config import MicroConfig, PRESETS, leaf_fields
+
+    p = sub.add_parser("micro", help="train a tiny base model, RL it, distil it and evaluate it (CPU, cached)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--preset", default="default", choices=PRESETS,
+                   help="scale: tiny (tests), default (the book), full (the default world at n = 1024)")
+    p.add_argument("--config", default=None, help="YAML or JSON file of settings (nested or dotted keys)")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="one setting by dotted name (repeatable), e.g. rl.trainer.steps=600")
     p.add_argument("--stages", default="pretrain,rl,distill,evaluate",
                    help="comma-separated stages among pretrain,rl,distill,evaluate")
-    p.add_argument("--workdir", default="micro-work", help="cache and results directory")
-    p.add_argument("--seed", type=int, default=0, help="training seed")
-    p.add_argument("--device", default="cpu", help="torch device (cpu or cuda)")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (0 = torch default; 1, the default, is fastest for these small models on a busy machine)")
-    p.add_argument("--n", type=int, default=None, help="samples per held-out problem (overrides the preset)")
-    p.add_argument("--algorithms", default="", help="extra RL algorithms, comma-separated (grpo,rloo,reinforce_pp,remax,dapo,ppo)")
-    p.add_argument("--remedies", default="", help="remedy runs, comma-separated (entropy,kl_reset,pass_at_k,nsr,more_rollouts)")
-    p.add_argument("--remedies-without-tier-b", action="store_true",
-                   help="train the remedies on the split without tier-B-type problems (where RL collapses)")
+    p.add_argument("--workdir", default="runs/micro", help="cache directory (the book's is runs/micro)")
+    p.add_argument("--out", default=None, help="also write counts.csv and models.csv here (for passk/compare)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    default = MicroConfig()
+    groups = {}
+    hints = {}
+    for path, f, value in leaf_fields(default):
+        section = path.rpartition(".")[0] or "world"
+        if section not in groups:
+            groups[section] = p.add_argument_group(f"settings: {section}")
+        owner = default
+        for part in path.split(".")[:-1]:
+            owner = getattr(owner, part)
+        hints[path] = typing.get_type_hints(type(owner))[f.name]
+        groups[section].add_argument(f"--{path}", dest=SET_PREFIX + path, default=argparse.SUPPRESS,
+                                     metavar=_metavar(hints[path]),
+                                     help=f"{f.metadata.get('help', '')} (default: {_show(value)})".replace("%", "%%"))
     p.set_defaults(func=run)
 
 
-def _csv(value: str) -> tuple[str, ...]:
-    return tuple(v.strip() for v in value.split(",") if v.strip())
+def _metavar(hint) -> str:
+    return (getattr(hint, "__name__", None) or str(hint).replace("typing.", "")).upper()
+
+
+def _show(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def settings_from_args(args) -> dict:
+    """Dotted settings from ``--config``, ``--set`` and the per-field flags, later ones winning."""
+    from ..errors import InputError
+    from ..micro.config import read_settings
+
+    settings = read_settings(args.config) if args.config else {}
+    for item in args.set:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise InputError(f"--set {item!r}: expected FIELD=VALUE, e.g. rl.trainer.steps=600")
+        settings[key.strip()] = value
+    settings.update({k[len(SET_PREFIX):]: v for k, v in vars(args).items() if k.startswith(SET_PREFIX)})
+    return settings
 
 
 def config_from_args(args):
     """The ``MicroConfig`` the arguments describe."""
-    from ..micro.config import MicroConfig
+    from ..micro.config import MicroConfig, with_overrides
 
-    cfg = MicroConfig.preset(args.preset, seed=args.seed, device=args.device, threads=args.threads)
-    rl = dataclasses.replace(cfg.rl, algorithms=_csv(args.algorithms), remedies=_csv(args.remedies),
-                             remedies_without_tier_b=args.remedies_without_tier_b)
-    ev = cfg.eval if args.n is None else dataclasses.replace(cfg.eval, n=args.n)
-    if ev.n < 1:
-        raise InputError(f"--n: must be >= 1, got {ev.n}")
-    return dataclasses.replace(cfg, rl=rl, eval=ev).validate()
+    return with_overrides(MicroConfig.preset(args.preset), settings_from_args(args))
 
 
 def run(args) -> int:
+    from pathlib import Path
+
     import pandas as pd
 
     from ..micro.pipeline import run_pipeline
-    from ..passk import pass_at_k_curve
+    from ..tables import pass_table
 
     cfg = config_from_args(args)
-    results = run_pipeline(cfg, args.workdir, stages=_csv(args.stages), preset=args.preset, progress=not args.quiet)
-    print(f"results: {results}")
-    if (results / "counts.csv").exists():
-        counts = pd.read_csv(results / "counts.csv")
-        rows = []
-        for (model, tier), g in counts.groupby(["model", "tier"], sort=False):
-            n = int(g.n.min())
-            p1, pn = pass_at_k_curve(g.n.to_numpy(), g.correct.to_numpy(), [1, n])
-            rows.append({"model": model, "tier": tier, "pass@1": round(float(p1), 3), f"pass@n": round(float(pn), 3),
-                         "solved": int((g.correct > 0).sum()), "problems": len(g)})
-        print(pd.DataFrame(rows).to_string(index=False))
+    stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
+    res = run_pipeline(cfg, args.workdir, stages=stages, progress=not args.quiet)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        res.counts.to_csv(out / "counts.csv", index=False)
+        res.models.to_csv(out / "models.csv", index=False)
+        print(f"wrote {out / 'counts.csv'} and {out / 'models.csv'}")
+    if len(res.counts):
+        models = res.select(kind="base") + res.select(kind="rl") + res.select(kind="distilled")
+        with pd.option_context("display.width", 200, "display.max_rows", 500):
+            print(pass_table(res.counts, models, by="tier").round(3).to_string(index=False))
     return 0

@@ -1,4 +1,4 @@
-"""``boundary-lab passk COUNTS --k 1,2,4 [--format json|csv|table]`` (DESIGN.md §3).
+"""``boundary-lab passk COUNTS --k 1,2,4 [--format json|csv|table]`` (contract: docs/design.md).
 
 Prints ``{"<model>": {"<k>": value}}`` with ``--format json``.
 """
@@ -9,6 +9,7 @@ import sys
 
 from .. import counts as counts_mod
 from .. import passk
+from ..tables import passk_report
 
 
 def register(sub) -> None:
@@ -20,16 +21,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def compute(df, ks) -> dict[str, dict[str, float]]:
-    """``{model: {k: pass@k}}`` in the order models first appear."""
-    out = {}
-    for model in dict.fromkeys(df["model"]):
-        rows = df[df["model"] == model]
-        values = passk.pass_at_k_curve(rows["n"].to_numpy(), rows["correct"].to_numpy(), ks)
-        out[model] = {str(k): float(v) for k, v in zip(ks, values)}
-    return out
-
-
 def run(args) -> int:
     df = counts_mod.read_counts(args.counts, keep_line=True)
     if args.model:
@@ -38,7 +29,7 @@ def run(args) -> int:
         df = df[df["model"].isin(args.model)]
     ks = passk.parse_ks(args.k) if args.k else passk.default_ks(int(df["n"].min()))
     counts_mod.check_k(df, ks, args.counts)
-    result = compute(df, ks)
+    result = passk_report(df, ks)
     if args.format == "json":
         json.dump(result, sys.stdout)
         sys.stdout.write("\n")

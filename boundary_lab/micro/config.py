@@ -17,9 +17,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import types
+import typing
 from dataclasses import dataclass, field
 
 from ..errors import InputError
+from ..rl.registry import REMEDIES as _REMEDY_SPECS
+from ..rl.config import ALGORITHMS, RLConfig
 
 PRESETS = ("tiny", "default", "full")
 
@@ -44,8 +48,11 @@ class TaskConfig:
     shortcut_slip_rate: float = field(default=0.03, metadata={"help": "the same for shortcut traces"})
     misconception: str = field(default="mul_as_add", metadata={"help": "shortcut's planted error: 'mul_as_add' merges (*a, *b) as *(a+b); 'none' makes the shortcut sound"})
     # v2: "Held-out tiers of 48 problems each".
-    tier_size: int = field(default=48, metadata={"help": "held-out problems per tier (A, B, C)"})
+    tier_size: int = field(default=48, metadata={"help": "held-out problems per tier (A, B, C)", "min": 1})
     eval_seed: int = field(default=1234, metadata={"help": "seed of the held-out problems; fixed across training seeds so counts pool"})
+    # 0 keeps the world of LOG.md 2026-11-27, where a careful chain and a shortcut chain have the same
+    # length; issue 11 (DESIGN.md §4): a response-length cap can only favour the shortcut if it is shorter.
+    careful_check_tokens: int = field(default=0, metadata={"help": "times a careful writer re-writes each value as a check (makes careful chains longer than the shortcut's)"})
 
     def validate(self) -> None:
         if self.modulus < 5:
@@ -61,18 +68,20 @@ class TaskConfig:
         for name in ("careful_share", "slip_rate", "shortcut_slip_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise InputError(f"task.{name}: must be in [0, 1], got {getattr(self, name)}")
+        if not 0 <= self.careful_check_tokens <= 4:
+            raise InputError(f"task.careful_check_tokens: must be in 0..4, got {self.careful_check_tokens}")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """Shape of the Llama model (a few hundred thousand parameters by default)."""
 
-    hidden_size: int = field(default=96, metadata={"help": "width of the residual stream"})
+    hidden_size: int = field(default=96, metadata={"help": "width of the residual stream", "min": 1})
     # Two blocks left the arithmetic plateau sooner than three (LOG.md 2026-11-27).
-    num_layers: int = field(default=2, metadata={"help": "transformer blocks"})
+    num_layers: int = field(default=2, metadata={"help": "transformer blocks", "min": 1})
     # head_dim 32: a head size vLLM's CPU attention supports.
-    num_heads: int = field(default=3, metadata={"help": "attention heads"})
-    intermediate_size: int = field(default=256, metadata={"help": "MLP width"})
+    num_heads: int = field(default=3, metadata={"help": "attention heads", "min": 1})
+    intermediate_size: int = field(default=256, metadata={"help": "MLP width", "min": 1})
 
 
 @dataclass(frozen=True)
@@ -80,70 +89,80 @@ class PretrainConfig:
     """Base pretraining on noisy multi-strategy traces."""
 
     # Seeds leave the plateau after 300-1000 steps; 3000 leaves room for the slow ones.
-    steps: int = field(default=3000, metadata={"help": "optimizer steps"})
-    batch_size: int = field(default=128, metadata={"help": "traces per step"})
-    lr: float = field(default=3e-3, metadata={"help": "peak AdamW learning rate (cosine decay, 5% warm-up)"})
+    steps: int = field(default=3000, metadata={"help": "optimizer steps", "min": 1})
+    batch_size: int = field(default=128, metadata={"help": "traces per step", "min": 1})
+    lr: float = field(default=3e-3, metadata={"help": "peak AdamW learning rate (cosine decay, 5% warm-up)", "min": 0.0})
     # A curriculum: on the mixed data from step 0 a 335k-parameter model sat at chance on every
     # written number for 2000 steps; after 500 careful-only steps it learnt both strategies (LOG.md).
-    careful_first_steps: int = field(default=500, metadata={"help": "first steps train on careful traces only, then on the configured mix"})
+    careful_first_steps: int = field(default=500, metadata={"help": "first steps train on careful traces only, then on the configured mix", "min": 0})
+
+
+def _micro_trainer() -> RLConfig:
+    """The trainer settings of the micro-world's RL runs (``seed``, ``device``, ``num_threads`` and
+    ``max_new_tokens`` are set by the pipeline from the world, see :data:`DERIVED_TRAINER_FIELDS`)."""
+    # steps 300, checkpoints at thirds (100, 200, 300): paper Fig. 1 / Table 3 keep "GRPO step 150, 300,
+    # 450" of 450. 16 prompts x 8 rollouts (paper §4.3: "8 rollouts per prompt"), temperature 1.0, no KL.
+    # lr 1e-3 drifted: RL models restated steps in equivalent forms (+12 as -1, mod 13), so answers
+    # stayed right while chains stopped matching the prompt (LOG.md 2026-11-27); 3e-4 does not.
+    return RLConfig(steps=300, prompts_per_step=16, rollouts_per_prompt=8, temperature=1.0, lr=3e-4, eval_every=0)
+
+
+# RLConfig fields the pipeline sets from the world: field -> where the value comes from.
+DERIVED_TRAINER_FIELDS = {"seed": "seed", "device": "device", "num_threads": "threads",
+                          "max_new_tokens": "the task's longest chain"}
 
 
 @dataclass(frozen=True)
 class RLStageConfig:
-    """RLVR runs on the base model (the trainer lives in ``boundary_lab.rl``)."""
+    """RLVR runs on the base model: the trainer's settings (nested) and which runs to train."""
 
-    algorithm: str = field(default="grpo", metadata={"help": "main algorithm: grpo|rloo|reinforce_pp|remax|dapo|ppo"})
-    steps: int = field(default=300, metadata={"help": "RL steps of the main run"})
-    # Paper Fig. 1 / Table 3 keep checkpoints at "GRPO step 150, 300, 450" of 450.
-    checkpoint_steps: tuple[int, ...] = field(default=(100, 200, 300), metadata={"help": "steps whose checkpoints are evaluated"})
-    prompts_per_step: int = field(default=16, metadata={"help": "prompts per RL step"})
-    # Paper §4.3: "8 rollouts per prompt".
-    rollouts_per_prompt: int = field(default=8, metadata={"help": "rollouts per prompt"})
-    # Paper §4.3: "temperature 1.0, no KL term".
-    temperature: float = field(default=1.0, metadata={"help": "rollout temperature"})
-    # lr 1e-3 drifted: RL models restated steps in equivalent forms (+12 as -1, mod 13), so answers
-    # stayed right while chains stopped matching the prompt (LOG.md 2026-11-27); 3e-4 does not.
-    lr: float = field(default=3e-4, metadata={"help": "learning rate"})
+    trainer: RLConfig = field(default_factory=_micro_trainer, metadata={
+        "help": "settings of boundary_lab.rl's trainer for every run (algorithm = the main run's)"})
     reward: str = field(default="answer", metadata={"help": "binary reward on 'answer' (paper) or on the whole 'chain'"})
-    train_problems: int = field(default=4000, metadata={"help": "size of the RL training split"})
+    train_problems: int = field(default=4000, metadata={"help": "size of the RL training split", "min": 1})
     without_tier_b: bool = field(default=True, metadata={"help": "also run RL on a split with no tier-B-type problems"})
     algorithms: tuple[str, ...] = field(default=(), metadata={"help": "extra algorithms to run (e.g. all six for ΔSE)"})
-    remedies: tuple[str, ...] = field(default=(), metadata={"help": "remedy runs: entropy, kl_reset, pass_at_k, nsr, more_rollouts"})
+    remedies: tuple[str, ...] = field(default=(), metadata={"help": "remedy runs: " + ", ".join(_REMEDY_SPECS)})
     # On the full split the main run keeps coverage (LOG.md 2026-11-27), so a remedy has nothing to
     # repair there; the no-tier-B split is where RL collapses onto the shortcut.
-    remedies_without_tier_b: bool = field(default=False, metadata={"help": "run the remedies on the split without tier-B-type problems (named <alg>-noB+<remedy>)"})
+    remedies_without_tier_b: bool = field(default=False, metadata={"help": "run the remedies on the split without tier-B-type problems (split 'noB')"})
+
+    @property
+    def checkpoint_steps(self) -> tuple[int, ...]:
+        """The main run's evaluated steps (the trainer's, resolved: thirds of the run by default)."""
+        return self.trainer.resolved().checkpoint_steps
 
     def validate(self) -> None:
-        known = {"grpo", "rloo", "reinforce_pp", "remax", "dapo", "ppo"}
-        for alg in (self.algorithm, *self.algorithms):
-            if alg not in known:
-                raise InputError(f"rl.algorithm: unknown {alg!r}; known: {sorted(known)}")
+        for alg in self.algorithms:
+            if alg not in ALGORITHMS:
+                raise InputError(f"rl.algorithms: unknown {alg!r}; known: {', '.join(ALGORITHMS)}")
         for rem in self.remedies:
             if rem not in REMEDIES:
-                raise InputError(f"rl.remedies: unknown {rem!r}; known: {sorted(REMEDIES)}")
+                raise InputError(f"rl.remedies: unknown {rem!r}; known: {', '.join(REMEDIES)}")
         if self.reward not in ("answer", "chain"):
             raise InputError(f"rl.reward: must be 'answer' or 'chain', got {self.reward!r}")
-        if not self.checkpoint_steps or max(self.checkpoint_steps) != self.steps:
-            raise InputError(f"rl.checkpoint_steps: must end at rl.steps={self.steps}, got {self.checkpoint_steps}")
+        if max(self.checkpoint_steps) != self.trainer.steps:
+            raise InputError(f"rl.trainer.checkpoint_steps: must end at rl.trainer.steps={self.trainer.steps}, "
+                             f"got {self.checkpoint_steps}")
+        default = RLConfig()
+        for name, source in DERIVED_TRAINER_FIELDS.items():
+            if getattr(self.trainer, name) != getattr(default, name):
+                raise InputError(f"rl.trainer.{name}={getattr(self.trainer, name)!r}: set by the pipeline from "
+                                 f"{source}; change that instead")
 
 
-# Each remedy is a set of RLConfig overrides (the trainer's field names).
-REMEDIES: dict[str, dict] = {
-    "entropy": {"entropy_coef": 0.01},  # Reasoning with Exploration: entropy bonus
-    "kl_reset": {"kl_coef": 0.05, "reference_reset_every": 100},  # ProRL: KL with reference resets
-    "pass_at_k": {"reward_mode": "pass_at_k", "pass_at_k_k": 4},  # Pass@k Training
-    "nsr": {"nsr_only": True},  # negative-sample reinforcement only
-    "more_rollouts": {"rollouts_per_prompt": 32},  # paper Fig. 15: 32 instead of 8 rollouts
-}
+# Alias kept until this module switches to the typed registry (boundary_lab.rl.registry: remedy(name).apply(cfg),
+# each spec quoting its source): remedy name -> RLConfig overrides.
+REMEDIES: dict[str, dict] = {name: spec.overrides() for name, spec in _REMEDY_SPECS.items()}
 
 
 @dataclass(frozen=True)
 class DistillConfig:
     """SFT of the base on clean careful traces written by the clean solver (teacher)."""
 
-    steps: int = field(default=300, metadata={"help": "optimizer steps"})
-    batch_size: int = field(default=128, metadata={"help": "traces per step"})
-    lr: float = field(default=1e-3, metadata={"help": "peak learning rate"})
+    steps: int = field(default=300, metadata={"help": "optimizer steps", "min": 1})
+    batch_size: int = field(default=128, metadata={"help": "traces per step", "min": 1})
+    lr: float = field(default=1e-3, metadata={"help": "peak learning rate", "min": 0.0})
     # The teacher is stronger than the base: it also writes chains beyond pretraining lengths.
     lengths: tuple[int, int] = field(default=(1, 6), metadata={"help": "inclusive chain lengths of teacher traces"})
 
@@ -152,13 +171,13 @@ class DistillConfig:
 class EvalConfig:
     """Sampling of held-out tiers through the shared sampling path."""
 
-    n: int = field(default=256, metadata={"help": "samples per problem (paper: up to 1024)"})
+    n: int = field(default=256, metadata={"help": "samples per problem (paper: up to 1024)", "min": 1})
     # Prototype v2 measured at "T=1"; the paper samples at 0.6 (top-p 0.95).
-    temperature: float = field(default=1.0, metadata={"help": "sampling temperature"})
-    top_p: float = field(default=1.0, metadata={"help": "nucleus mass"})
-    batch_size: int = field(default=4096, metadata={"help": "sequences per generate call"})
-    ppl_problems: int = field(default=16, metadata={"help": "tier-B problems used for perplexity"})
-    ppl_samples: int = field(default=16, metadata={"help": "answers per problem and model for perplexity (paper Fig. 6: 16)"})
+    temperature: float = field(default=1.0, metadata={"help": "sampling temperature", "min": 0.0})
+    top_p: float = field(default=1.0, metadata={"help": "nucleus mass", "min": 0.0, "max": 1.0})
+    batch_size: int = field(default=4096, metadata={"help": "sequences per generate call", "min": 1})
+    ppl_problems: int = field(default=16, metadata={"help": "tier-B problems used for perplexity", "min": 1})
+    ppl_samples: int = field(default=16, metadata={"help": "answers per problem and model for perplexity (paper Fig. 6: 16)", "min": 1})
 
 
 @dataclass(frozen=True)
@@ -171,7 +190,7 @@ class MicroConfig:
     # ~8x faster than 2 (OpenMP threads spin against each other when oversubscribed).
     # Default 1: the models are small, and every stage is cached under a hash that includes the
     # trainer's thread count, so the book, the CLI and the benchmarks share models only if they agree.
-    threads: int = field(default=1, metadata={"help": "torch CPU threads (0 = torch's default)"})
+    threads: int = field(default=1, metadata={"help": "torch CPU threads (0 = torch's default)", "min": 0})
     task: TaskConfig = field(default_factory=TaskConfig, metadata={"help": "the world"})
     model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "model shape"})
     pretrain: PretrainConfig = field(default_factory=PretrainConfig, metadata={"help": "base pretraining"})
@@ -180,6 +199,12 @@ class MicroConfig:
     eval: EvalConfig = field(default_factory=EvalConfig, metadata={"help": "evaluation"})
 
     def validate(self) -> "MicroConfig":
+        """Check every field's range (``min``/``max`` in its metadata) and each section's rules."""
+        for path, f, value in leaf_fields(self):
+            lo, hi = f.metadata.get("min"), f.metadata.get("max")
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                bounds = f"{'' if lo is None else f'>= {lo}'}{' and ' if None not in (lo, hi) else ''}{'' if hi is None else f'<= {hi}'}"
+                raise InputError(f"{path}={value!r}: must be {bounds}")
         self.task.validate()
         self.rl.validate()
         return self
@@ -188,12 +213,147 @@ class MicroConfig:
         return dataclasses.asdict(self)
 
     @staticmethod
-    def preset(name: str = "default", **overrides) -> "MicroConfig":
-        """The named scale, with top-level fields (``seed``, ``device``, sub-configs) overridden."""
+    def preset(name: str = "default", config: dict | str | None = None, **top) -> "MicroConfig":
+        """The named scale with overrides: ``config`` (dotted or nested settings, or a YAML/JSON
+        file of them, see :func:`with_overrides`) and top-level fields such as ``seed``."""
         if name not in PRESETS:
             raise InputError(f"preset: unknown {name!r}; choose one of {', '.join(PRESETS)}")
-        base = _PRESET_BUILDERS[name]()
-        return dataclasses.replace(base, **overrides).validate()
+        settings = read_settings(config) if isinstance(config, str) else flatten(config or {})
+        return with_overrides(_PRESET_BUILDERS[name](), {**settings, **top}, source="config")
+
+
+# ---------------------------------------------------------------- settings by dotted path
+
+
+def leaf_fields(cfg, prefix: str = ""):
+    """``(dotted path, field, value)`` of every non-dataclass field, depth first.
+
+    >>> [p for p, _, _ in leaf_fields(MicroConfig())][:4]
+    ['seed', 'device', 'threads', 'task.modulus']
+    """
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from leaf_fields(value, f"{prefix}{f.name}.")
+        else:
+            yield f"{prefix}{f.name}", f, value
+
+
+def flatten(settings: dict, prefix: str = "") -> dict:
+    """Nested mappings (``{"task": {"modulus": 13}}``) as dotted keys (``{"task.modulus": 13}``)."""
+    out = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def read_settings(path: str) -> dict:
+    """Dotted settings from a YAML or JSON file (nested mappings or dotted keys)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(open(path, encoding="utf-8"))
+    except OSError as err:
+        raise InputError(f"{path}: cannot read config: {err.strerror or err}") from None
+    except yaml.YAMLError as err:
+        raise InputError(f"{path}: not valid YAML/JSON: {str(err).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a config file holds a mapping of settings, got {type(data).__name__}")
+    return flatten(data)
+
+
+def _type_name(hint) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def coerce(value, hint, where: str):
+    """``value`` (a CLI string or a YAML/JSON value) as the field type ``hint``, else an InputError.
+
+    >>> coerce("1,4", tuple[int, ...], "x"), coerce("0.5", float, "x"), coerce("none", typing.Optional[int], "x")
+    ((1, 4), 0.5, None)
+    """
+    bad = InputError(f"{where}={value!r}: expected {_type_name(hint)}")
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
+            if type(None) in args:
+                return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return coerce(value, inner, where)
+    if typing.get_origin(hint) is tuple:
+        items = value
+        if isinstance(value, str):
+            items = [v.strip() for v in value.strip("[]()").split(",") if v.strip()]
+        if not isinstance(items, (list, tuple)):
+            raise bad
+        types_ = [args[0]] * len(items) if len(args) == 2 and args[1] is Ellipsis else list(args)
+        if len(types_) != len(items):
+            raise InputError(f"{where}={value!r}: expected {len(types_)} values")
+        return tuple(coerce(v, t, where) for v, t in zip(items, types_))
+    if isinstance(value, str) and hint is not str:
+        import yaml
+
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise bad from None
+    if hint is bool and isinstance(value, bool) or hint is str and isinstance(value, str):
+        return value
+    if hint is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise bad
+
+
+def with_overrides(cfg: "MicroConfig", settings: dict, source: str = "--set") -> "MicroConfig":
+    """``cfg`` with dotted settings replaced, each converted to its field's type; then validated.
+
+    An unknown field, a value of the wrong type or out of range raises an InputError that
+    names the field and the value.
+
+    >>> cfg = with_overrides(MicroConfig(), {"task.shortcut_slip_rate": "0.01", "rl.trainer.steps": 600})
+    >>> cfg.task.shortcut_slip_rate, cfg.rl.trainer.steps, cfg.rl.checkpoint_steps
+    (0.01, 600, (200, 400, 600))
+    >>> with_overrides(cfg, {"task.nonexistent": 1})
+    Traceback (most recent call last):
+    ...
+    boundary_lab.errors.InputError: --set task.nonexistent=1: unknown field; task has modulus, ops, ...
+    """
+    return _replace(cfg, settings, source, "").validate()
+
+
+def _replace(current, settings: dict, source: str, prefix: str):
+    """Apply dotted settings to one dataclass level; errors name the full dotted path and value."""
+    names = [f.name for f in dataclasses.fields(current)]
+    hints = typing.get_type_hints(type(current))
+    groups: dict[str, dict] = {}
+    for path, value in settings.items():
+        head, _, rest = str(path).partition(".")
+        groups.setdefault(head, {})[rest] = value
+    changes = {}
+    for head, parts in groups.items():
+        full = f"{prefix}{head}"
+        path, value = next((f"{full}.{k}" if k else full, v) for k, v in parts.items())
+        if head not in names:
+            where = prefix.rstrip(".") or "the config"
+            raise InputError(f"{source} {path}={value!r}: unknown field; {where} has {', '.join(names[:2])}, ...")
+        old = getattr(current, head)
+        if dataclasses.is_dataclass(old):
+            if "" in parts:
+                raise InputError(f"{source} {full}={parts['']!r}: a section; set its fields ({full}.<field>=...)")
+            changes[head] = _replace(old, parts, source, f"{full}.")
+        elif set(parts) != {""}:
+            raise InputError(f"{source} {path}={value!r}: unknown field; {full} is a value")
+        else:
+            changes[head] = coerce(parts[""], hints[head], f"{source} {full}")
+    try:
+        return dataclasses.replace(current, **changes)
+    except InputError as err:  # a nested config's own checks (RLConfig's __post_init__)
+        raise InputError(f"{source} {prefix.rstrip('.')}: {err}") from None
 
 
 def stage_hash(*parts) -> str:
@@ -210,7 +370,8 @@ def _tiny() -> MicroConfig:
         task=TaskConfig(tier_size=8),
         model=ModelConfig(hidden_size=32, num_layers=2, num_heads=1, intermediate_size=64),
         pretrain=PretrainConfig(steps=40, batch_size=64, careful_first_steps=10),
-        rl=RLStageConfig(steps=4, checkpoint_steps=(2, 4), prompts_per_step=4, rollouts_per_prompt=4, train_problems=64),
+        rl=RLStageConfig(trainer=dataclasses.replace(_micro_trainer(), steps=4, checkpoint_steps=(2, 4), prompts_per_step=4,
+                                                      rollouts_per_prompt=4), train_problems=64),
         distill=DistillConfig(steps=20, batch_size=64),
         eval=EvalConfig(n=8, ppl_problems=2, ppl_samples=2),
     )

@@ -12,13 +12,18 @@ length``): ``correct`` counts whole-chain-correct samples (the primary metric),
 >>> from boundary_lab.micro.task import Problem
 >>> import pandas as pd
 >>> p = Problem("x", 5, (("+", 3),), 47, "A")
->>> s = grade_samples([p], [["C 5 + 3 8 A 8", "S 5 + 3 8 A 8", "C 5 + 3 9 A 8"]])
+>>> s = grade_samples([p], [["C 5 +3 8 A 8", "S 5 +3 8 A 8", "C 5 +3 9 A 8"]])
+>>> s["strategy"].tolist()
+['careful', 'shortcut', 'careful']
 >>> counts_from_samples(s, "base")[["model", "n", "correct", "answer_correct", "careful"]].values.tolist()
 [['base', 3, 2, 3, 2]]
 """
 from __future__ import annotations
 
-from .task import Problem, check
+from .task import CAREFUL, SHORTCUT, Problem, check
+
+# Strategy names in tables: words, so they never collide with tier letters (A, B, C).
+STRATEGY_NAMES = {CAREFUL: "careful", SHORTCUT: "shortcut"}
 
 
 def sample(model, tokenizer, prompts: list[str], n: int, temperature: float, top_p: float,
@@ -42,15 +47,16 @@ def grade_samples(problems: list[Problem], completions: list[list[str]]):
     for prob, texts in zip(problems, completions):
         for j, text in enumerate(texts):
             r = check(prob, text)
-            rows.append((prob.problem_id, prob.tier, prob.length, j, text, r.correct, r.answer_correct, r.strategy))
+            rows.append((prob.problem_id, prob.tier, prob.length, j, text, r.correct, r.answer_correct,
+                         STRATEGY_NAMES.get(r.strategy, "other")))
     return pd.DataFrame(rows, columns=["problem_id", "tier", "length", "sample_id", "completion",
                                        "correct", "answer_correct", "strategy"])
 
 
 def counts_from_samples(samples, model: str):
     """Per-problem counts: n, whole-chain ``correct``, ``answer_correct``, strategy counts."""
-    s = samples.assign(careful=samples.strategy == "C", shortcut=samples.strategy == "S",
-                       careful_correct=(samples.strategy == "C") & samples.correct)
+    s = samples.assign(careful=samples.strategy == "careful", shortcut=samples.strategy == "shortcut",
+                       careful_correct=(samples.strategy == "careful") & samples.correct)
     g = s.groupby(["problem_id", "tier", "length"], sort=False)
     out = g.agg(n=("sample_id", "size"), correct=("correct", "sum"), answer_correct=("answer_correct", "sum"),
                 careful=("careful", "sum"), shortcut=("shortcut", "sum"),

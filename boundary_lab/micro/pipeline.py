@@ -1,46 +1,34 @@
-"""The micro-world pipeline: pretrain -> rl -> distill -> evaluate, each stage cached.
+"""The micro-world pipeline: pretrain -> rl -> distill -> evaluate (and perplexity), each stage cached.
 
-Every trained model is an HF directory under ``WORKDIR/models/<stage>-<hash>/``,
-where the hash covers the stage's config and its inputs' hashes; a stage whose
-directory holds ``DONE.json`` is reused, so re-running does no training. A
-killed run resumes: finished stages and finished model evaluations are kept
-(the RL trainer also resumes inside a run from ``last/``). Everything is
-deterministic given ``cfg.seed`` (held-out problems given ``task.eval_seed``).
+Every trained model is an HF directory under ``WORKDIR/models/<stage>-<hash>/``;
+every evaluation (samples and counts of one model) is under ``WORKDIR/evals/``
+and every perplexity table under ``WORKDIR/ppl/``. A directory's hash covers
+the settings the stage reads, the hashes of its inputs and the source of the
+modules that produce it (:func:`code_hash`), so changing a setting or the code
+retrains exactly the stages it affects. A directory that holds ``DONE.json`` is
+reused; a killed run resumes (the RL trainer also resumes inside a run from
+``last/``). Everything is deterministic given ``cfg.seed`` (held-out problems
+given ``task.eval_seed``).
 
-Results layout (``run_pipeline`` returns ``WORKDIR/results/<preset>-seed<seed>/``):
-
-- ``counts.csv``: one row per (model, held-out problem): ``model, problem_id, n,
-  correct, answer_correct, tier, length, careful, shortcut, careful_correct``.
-  ``correct`` counts whole-chain-correct samples (primary metric),
-  ``answer_correct`` right answers, ``careful``/``shortcut`` samples per strategy.
-  Models: ``base``, ``<alg>@<step>`` (main RL run checkpoints), ``<alg>-noB@<step>``
-  (RL without tier-B-type problems), ``<alg>@<step>`` for extra algorithms,
-  ``<alg>+<remedy>@<step>`` for remedies, ``distilled``.
-- ``models.csv``: ``model, kind, run, step, path`` (the checkpoint directories).
-- ``samples/<model>.parquet``: every sample (``problem_id, tier, length, sample_id,
-  completion, correct, answer_correct, strategy``).
-- ``strategy_shares.csv``: ``model, tier, strategy, share``.
-- ``problems.csv``: held-out problems (``problem_id, tier, length, prompt, answer, shortcut_right``).
-- ``guess.csv``: pass@k of uniform guessing, ``metric, k, pass_at_k``; metric ``answer``
-  (one of p answers) or ``chain_len<L>`` (every value of an L-step chain guessed).
-- ``rl_metrics.csv``: the trainer's per-step log with a ``run`` column.
-- ``train_logs.csv``: pretrain and distill loss per step (``stage, step, loss, seconds``).
-- ``perplexity.csv``: ``scorer, answers_from, problem_id, sample, ppl`` (scorer
-  ``base`` on answers of ``base``, the final RL checkpoint, ``teacher``, ``distilled``;
-  and the RL model on its own answers), computed by a forward pass in the micro-world.
-- ``timings.json``: seconds per stage and whether it was cached; ``config.json``.
+:func:`run_pipeline` returns a :class:`boundary_lab.report.MicroResults` built in
+memory from those caches; nothing is written that a reader must find by path.
+Models are described by columns (``kind, algorithm, remedy, split, step, seed,
+main, final``); their labels (``base``, ``grpo@300``, ``grpo-noB+nsr@300``,
+``distilled``) name them in tables and figures and are never parsed.
 
 >>> from boundary_lab.micro.config import MicroConfig
->>> run_pipeline(MicroConfig.preset("tiny"), "/tmp/micro-work", progress=False)  # doctest: +SKIP
-PosixPath('/tmp/micro-work/results/tiny-seed0')
+>>> [r.label for r in rl_runs(MicroConfig.preset("tiny", config={"rl.remedies": ["nsr"]}))]
+['grpo', 'grpo-noB', 'grpo+nsr']
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import importlib.util
 import json
 import os
 import time
-import zlib
+from functools import cache
 from pathlib import Path
 
 from ..errors import InputError
@@ -48,7 +36,30 @@ from .config import REMEDIES, MicroConfig, stage_hash
 from .task import check, heldout_tiers, problems_table, training_problems
 
 STAGES = ("pretrain", "rl", "distill", "evaluate")
-FORMAT_VERSION = 3  # bump when a stage's output changes meaning, to invalidate caches
+
+# The modules whose source decides what each stage writes (packages count as all their modules).
+STAGE_CODE = {
+    "pretrain": ("boundary_lab.micro.task", "boundary_lab.micro.tokenizer", "boundary_lab.micro.model",
+                 "boundary_lab.micro.pretrain"),
+    "rl": ("boundary_lab.rl", "boundary_lab.sampling.hf", "boundary_lab.seeding", "boundary_lab.micro.task"),
+    "distill": ("boundary_lab.micro.distill", "boundary_lab.micro.pretrain", "boundary_lab.micro.task"),
+    "evaluate": ("boundary_lab.micro.evaluate", "boundary_lab.sampling.hf", "boundary_lab.seeding",
+                 "boundary_lab.micro.task", "boundary_lab.micro.model"),
+    "perplexity": ("boundary_lab.micro.perplexity", "boundary_lab.micro.pretrain", "boundary_lab.micro.model"),
+}
+
+
+@cache
+def code_hash(stage: str) -> str:
+    """sha256 (12 hex digits) of the source files of ``STAGE_CODE[stage]``."""
+    digest = hashlib.sha256()
+    for name in STAGE_CODE[stage]:
+        spec = importlib.util.find_spec(name)
+        files = (sorted(Path(spec.origin).parent.glob("*.py")) if spec.submodule_search_locations
+                 else [Path(spec.origin)])
+        for f in files:
+            digest.update(f.name.encode() + f.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _write_json(path: Path, obj) -> None:
@@ -63,50 +74,48 @@ def _done(path: Path) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class RLRun:
-    """One RL run: its name, trainer overrides, split and the steps to evaluate."""
+    """One RL run, described by columns; ``label`` only names it."""
 
-    name: str
     algorithm: str
-    overrides: tuple[tuple[str, object], ...] = ()
-    without_tier_b: bool = False
-    eval_steps: tuple[int, ...] = ()
+    remedy: str = ""
+    split: str = "full"  # "full" RL split, or "noB": without tier-B-type problems
+    main: bool = False  # the configured algorithm on the full split, every checkpoint evaluated
+
+    @property
+    def label(self) -> str:
+        return self.algorithm + ("-noB" if self.split == "noB" else "") + (f"+{self.remedy}" if self.remedy else "")
 
 
 def rl_runs(cfg: MicroConfig) -> list[RLRun]:
-    """The main run (all checkpoints), the no-tier-B run, extra algorithms, remedies."""
-    rl, main = cfg.rl, cfg.rl.algorithm
-    runs = [RLRun(main, main, eval_steps=tuple(rl.checkpoint_steps))]
+    """The main run, the no-tier-B run, extra algorithms, remedies (in that order)."""
+    rl, main = cfg.rl, cfg.rl.trainer.algorithm
+    runs = [RLRun(main, main=True)]
     if rl.without_tier_b:
-        runs.append(RLRun(f"{main}-noB", main, without_tier_b=True, eval_steps=(rl.steps,)))
-    runs += [RLRun(a, a, eval_steps=(rl.steps,)) for a in rl.algorithms if a != main]
-    split = "-noB" if rl.remedies_without_tier_b else ""
-    runs += [RLRun(f"{main}{split}+{r}", main, tuple(sorted(REMEDIES[r].items())),
-                   without_tier_b=rl.remedies_without_tier_b, eval_steps=(rl.steps,))
-             for r in rl.remedies]
-    return runs
+        runs.append(RLRun(main, split="noB"))
+    runs += [RLRun(a) for a in rl.algorithms if a != main]
+    split = "noB" if rl.remedies_without_tier_b else "full"
+    return runs + [RLRun(main, remedy=r, split=split) for r in rl.remedies]
 
 
 class Pipeline:
     """Stage runner over one workdir; see the module docstring for the layout."""
 
-    def __init__(self, cfg: MicroConfig, workdir: str | Path, preset: str = "custom", progress: bool = True,
-                 say: bool = False):
+    def __init__(self, cfg: MicroConfig, workdir: str | Path, progress: bool = True, say: bool = False):
         self.cfg = cfg.validate()
         self.work = Path(workdir)
-        self.progress = progress  # tqdm bars (the CLI)
-        self.say = say or progress  # one line per stage that runs (notebooks: quiet text)
-        self.reused = 0
-        self.results = self.work / "results" / f"{preset}-seed{cfg.seed}"
+        self.progress = progress  # tqdm bars and a line per stage (the CLI)
+        self.say = say or progress
         self.timings: dict[str, dict] = {}
         if not progress:  # also silence transformers' "Loading weights" bars
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
         c = cfg
-        self.h_pretrain = stage_hash(FORMAT_VERSION, c.seed, c.task, c.model, c.pretrain)
-        self.h_distill = stage_hash(self.h_pretrain, c.distill)
+        self.h_pretrain = stage_hash(code_hash("pretrain"), c.seed, c.device, c.task, c.model, c.pretrain)
+        self.h_distill = stage_hash(self.h_pretrain, code_hash("distill"), c.distill)
         self.problems = heldout_tiers(c.task)
-        self.max_new_tokens = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1]) * 2 + 6  # C a v1 ... A ans: 2 tokens per step + 4, EOS
+        # C a v1 ... A ans: 2 tokens per step + 4, EOS
+        self.max_new_tokens = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1]) * 2 + 6
 
     # ---- paths -------------------------------------------------------------------
     def base_dir(self) -> Path:
@@ -116,40 +125,46 @@ class Pipeline:
         return self.work / "models" / f"distill-{self.h_distill}"
 
     def rl_config(self, run: RLRun):
-        from ..rl import RLConfig
-
-        rl = self.cfg.rl
-        main_ckpts = tuple(rl.checkpoint_steps) if run.name == rl.algorithm else (rl.steps,)
-        kw = dict(algorithm=run.algorithm, steps=rl.steps, prompts_per_step=rl.prompts_per_step,
-                  rollouts_per_prompt=rl.rollouts_per_prompt, temperature=rl.temperature,
-                  max_new_tokens=self.max_new_tokens, lr=rl.lr, checkpoint_steps=main_ckpts,
-                  seed=self.cfg.seed, device=self.cfg.device, eval_every=0, num_threads=self.cfg.threads)
-        kw.update(dict(run.overrides))
-        return RLConfig(**kw)
+        """The trainer's config of one run: the stage's nested RLConfig, the run's algorithm and
+        remedy, and the fields the world decides (seed, device, threads, response length)."""
+        c = self.cfg
+        steps = c.rl.checkpoint_steps if run.main else (c.rl.trainer.steps,)
+        return dataclasses.replace(c.rl.trainer, algorithm=run.algorithm, checkpoint_steps=steps, seed=c.seed,
+                                   device=c.device, num_threads=c.threads, max_new_tokens=self.max_new_tokens,
+                                   **(REMEDIES[run.remedy] if run.remedy else {}))
 
     def rl_dir(self, run: RLRun) -> Path:
         rl = self.cfg.rl
-        h = stage_hash(self.h_pretrain, self.rl_config(run).to_dict(), rl.reward, rl.train_problems, run.without_tier_b)
-        return self.work / "models" / f"rl-{run.name}-{h}"
+        h = stage_hash(self.h_pretrain, code_hash("rl"), self.rl_config(run).to_dict(), rl.reward,
+                       rl.train_problems, run.split)
+        return self.work / "models" / f"rl-{run.label}-{h}"
 
-    def model_list(self, stages) -> list[dict]:
-        """Every model to evaluate (requested or already trained): name, kind, run, step, path."""
-        models = [{"model": "base", "kind": "base", "run": "", "step": 0, "path": str(self.base_dir())}]
-        for run in rl_runs(self.cfg):
-            if "rl" in stages or _done(self.rl_dir(run)):
-                for s in run.eval_steps:
-                    models.append({"model": f"{run.name}@{s}", "kind": "rl", "run": run.name, "step": s,
-                                   "path": str(self.rl_dir(run) / f"step_{s}")})
-        if "distill" in stages or _done(self.distill_dir()):
-            models.append({"model": "distilled", "kind": "distilled", "run": "", "step": 0,
-                           "path": str(self.distill_dir())})
+    def models(self, stages=STAGES) -> list[dict]:
+        """The models this config asks for (never what happens to lie on disk), one row each."""
+        seed = self.cfg.seed
+        row = dict(algorithm="", remedy="", split="", step=0, seed=seed, main=False, final=True)
+        models = [{**row, "model": "base", "kind": "base", "path": str(self.base_dir())}]
+        if "rl" in stages:
+            for run in rl_runs(self.cfg):
+                steps = self.rl_config(run).checkpoint_steps
+                models += [{**row, "model": f"{run.label}@{s}", "kind": "rl", "algorithm": run.algorithm,
+                            "remedy": run.remedy, "split": run.split, "step": s, "main": run.main,
+                            "final": s == max(steps), "path": str(self.rl_dir(run) / f"step_{s}")}
+                           for s in steps]
+        if "distill" in stages:
+            models.append({**row, "model": "distilled", "kind": "distilled", "path": str(self.distill_dir())})
         return models
+
+    def eval_dir(self, m: dict) -> Path:
+        rel = Path(m["path"]).relative_to(self.work)  # the model's own hash names it
+        h = stage_hash(code_hash("evaluate"), str(rel), self.cfg.eval, self.cfg.task, self.cfg.seed, self.cfg.device,
+                       m["model"])
+        return self.work / "evals" / f"{m['model'].replace('@', '_')}-{h}"
 
     # ---- stages ------------------------------------------------------------------
     def _timed(self, name: str, out: Path, work) -> None:
         if _done(out):
             self.timings[name] = {"seconds": 0.0, "cached": True}
-            self.reused += 1
             if self.progress:
                 self._say(f"{name}: cached ({out.name})")
             return
@@ -176,13 +191,13 @@ class Pipeline:
 
     def run_rl(self) -> None:
         for run in rl_runs(self.cfg):
-            self._timed(f"rl:{run.name}", self.rl_dir(run), lambda run=run: self._train_rl(run))
+            self._timed(f"rl:{run.label}", self.rl_dir(run), lambda run=run: self._train_rl(run))
 
     def _train_rl(self, run: RLRun) -> None:
         from ..rl import train_rl
 
         rl = self.cfg.rl
-        probs = training_problems(self.cfg.task, rl.train_problems, self.cfg.seed, without_tier_b=run.without_tier_b)
+        probs = training_problems(self.cfg.task, rl.train_problems, self.cfg.seed, without_tier_b=run.split == "noB")
         field = "correct" if rl.reward == "chain" else "answer_correct"
 
         def reward_fn(i: int, text: str) -> float:
@@ -206,44 +221,43 @@ class Pipeline:
             _write_json(out / "DONE.json", {"stage": "distill"})
         self._timed("distill", self.distill_dir(), work)
 
-    def run_evaluate(self, stages) -> None:
-        import pandas as pd
+    def run_evaluate(self, models: list[dict]) -> None:
+        from .evaluate import evaluate_checkpoint
 
-        from .evaluate import evaluate_checkpoint, strategy_shares
-
-        self.results.mkdir(parents=True, exist_ok=True)
-        (self.results / "samples").mkdir(exist_ok=True)
         ec = self.cfg.eval
-        models = self.model_list(stages)
-        counts, shares = [], []
         for m in models:
-            if not Path(m["path"], "config.json").exists():
-                raise InputError(f"evaluate: model {m['model']}: no checkpoint at {m['path']} (run its stage first)")
-            h = stage_hash(FORMAT_VERSION, m["path"], ec, self.cfg.task, self.cfg.seed)
-            cache = self.work / "evals" / f"{m['model'].replace('@', '_')}-{h}"
+            cache = self.eval_dir(m)
 
             def work(m=m, cache=cache):
-                stream = (zlib.crc32(m["model"].encode()),)
+                if not Path(m["path"], "config.json").exists():
+                    raise InputError(f"evaluate: model {m['model']}: no checkpoint at {m['path']} (run its stage first)")
+                # The label seeds the model's sampling stream, so models never share samples.
                 samples, c = evaluate_checkpoint(m["path"], self.problems, m["model"], ec, self.max_new_tokens,
-                                                 self.cfg.seed, self.cfg.device, self.progress, stream)
+                                                 self.cfg.seed, self.cfg.device, self.progress, (m["model"],))
                 cache.mkdir(parents=True, exist_ok=True)
                 samples.to_parquet(cache / "samples.parquet", index=False)
                 c.to_csv(cache / "counts.csv", index=False)
                 _write_json(cache / "DONE.json", {"model": m["model"]})
             self._timed(f"evaluate:{m['model']}", cache, work)
-            samples = pd.read_parquet(cache / "samples.parquet")
-            samples.to_parquet(self.results / "samples" / f"{m['model']}.parquet", index=False)
-            counts.append(pd.read_csv(cache / "counts.csv"))
-            shares.append(strategy_shares(samples, m["model"]))
-        pd.concat(counts).to_csv(self.results / "counts.csv", index=False)
-        pd.concat(shares).to_csv(self.results / "strategy_shares.csv", index=False)
-        pd.DataFrame(models).to_csv(self.results / "models.csv", index=False)
-        t0 = time.time()
-        self._perplexity(models)
-        self.timings["perplexity"] = {"seconds": round(time.time() - t0, 2), "cached": False}
+
+    def ppl_sources(self, models: list[dict]) -> tuple[list[dict], list[dict]]:
+        """(answer sources, scorers): base, distilled and the main run's final checkpoint answer;
+        the base scores all of them and the RL model its own answers (paper Fig. 6)."""
+        main = [m for m in models if m["main"] and m["final"]]
+        return [m for m in models if m["kind"] != "rl"] + main, [models[0]] + main
+
+    def ppl_dir(self, models: list[dict]) -> Path:
+        sources, scorers = self.ppl_sources(models)
+        h = stage_hash(code_hash("perplexity"), [self.eval_dir(m).name for m in sources],
+                       [str(Path(m["path"]).relative_to(self.work)) for m in scorers],
+                       self.cfg.eval.ppl_problems, self.cfg.eval.ppl_samples, self.cfg.task, self.cfg.device)
+        return self.work / "ppl" / h
+
+    def run_perplexity(self, models: list[dict]) -> None:
+        """PPL under the base (and the main run's final model) of base, RL, distilled and teacher answers on tier B."""
+        self._timed("perplexity", self.ppl_dir(models), lambda: self._perplexity(models))
 
     def _perplexity(self, models: list[dict]) -> None:
-        """PPL under the base (and the final RL model) of base, RL, distilled and teacher answers on tier B."""
         import pandas as pd
 
         from .model import load_checkpoint
@@ -254,86 +268,91 @@ class Pipeline:
         tier_b = [q for q in self.problems if q.tier == "B"][: ec.ppl_problems]
         ids = {q.problem_id: q for q in tier_b}
         answers: dict[str, list] = {"teacher": [(q.problem_id, 0, q.prompt, clean_trace(q)) for q in tier_b]}
-        main_rl = next((m for m in reversed(models) if m["kind"] == "rl" and m["run"] == self.cfg.rl.algorithm), None)
-        picks = [m for m in models if m["kind"] != "rl"] + ([main_rl] if main_rl else [])
-        for m in picks:
-            s = pd.read_parquet(self.results / "samples" / f"{m['model']}.parquet")
+        sources, scorers = self.ppl_sources(models)
+        for m in sources:
+            s = pd.read_parquet(self.eval_dir(m) / "samples.parquet")
             s = s[s.problem_id.isin(ids) & (s.sample_id < ec.ppl_samples)]
             answers[m["model"]] = [(r.problem_id, r.sample_id, ids[r.problem_id].prompt, r.completion)
                                    for r in s.itertuples()]
-        scorers = [("base", self.base_dir())] + ([(main_rl["model"], main_rl["path"])] if main_rl else [])
         rows = []
-        for scorer, path in scorers:
-            model, _ = load_checkpoint(path, self.cfg.device)
+        for scorer in scorers:
+            model, _ = load_checkpoint(scorer["path"], self.cfg.device)
             for source, items in answers.items():
-                if scorer != "base" and source != scorer:
+                if scorer["kind"] != "base" and source != scorer["model"]:
                     continue
                 ppl = answer_perplexities(model, p, [(pr, c) for _, _, pr, c in items], device=self.cfg.device)
-                rows += [{"scorer": scorer, "answers_from": source, "problem_id": pid, "sample": sid, "ppl": v}
-                         for (pid, sid, _, _), v in zip(items, ppl)]
-        pd.DataFrame(rows).to_csv(self.results / "perplexity.csv", index=False)
+                rows += [{"scorer": scorer["model"], "answers_from": source, "problem_id": pid, "sample": sid,
+                          "ppl": v} for (pid, sid, _, _), v in zip(items, ppl)]
+        out = self.ppl_dir(models)
+        out.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(out / "perplexity.csv", index=False)
+        _write_json(out / "DONE.json", {"stage": "perplexity"})
 
-    def write_tables(self, stages) -> None:
+    # ---- results -----------------------------------------------------------------
+    def results(self, stages=STAGES):
+        """The in-memory results of the requested stages (see :class:`boundary_lab.report.MicroResults`)."""
         import pandas as pd
 
-        self.results.mkdir(parents=True, exist_ok=True)
-        problems_table(self.problems, self.cfg.task.misconception).to_csv(self.results / "problems.csv", index=False)
         from ..passk import guess_pass_at_k
+        from ..report import MicroResults
+        from .evaluate import strategy_shares
 
+        models = self.models(stages)
+        evaluated = "evaluate" in stages
+        counts, shares, dirs = [], [], {}
+        for m in models if evaluated else []:
+            dirs[m["model"]] = self.eval_dir(m)
+            counts.append(pd.read_csv(dirs[m["model"]] / "counts.csv", dtype={"problem_id": str}))
+            shares.append(strategy_shares(pd.read_parquet(dirs[m["model"]] / "samples.parquet"), m["model"]))
+        teacher = {**models[0], "model": "teacher", "kind": "teacher", "path": ""}
+        table = pd.DataFrame(models + [teacher])
         # Uniform guessing: the answer alone (1 of p), and a whole chain of L values (1 of p^L).
         ks, p = [2 ** i for i in range(11)], self.cfg.task.modulus
-        lengths = sorted({q.length for q in self.problems})
-        rows = [{"metric": "answer", "k": k, "pass_at_k": v} for k, v in zip(ks, guess_pass_at_k(p, ks))]
-        rows += [{"metric": f"chain_len{L}", "k": k, "pass_at_k": v}
-                 for L in lengths for k, v in zip(ks, guess_pass_at_k(p ** L, ks))]
-        pd.DataFrame(rows).to_csv(self.results / "guess.csv", index=False)
-        logs = []
-        for stage, d in (("pretrain", self.base_dir()), ("distill", self.distill_dir())):
-            if (d / "train_log.json").exists():
-                logs += [{"stage": stage, **row} for row in json.loads((d / "train_log.json").read_text())]
-        pd.DataFrame(logs).to_csv(self.results / "train_logs.csv", index=False)
-        if "rl" in stages:
-            rows = []
-            for run in rl_runs(self.cfg):
-                f = self.rl_dir(run) / "metrics.json"
-                if f.exists():
-                    rows += [{"run": run.name, **row} for row in json.loads(f.read_text())]
-            pd.DataFrame(rows).to_csv(self.results / "rl_metrics.csv", index=False)
-        _write_json(self.results / "config.json", self.cfg.to_dict())
-        _write_json(self.results / "timings.json", self.timings)
+        guess = [{"metric": "answer", "k": k, "pass_at_k": v} for k, v in zip(ks, guess_pass_at_k(p, ks))]
+        guess += [{"metric": f"chain_len{L}", "k": k, "pass_at_k": v}
+                  for L in sorted({q.length for q in self.problems}) for k, v in zip(ks, guess_pass_at_k(p ** L, ks))]
+        logs = [{"stage": stage, **row} for stage, d in (("pretrain", self.base_dir()), ("distill", self.distill_dir()))
+                if (d / "train_log.json").exists() for row in json.loads((d / "train_log.json").read_text())]
+        metrics = [{"run": run.label, "algorithm": run.algorithm, "remedy": run.remedy, "split": run.split, **row}
+                   for run in (rl_runs(self.cfg) if "rl" in stages else [])
+                   for row in json.loads((self.rl_dir(run) / "metrics.json").read_text())]
+        ppl = self.ppl_dir(models) / "perplexity.csv"
+        frame = pd.concat(counts) if counts else pd.DataFrame(columns=["model", "problem_id", "n", "correct", "tier"])
+        return MicroResults(
+            config=self.cfg, models=table, counts=frame.merge(table[["model", "kind"]], on="model", how="left"),
+            problems=problems_table(self.problems, self.cfg.task.misconception),
+            strategy_shares=pd.concat(shares) if shares else pd.DataFrame(), guess=pd.DataFrame(guess),
+            rl_metrics=pd.DataFrame(metrics), train_logs=pd.DataFrame(logs),
+            perplexity=pd.read_csv(ppl, dtype={"problem_id": str}) if evaluated else pd.DataFrame(),
+            timings=self.timings, sample_dirs=dirs)
 
 
-def run_pipeline(cfg: MicroConfig, workdir: str | Path, stages=STAGES, preset: str = "custom",
-                 progress: bool = True, say: bool = False) -> Path:
-    """Run (or reuse) the requested stages; returns the results directory.
+def run_pipeline(cfg: MicroConfig, workdir: str | Path, stages=STAGES, progress: bool = True, say: bool = False):
+    """Run the missing stages (reuse the cached ones); return the in-memory results.
 
     ``progress`` shows tqdm bars and a line per stage (the CLI); ``say`` alone prints one
-    line per stage that runs, and a count of cached ones (quiet text for notebooks)."""
+    line per stage that runs."""
     import torch
 
     bad = [s for s in stages if s not in STAGES]
     if bad:
         raise InputError(f"stages: unknown {bad}; known: {', '.join(STAGES)}")
+    pipe = Pipeline(cfg, workdir, progress, say)
     threads = torch.get_num_threads()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    t0 = time.time()
     try:
-        return _run_stages(Pipeline(cfg, workdir, preset, progress, say), stages)
+        pipe.run_pretrain()  # every later stage needs the base model
+        if "rl" in stages:
+            pipe.run_rl()
+        if "distill" in stages:
+            pipe.run_distill()
+        if "evaluate" in stages:
+            models = pipe.models(stages)
+            pipe.run_evaluate(models)
+            pipe.run_perplexity(models)
     finally:
         torch.set_num_threads(threads)
-
-
-def _run_stages(pipe: Pipeline, stages) -> Path:
-    t0 = time.time()
-    pipe.run_pretrain()  # every later stage needs the base model
-    if "rl" in stages:
-        pipe.run_rl()
-    if "distill" in stages:
-        pipe.run_distill()
-    if "evaluate" in stages:
-        pipe.run_evaluate(stages)
     pipe.timings["total"] = {"seconds": round(time.time() - t0, 2)}
-    pipe.write_tables(stages)
-    if pipe.reused and not pipe.progress:
-        pipe._say(f"{pipe.reused} stages reused from the cache in {pipe.work}")
-    return pipe.results
+    return pipe.results(stages)

@@ -17,7 +17,7 @@ book: setup
 # One torch thread: tiny models run faster without thread sync on a 2-core machine.
 test: setup
 	$(BIN)/python tests/prepare_notebooks.py build/nbsmoke
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests build/nbsmoke --nbval-lax -p no:cacheprovider --durations=15
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests build/nbsmoke --doctest-modules boundary_lab --nbval-lax -p no:cacheprovider --durations=15
 
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider

@@ -1,6 +1,6 @@
 r"""``boundary-lab grade IN.jsonl --kind math|code -o OUT.jsonl``: verify samples.
 
-Contract (DESIGN.md §3): every input field is kept. ``--kind math`` needs
+Contract (docs/design.md, contracts): every input field is kept. ``--kind math`` needs
 ``completion`` and ``answer`` on each line and adds ``extracted`` and
 ``correct`` (``answer`` may be a string, a number, or a list of them such as
 OlympiadBench's ``final_answer``, graded as one set). ``--kind code`` needs ``prompt``, ``completion``, ``test``,

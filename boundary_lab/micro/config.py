@@ -51,7 +51,7 @@ class TaskConfig:
     tier_size: int = field(default=48, metadata={"help": "held-out problems per tier (A, B, C)", "min": 1})
     eval_seed: int = field(default=1234, metadata={"help": "seed of the held-out problems; fixed across training seeds so counts pool"})
     # 0 keeps the world of LOG.md 2026-11-27, where a careful chain and a shortcut chain have the same
-    # length; issue 11 (DESIGN.md §4): a response-length cap can only favour the shortcut if it is shorter.
+    # length; issue 11 (docs/design.md, the micro-world): a response-length cap can only favour the shortcut if it is shorter.
     careful_check_tokens: int = field(default=0, metadata={"help": "times a careful writer re-writes each value as a check (makes careful chains longer than the shortcut's)"})
 
     def validate(self) -> None:
@@ -109,7 +109,7 @@ def _micro_trainer() -> RLConfig:
 
 # RLConfig fields the pipeline sets from the world: field -> where the value comes from.
 DERIVED_TRAINER_FIELDS = {"seed": "seed", "device": "device", "num_threads": "threads",
-                          "max_new_tokens": "the task's longest chain"}
+                          "max_new_tokens": "rl.max_new_tokens"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,8 @@ class RLStageConfig:
     trainer: RLConfig = field(default_factory=_micro_trainer, metadata={
         "help": "settings of boundary_lab.rl's trainer for every run (algorithm = the main run's)"})
     reward: str = field(default="answer", metadata={"help": "binary reward on 'answer' (paper) or on the whole 'chain'"})
+    # Real RL runs cap response length (the paper: 8,192 tokens); 0 keeps every chain of the task whole.
+    max_new_tokens: int = field(default=0, metadata={"help": "response-length cap of RL rollouts (0: the task's longest chain)", "min": 0})
     train_problems: int = field(default=4000, metadata={"help": "size of the RL training split", "min": 1})
     without_tier_b: bool = field(default=True, metadata={"help": "also run RL on a split with no tier-B-type problems"})
     algorithms: tuple[str, ...] = field(default=(), metadata={"help": "extra algorithms to run (e.g. all six for ΔSE)"})

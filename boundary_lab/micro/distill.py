@@ -6,7 +6,7 @@ distilled reasoning model learns from a teacher that can do more (paper §4.2).
 
 >>> from boundary_lab.micro.config import MicroConfig
 >>> teacher_pairs(MicroConfig.preset("tiny"), 2, seed=0)[0]
-('Q 10 - 11 * 11 =', 'C 10 - 11 12 * 11 2 A 2')
+('Q 10 -11 *11 =', 'C 10 -11 12 *11 2 A 2')
 """
 from __future__ import annotations
 

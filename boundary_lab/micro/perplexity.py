@@ -8,8 +8,9 @@ any model.)
 >>> from boundary_lab.micro.config import ModelConfig
 >>> from boundary_lab.micro.model import build_model
 >>> m = build_model(ModelConfig(hidden_size=32, num_layers=1, num_heads=1, intermediate_size=32), 47)
->>> ppl = answer_perplexities(m, 47, [("Q 5 + 3 =", "C 8 A 8")])
->>> 1 < ppl[0] < 200
+>>> ppl = answer_perplexities(m, 47, [("Q 5 +3 =", "C 5 +3 8 A 8")])
+>>> from boundary_lab.micro.tokenizer import vocabulary
+>>> 1 < ppl[0] < 2 * len(vocabulary(47))  # an untrained model: about the vocabulary size
 True
 """
 from __future__ import annotations

@@ -130,7 +130,8 @@ class Pipeline:
         c = self.cfg
         steps = c.rl.checkpoint_steps if run.main else (c.rl.trainer.steps,)
         return dataclasses.replace(c.rl.trainer, algorithm=run.algorithm, checkpoint_steps=steps, seed=c.seed,
-                                   device=c.device, num_threads=c.threads, max_new_tokens=self.max_new_tokens,
+                                   device=c.device, num_threads=c.threads,
+                                   max_new_tokens=c.rl.max_new_tokens or self.max_new_tokens,
                                    **(REMEDIES[run.remedy] if run.remedy else {}))
 
     def rl_dir(self, run: RLRun) -> Path:

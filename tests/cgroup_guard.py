@@ -30,10 +30,14 @@ ROOT = Path("/sys/fs/cgroup")
 
 _CHILD = r"""
 import dataclasses, json, sys
-from boundary_lab.verify.sandbox import run_in_sandbox
-from boundary_lab.verify.code import status_of
-result = run_in_sandbox(**json.loads(sys.argv[1]))
-print(json.dumps({**dataclasses.asdict(result), "status": status_of(result)}))
+from boundary_lab.verify import sandbox
+from boundary_lab.verify.code import detail_of, status_of
+kwargs = json.loads(sys.argv[1])
+function = getattr(sandbox, kwargs.pop("function", "run_in_sandbox"))
+if "limits" in kwargs:
+    kwargs["limits"] = sandbox.SandboxLimits(**kwargs["limits"])
+result = function(**kwargs)
+print(json.dumps({**dataclasses.asdict(result), "status": status_of(result), "detail": detail_of(result)}))
 """
 
 
@@ -103,6 +107,10 @@ def _alive_count(pids_dir: Path, wait_s: float = 1.0) -> int:
 
 def run_guarded(kwargs: dict, env: dict | None = None, wall_s: float = 120.0) -> dict:
     """Run ``run_in_sandbox(**kwargs)`` under the guard; return its result dict.
+
+    ``kwargs["function"] = "run_tests_in_sandbox"`` runs that function instead;
+    a ``limits`` dict becomes a ``SandboxLimits``. The result has ``status`` and
+    ``detail`` as :mod:`boundary_lab.verify.code` gives them.
 
     Adds ``leftover_pids`` (processes still alive in the guard's subtree after
     the child exited; 0 unless something escaped the sandbox's cleanup).

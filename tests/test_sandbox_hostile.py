@@ -1,8 +1,10 @@
 """Hostile code against the sandbox: every attack is a test, run under the cgroup guard.
 
 Each program runs via ``run_guarded`` (tests/cgroup_guard.py): a child process in
-a capped cgroup calls ``run_in_sandbox``; the guard then checks that nothing the
-program started is still alive.
+a capped cgroup calls ``run_in_sandbox`` (a script) or, with a test,
+``run_tests_in_sandbox`` (the test in the trusted oracle, calls crossing to the
+program); the guard then checks that nothing the program started is still
+alive. The attacks of issue 13 on the oracle are in tests/test_sandbox_oracle.py.
 """
 from __future__ import annotations
 
@@ -36,7 +38,13 @@ WRONG = "def double(x):\n    return 4 if x == 2 else x + 1\n"
 
 
 def guarded(program: str, test: str | None = None, **kwargs) -> dict:
-    result = run_guarded({"program": program, "test": test, "timeout_s": TIMEOUT} | kwargs)
+    """A script run (no test) or a graded run of ``double`` against ``test``, under the guard."""
+    if test is None:
+        result = run_guarded({"program": program, "timeout_s": TIMEOUT} | kwargs)
+    else:
+        limits = {"timeout_s": kwargs.pop("timeout_s", TIMEOUT)} | kwargs
+        result = run_guarded({"function": "run_tests_in_sandbox", "program": program, "test": test,
+                              "entry_point": "double", "limits": limits})
     assert result["leftover_pids"] == 0, "processes survived the sandbox"
     return result
 
@@ -79,7 +87,8 @@ def test_resource_bombs_are_contained(name):
 def test_output_flood_is_cut_short():
     cap = 1 << 16
     start = time.monotonic()
-    r = guarded("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", max_output_bytes=cap)
+    r = guarded("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", max_output_bytes=cap,
+                flood_output_bytes=16 * cap)
     assert r["status"] == "failed" and r["output_truncated"]
     assert len(r["stdout"]) <= cap
     assert time.monotonic() - start < TIMEOUT + 10
@@ -275,12 +284,31 @@ FAKE_PASSES = {
 
 @pytest.mark.parametrize("name", sorted(FAKE_PASSES))
 def test_fake_pass_tricks_do_not_pass(name):
+    """Against the oracle: the test runs in another sandbox, so none of these reach it."""
     program = FAKE_PASSES[name]
     if "def double" not in program:
         program += WRONG
     test = DOUBLE_TEST.replace("assert candidate(5) == 10", "assert abs(candidate(5) - 10) < 1e-9")
     r = guarded(program, test)
     assert r["status"] != "passed" and not r["completed"], r
+    assert "OPENED" not in r["stdout"] and "WALKED" not in r["stdout"]
+    assert "child_process" not in name or "DENIED" in r["stdout"]  # the attack ran and was refused
+
+
+# The in-process proof of a script run (run_in_sandbox: scripts, stdin/stdout cases) still rests on
+# the harness's guards; these attacks target them. A script that does not finish must not be proved.
+KEEPER_ATTACKS = ["frame_walk", "gc_scan", "settrace", "ctypes", "ctypes_by_lying_name", "proc_self_mem",
+                  "signal_frame_resumes_keeper", "cloned_keeper_leaks_a_frame", "forged_report_lines",
+                  "child_process_reads_harness_memory", "forked_child_finishes_the_test", "atexit_exit_0"]
+
+
+@pytest.mark.parametrize("name", KEEPER_ATTACKS)
+def test_script_proof_cannot_be_forged(name):
+    program = FAKE_PASSES[name] + "double(5)\nraise SystemExit('not finished')\n"
+    if "def double" not in FAKE_PASSES[name]:
+        program = WRONG + program
+    r = guarded(program)
+    assert not r["completed"] and r["status"] != "passed", r
     assert "OPENED" not in r["stdout"] and "WALKED" not in r["stdout"]
     evidence = {"signal_frame_resumes_keeper": "sandbox: Python signal handlers are disabled",
                 "cloned_keeper_leaks_a_frame": "refused sandbox: frame access is disabled",
@@ -362,10 +390,12 @@ EQUALITY_TEST = ("def check(candidate):\n"
 
 @pytest.mark.parametrize("name", sorted(EQUALITY_HACKS))
 def test_objects_that_equal_everything_do_not_pass(name):
-    unguarded = guarded(EQUALITY_HACKS[name], EQUALITY_TEST)
-    assert unguarded["status"] == "passed"  # the hack works on a plain HumanEval-style harness...
-    r = guarded(EQUALITY_HACKS[name], EQUALITY_TEST, plain_results_of="double")
-    assert r["status"] == "failed" and "not plain built-in data" in (r["failure"] or ""), r  # ...not here
+    """Refused as not plain data, or (subclasses of built-in types) sent as their plain value,
+    whose comparison then fails in the oracle."""
+    r = guarded(EQUALITY_HACKS[name], EQUALITY_TEST)
+    failure = r["failure"] or ""
+    assert r["status"] == "failed" and ("not plain built-in data" in failure
+                                        or failure.startswith("AssertionError at test line")), r
 
 
 @pytest.mark.parametrize("body", [
@@ -374,5 +404,5 @@ def test_objects_that_equal_everything_do_not_pass(name):
     "yield 2 * x",
 ])
 def test_plain_results_still_pass(body):
-    r = guarded(f"def double(x):\n    {body}\n", EQUALITY_TEST, plain_results_of="double")
+    r = guarded(f"def double(x):\n    {body}\n", EQUALITY_TEST)
     assert r["status"] == "passed", r

@@ -76,12 +76,23 @@ def test_status_of_each_outcome(name, completion, status):
     assert isinstance(graded["duration_s"], float) and graded["duration_s"] > 0
 
 
-def test_always_equal_results_fail_unless_plain_results_is_off():
+def test_always_equal_results_fail():
     hack = {**ADD, "completion": "    class E:\n        def __eq__(self, other):\n            return True\n"
                                  "    return E()\n"}
-    [default] = grade_code_records([hack])
-    [off] = grade_code_records([hack], plain_results=False)
-    assert (default["status"], off["status"]) == ("failed", "passed")
+    [graded] = grade_code_records([hack])
+    assert graded["status"] == "failed" and graded["detail"] == "add returned a 'E', not plain built-in data"
+
+
+@pytest.mark.parametrize("completion,detail", [
+    ("    return a + b\n", "tests passed"),
+    ("    return a - b\n", "AssertionError at test line 2: "),
+    ("    return a +\n", "SyntaxError: invalid syntax (<program>, line 2)"),
+    ("    while True: pass\n", "wall-clock limit of 1.5 s hit"),
+    ("    return undefined\n", "NameError at test line 2: name 'undefined' is not defined"),
+])
+def test_detail_says_why(completion, detail):
+    [graded] = grade_code_records([{**ADD, "completion": completion}], timeout_s=1.5)
+    assert graded["detail"] == detail
 
 
 def test_records_are_copied_and_keep_their_fields():

@@ -68,10 +68,29 @@ class RunCgroup:
         return found
 
     def oom_killed(self) -> bool:
-        """Whether the memory cap was hit (``memory.failcnt`` > 0)."""
+        """Whether the memory cap was hit: ``memory.failcnt`` > 0, or an ``oom_kill`` count in
+        ``memory.oom_control`` (some kernels kill without counting a failure)."""
         for d in self.dirs:
             try:
-                return int((d / "memory.failcnt").read_text()) > 0
+                if int((d / "memory.failcnt").read_text()) > 0:
+                    return True
+                for line in (d / "memory.oom_control").read_text().splitlines():
+                    key, _, count = line.partition(" ")
+                    if key == "oom_kill" and int(count) > 0:
+                        return True
+                return False
+            except (OSError, ValueError):
+                continue
+        return False
+
+    def pids_limited(self) -> bool:
+        """Whether a fork or thread start was refused at ``pids.max`` (``pids.events``)."""
+        for d in self.dirs:
+            try:
+                for line in (d / "pids.events").read_text().splitlines():
+                    key, _, count = line.partition(" ")
+                    if key == "max":
+                        return int(count) > 0
             except (OSError, ValueError):
                 continue
         return False

@@ -107,65 +107,16 @@ def _install_guards(keeper_code, run_tests_code):
     sys.addaudithook(audit)
 
 
-def _plain_data_guard():
-    """A wrapper for the function under test: its results must be plain built-in data.
-
-    An object whose ``__eq__`` always returns True (or an int subclass whose
-    ``__sub__`` returns 0...) would pass ``assert candidate(x) == y``. Only values
-    of the built-in types below count, nested in built-in containers; iterators
-    are passed on with each item checked. The type set is fixed before untrusted
-    code runs, so a program can't add look-alike classes to it.
-    """
-    import collections
-
-    # Types are compared by id(): `in` on types would call a metaclass's __eq__,
-    # which a program could define to claim it is int.
-    containers = frozenset(map(id, (list, tuple, set, frozenset, collections.deque)))
-    mappings = frozenset(map(id, (dict, collections.Counter, collections.OrderedDict, collections.defaultdict)))
-    scalars = frozenset(map(id, (int, float, complex, bool, str, bytes, bytearray, type(None), range)))
-    allowed = scalars | containers | mappings
-    iterators = frozenset(id(type(x)) for x in (
-        (i for i in ()), iter([]), iter(()), iter(""), iter(b""), iter(range(0)), iter(set()), iter({}),
-        iter({}.values()), iter({}.items()), map(int, ()), filter(None, ()), zip(), enumerate(()), reversed([])))
-
-    def plain(value):
-        stack, seen = [value], set()
-        while stack:
-            x = stack.pop()
-            kind = id(type(x))
-            if kind not in allowed:
-                return False
-            if kind in containers or kind in mappings:
-                if id(x) in seen:
-                    continue
-                seen.add(id(x))
-                stack.extend(x)
-                if kind in mappings:
-                    stack.extend(dict.values(x))
-        return True
-
-    def checked(items, name):
-        for item in items:
-            if not plain(item):
-                raise TypeError(f"sandbox: {name} yielded a {type(item).__name__!r}, not plain built-in data")
-            yield item
-
-    def guard(function):
-        name = getattr(function, "__name__", "the function")
-
-        def candidate(*args, **kwargs):
-            result = function(*args, **kwargs)
-            if id(type(result)) in iterators:
-                return checked(result, name)
-            if not plain(result):
-                raise TypeError(f"sandbox: {name} returned a {type(result).__name__!r}, not plain built-in data")
-            return result
-        return candidate
-
-    return guard
+def _flush_streams():
+    import sys
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
 
 
-def _run_tests(keeper, job, program, test, report, hard_exit):
+def _run_tests(keeper, job, program, report, hard_exit):
     """Test-thread entry point: the bottom frame of the only thread that runs untrusted code."""
     import builtins
     import os
@@ -174,7 +125,6 @@ def _run_tests(keeper, job, program, test, report, hard_exit):
     next(keeper)  # before any untrusted code: binds the keeper to this frame
     write, read, close, open_ = os.write, os.read, os.close, open
     lenient_exit = job.get("lenient_exit", False)
-    clean_builtins = dict(builtins.__dict__)
 
     def run(code, globals_):
         """Execute untrusted code; True if it returned normally (or exited cleanly, if allowed)."""
@@ -187,40 +137,16 @@ def _run_tests(keeper, job, program, test, report, hard_exit):
                 return True
             report(b"X", f"SystemExit: {exc.code!r}"[:200])
         except BaseException as exc:
-            line = 0
-            tb = exc.__traceback__
-            while tb is not None:
-                line = tb.tb_lineno
-                tb = tb.tb_next
-            try:
-                message = f"{type(exc).__name__} at line {line}: {exc}"
-            except BaseException:
-                message = f"{type(exc).__name__} at line {line}"
-            report(b"X", message)
+            report(b"X", failure_text(exc))
         return False
 
-    def flush_streams():
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:
-                pass
+    flush_streams = _flush_streams
 
-    if job.get("plain_results_of"):
-        plain_data_guard = _plain_data_guard()  # built before untrusted code can fake its types
     finished = False
     try:
         cases = job.get("cases")
         if cases is None:
-            globals_ = {"__name__": "__main__", "__builtins__": builtins}
-            finished = run(program, globals_)
-            if finished and test is not None:
-                test_globals = dict(globals_)
-                test_globals["__builtins__"] = dict(clean_builtins)
-                entry = job.get("plain_results_of")
-                if entry and callable(globals_.get(entry)):
-                    test_globals[entry] = plain_data_guard(globals_[entry])
-                finished = run(test, test_globals)
+            finished = run(program, {"__name__": "__main__", "__builtins__": builtins})
             flush_streams()
             if finished:
                 keeper.send(b"done")
@@ -256,6 +182,101 @@ def _run_tests(keeper, job, program, test, report, hard_exit):
             keeper.send(f"case {index} {sha256(normalised.encode()).hexdigest()}".encode())
     finally:
         hard_exit(0 if finished else 1)
+
+
+def _add_exit_builtins():
+    """``exit``/``quit``, normally added by ``site`` (which ``-S`` skips)."""
+    import builtins
+    if not hasattr(builtins, "exit"):
+        def exit(code=None):
+            raise SystemExit(code)
+        builtins.exit = builtins.quit = exit
+
+
+def _serve(job, call_fd, resp_fd):
+    """Function-call mode: run the program as module ``solution``, then answer calls.
+
+    Runs in the program's sandbox, which holds no secret and decides nothing:
+    the trusted oracle (:mod:`boundary_lab.verify.sandbox_oracle`, in another
+    sandbox) sends ``[id, name, args, kwargs]`` lines on CALL_FD and reads
+    ``[id, "ok", value]``, ``[id, "exc", builtin exception name, message]`` or
+    ``[id, "bad", why]`` lines on RESP_FD, all in the wire format of
+    :mod:`boundary_lab.verify.sandbox_wire` (prepended to this file's text).
+    Before any program code runs it sends ``["R"]`` (compiled) or ``["S", error]``;
+    after the program ran, ``["L", names of its top-level callables]`` or
+    ``["X", error]``. The program may write anything to RESP_FD itself: to the
+    oracle that is just what the candidate answered, as plain data.
+    """
+    import builtins
+    import os
+    import sys
+
+    write, hard_exit = os.write, os._exit
+
+    def send(message):
+        data = (dumps(message) + "\n").encode()
+        while data:
+            data = data[write(resp_fd, data):]
+
+    flush_streams = _flush_streams
+
+    def describe(exc):
+        for cls in type(exc).__mro__:  # the nearest built-in exception type
+            if getattr(builtins, cls.__name__, None) is cls:
+                break
+        try:
+            message = str(exc)[:2000]
+        except BaseException:
+            message = ""
+        return cls.__name__, message
+
+    try:
+        program = compile(job["program"], "<program>", "exec")
+    except BaseException as exc:  # SyntaxError, ValueError (null bytes), RecursionError, MemoryError
+        send(["S", f"{type(exc).__name__}: {exc}"[:2000]])
+        hard_exit(2)
+    _add_exit_builtins()
+    # A real module, registered under its name and as __main__: pickling by reference
+    # (multiprocessing.Pool) and doctest.testmod() find the program's functions.
+    module = type(sys)("solution")
+    module.__builtins__ = builtins
+    sys.modules["solution"] = sys.modules["__main__"] = module
+    send(["R"])
+    try:
+        exec(program, module.__dict__)
+    except BaseException as exc:
+        name, message = describe(exc)
+        flush_streams()
+        send(["X", f"{name}: {message}"[:2000]])
+        hard_exit(1)
+    flush_streams()
+    names = [k for k, v in list(module.__dict__.items()) if type(k) is str and callable(v)]
+    send(["L", names])
+    calls = os.fdopen(call_fd, "rb", buffering=1 << 16)
+    while True:
+        line = calls.readline()
+        if not line:
+            flush_streams()
+            hard_exit(0)
+        try:
+            call_id, name, args, kwargs = loads(line)
+            function = module.__dict__[name]
+            args, kwargs = from_wire(args), from_wire(kwargs)
+        except BaseException as exc:
+            send([None, "bad", f"cannot decode the call: {type(exc).__name__}: {exc}"[:500]])
+            continue
+        try:
+            result = function(*args, **kwargs)
+            reply = [call_id, "ok", to_wire(result)]
+        except NotPlainData as exc:
+            reply = [call_id, "bad", f"{name} returned {exc}"[:2000]]
+        except BaseException as exc:
+            reply = [call_id, "exc", *describe(exc)]
+        flush_streams()
+        try:
+            send(reply)
+        except (ValueError, TypeError, RecursionError) as exc:  # e.g. an int too big for JSON
+            send([call_id, "bad", f"{name} returned data that cannot be sent: {exc}"[:500]])
 
 
 def _harness(argv):
@@ -311,9 +332,12 @@ def _harness(argv):
     job = marshal.loads(read_all(ctrl_fd))
     close(ctrl_fd)
 
-    memory = job["memory_mb"] * 1024 * 1024
-    limits = [(resource.RLIMIT_AS, memory), (resource.RLIMIT_CORE, 0),
-              (resource.RLIMIT_FSIZE, job["max_file_bytes"]), (resource.RLIMIT_CPU, job["cpu_s"])]
+    # The address-space rlimit stands in for the memory cgroup only where there is none: it
+    # also counts thread stacks and malloc arenas, which made 80 idle threads fail.
+    limits = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, job["max_file_bytes"]),
+              (resource.RLIMIT_CPU, job["cpu_s"])]
+    if job.get("memory_rlimit"):
+        limits.append((resource.RLIMIT_AS, job["memory_mb"] * 1024 * 1024))
     if job.get("max_procs_rlimit"):
         limits.append((resource.RLIMIT_NPROC, job["max_procs_rlimit"]))
     for which, value in limits:
@@ -321,6 +345,9 @@ def _harness(argv):
             resource.setrlimit(which, (value, value))
         except (ValueError, OSError):
             pass
+
+    if job.get("serve"):  # function-call mode: no secret in this process, so no guards either
+        _serve(job, int(argv[2]), int(argv[3]))
 
     try:  # PR_SET_DUMPABLE=0: a spawned process of the same uid can't read our memory
         import ctypes
@@ -345,16 +372,12 @@ def _harness(argv):
         os.dup2(fd, 0)
         close(fd)
         sys.stdin = open(0, "r", closefd=False)
-    if not hasattr(builtins, "exit"):  # normally added by `site`, which -S skips
-        def exit(code=None):
-            raise SystemExit(code)
-        builtins.exit = builtins.quit = exit
-
+    _add_exit_builtins()
     keeper = _proof_keeper(_run_tests.__code__, sys._getframe)
     _install_guards(keeper.gi_code, _run_tests.__code__)
     report(b"R")
-    _thread.start_new_thread(_run_tests, (keeper, job, program, test, report, hard_exit))
-    del keeper, job, program, test
+    _thread.start_new_thread(_run_tests, (keeper, job, program, report, hard_exit))
+    del keeper, job, program
     forever = _thread.allocate_lock()
     forever.acquire()
     forever.acquire()  # the test thread ends the process with os._exit

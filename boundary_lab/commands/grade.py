@@ -4,8 +4,8 @@ Contract (docs/design.md, contracts): every input field is kept. ``--kind math``
 ``completion`` and ``answer`` on each line and adds ``extracted`` and
 ``correct`` (``answer`` may be a string, a number, or a list of them such as
 OlympiadBench's ``final_answer``, graded as one set). ``--kind code`` needs ``prompt``, ``completion``, ``test``,
-``entry_point`` and adds ``passed``, ``status`` (passed|failed|timeout|error)
-and ``duration_s``.
+``entry_point`` and adds ``passed``, ``status`` (passed|failed|timeout|error),
+``detail`` (why, in one line) and ``duration_s``.
 
 A malformed line (bad JSON, not an object, a required field missing or of the
 wrong type) is reported on stderr with its line number and left out of the
@@ -126,8 +126,8 @@ def grade_records(records: list[dict], kind: str, workers: int | None, timeout_s
     from ..verify.code import grade_code_records
 
     results = grade_code_records(records, workers=workers, timeout_s=timeout_s, progress=progress)
-    out = [{**rec, "passed": bool(res["passed"]), "status": res["status"], "duration_s": res["duration_s"]}
-           for rec, res in zip(records, results)]
+    out = [{**rec, "passed": bool(res["passed"]), "status": res["status"], "detail": res["detail"],
+            "duration_s": res["duration_s"]} for rec, res in zip(records, results)]
     return out, notes
 
 

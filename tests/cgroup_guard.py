@@ -105,6 +105,27 @@ def _alive_count(pids_dir: Path, wait_s: float = 1.0) -> int:
         time.sleep(0.02)
 
 
+def run_command_guarded(cmd: list[str], env: dict | None = None, wall_s: float = 120.0,
+                        ) -> tuple[subprocess.CompletedProcess, int]:
+    """Run ``cmd`` inside a fresh guard cgroup; (finished process, processes left alive in the guard)."""
+    name = f"boundary-lab-test-guard-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    pids_dir = ROOT / "pids" / _own("pids").lstrip("/") / name
+    mem_dir = ROOT / "memory" / _own("memory").lstrip("/") / name
+    pids_dir.mkdir()
+    mem_dir.mkdir()
+    try:
+        (pids_dir / "pids.max").write_text(str(GUARD_PIDS))
+        (mem_dir / "memory.limit_in_bytes").write_text(str(GUARD_MEMORY_MB << 20))
+        join = 'echo $$ > "$1" && echo $$ > "$2" && shift 2 && exec "$@"'
+        full = ["/bin/sh", "-c", join, "sh", str(pids_dir / "cgroup.procs"), str(mem_dir / "cgroup.procs"), *cmd]
+        proc = subprocess.run(full, capture_output=True, text=True, timeout=wall_s,
+                              env={**os.environ, **(env or {})})
+        return proc, _alive_count(pids_dir)
+    finally:
+        _teardown(pids_dir)
+        _teardown(mem_dir)
+
+
 def run_guarded(kwargs: dict, env: dict | None = None, wall_s: float = 120.0) -> dict:
     """Run ``run_in_sandbox(**kwargs)`` under the guard; return its result dict.
 
@@ -115,26 +136,10 @@ def run_guarded(kwargs: dict, env: dict | None = None, wall_s: float = 120.0) ->
     Adds ``leftover_pids`` (processes still alive in the guard's subtree after
     the child exited; 0 unless something escaped the sandbox's cleanup).
     """
-    name = f"boundary-lab-test-guard-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    pids_dir = ROOT / "pids" / _own("pids").lstrip("/") / name
-    mem_dir = ROOT / "memory" / _own("memory").lstrip("/") / name
-    pids_dir.mkdir()
-    mem_dir.mkdir()
-    try:
-        (pids_dir / "pids.max").write_text(str(GUARD_PIDS))
-        (mem_dir / "memory.limit_in_bytes").write_text(str(GUARD_MEMORY_MB << 20))
-        join = 'echo $$ > "$1" && echo $$ > "$2" && shift 2 && exec "$@"'
-        cmd = ["/bin/sh", "-c", join, "sh", str(pids_dir / "cgroup.procs"), str(mem_dir / "cgroup.procs"),
-               sys.executable, "-c", _CHILD, json.dumps(kwargs)]
-        child_env = {**os.environ, **(env or {})}
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=wall_s, env=child_env)
-        leftover = _alive_count(pids_dir)
-        if proc.returncode != 0:
-            raise RuntimeError(f"guarded child failed ({proc.returncode}): {proc.stderr[-2000:]}")
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
-        result["leftover_pids"] = leftover
-        result["child_stderr"] = proc.stderr
-        return result
-    finally:
-        _teardown(pids_dir)
-        _teardown(mem_dir)
+    proc, leftover = run_command_guarded([sys.executable, "-c", _CHILD, json.dumps(kwargs)], env, wall_s)
+    if proc.returncode != 0:
+        raise RuntimeError(f"guarded child failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["leftover_pids"] = leftover
+    result["child_stderr"] = proc.stderr
+    return result

@@ -236,6 +236,12 @@ def test_assert_style_calls_the_programs_functions():
     assert r.completed, r.failure
 
 
+def test_a_test_passing_a_function_is_an_error_not_a_verdict():
+    """Only plain data crosses: a test that hands the candidate a callable cannot be graded."""
+    r = run_tests_in_sandbox("def apply(f, x):\n    return f(x)\n", "assert apply(abs, -2) == 2\n")
+    assert not r.completed and not r.ready and "cannot cross the boundary" in r.error
+
+
 @needs_guard
 @pytest.mark.parametrize("limit,program,expect", [
     ({"memory_mb": 256}, "x = bytearray(2 * 2**30)\n" + WRONG, "memory cap of 256 MiB hit"),

@@ -1,4 +1,75 @@
-"""Run untrusted Python in a sandbox and prove that it ran to the end.
+"""Run untrusted Python in a sandbox; grade it with tests that run somewhere else.
+
+Two entry points:
+
+- :func:`run_tests_in_sandbox` grades a program with test code (HumanEval's
+  ``check``, MBPP's asserts). The tests run in a trusted *oracle* process in a
+  sandbox of its own (:mod:`.sandbox_oracle`); the program runs in another
+  (:mod:`.sandbox_harness`, function-call mode). Each call of the function
+  under test crosses between the two as plain serialized data
+  (:mod:`.sandbox_wire`), and the oracle decides the verdict.
+- :func:`run_in_sandbox` runs a program as a script (optionally on several
+  stdin cases) and proves that it ran to the end.
+
+Threat model
+------------
+
+The *completion* is hostile: assume it was written by a policy trained to
+maximise this grader's reward. The benchmark's ``prompt``, ``test`` and
+``entry_point`` are trusted (they decide the verdict; a hostile test can only
+harm its own sandbox). The kernel, bubblewrap and this package are trusted.
+
+Guaranteed by :func:`run_tests_in_sandbox` (each claim is a test in
+``tests/test_sandbox_oracle.py`` or ``tests/test_sandbox_hostile.py``):
+
+1. No code of the program runs in the oracle's process. The oracle reads the
+   program's answers with the C JSON scanner and rebuilds them with
+   :func:`.sandbox_wire.from_wire`, which makes only the oracle's own built-in
+   types (a namedtuple class is made from the names sent, which are checked to
+   be identifiers). A result that is not plain data (an object of the
+   program's class, e.g. one whose ``__eq__`` is always True), an answer that
+   is malformed or over 64 MiB, or a program that dies fails the run, even if
+   the test code catches the exception the proxy raised.
+2. The program cannot reach the test's builtins, modules (``math``,
+   ``random``, ``statistics``...), namespace, frames, the prompt's helpers
+   (HumanEval/32's ``poly``) or the verdict: they live in another process (with
+   bwrap: in other PID, IPC, network and mount namespaces), linked to the
+   program only by one pipe each way and a shared cgroup budget. The helpers come from the prompt, run in the oracle;
+   tests that draw random inputs draw them from the oracle's ``random``.
+3. A pass is the oracle's ``P`` line, written only after the test code
+   returned normally, on a pipe only the oracle holds. Exit codes, prints,
+   lines forged on any file descriptor, ``sys.exit``, ``os._exit``, killing
+   its own processes: none of them is a pass. An exception the program raises
+   reaches the test as the built-in type it derives from, except
+   ``StopIteration`` and non-``Exception`` types (``SystemExit``), which arrive
+   as a plain error (a ``StopIteration`` would silently end a test's ``map``).
+4. The host is isolated from both sandboxes as below.
+
+Not guaranteed:
+
+- The oracle grades behaviour on the inputs the tests use. A program that
+  returns the expected values, however it knows them (hard-coded answers, even
+  answers written to the channel before they are asked), passes, as with any
+  test-based grader.
+- What the test does with exceptions is the test's business: a test that
+  catches every ``Exception`` also catches the candidate's.
+- The program's argument mutations are invisible to the test (it receives
+  copies), and only plain data crosses: a test that passes a function or an
+  object to the candidate is graded ``error``, one that expects an object of the
+  program's class fails.
+- :func:`run_in_sandbox` (scripts, stdin/stdout cases) still proves
+  completion *in process*: a keeper generator holds a secret token, guarded by
+  an audit hook (no frames, ``gc`` walks, tracing, ``ctypes`` import or Python
+  signal handlers). PEP 578 says audit hooks are no boundary, and issue 13
+  showed ``_ctypes`` classes stay reachable through ``object.__subclasses__()``
+  (the harness loads ctypes for ``prctl``). A program that defeats the guards
+  can mark a run as finished; it cannot make the launcher accept a stdout it
+  did not print (expected outputs never enter the sandbox; the launcher
+  compares digests).
+- In the ``"rlimit"`` fallback the two processes share uid 65534 and no
+  namespaces: the oracle makes itself non-dumpable (no ``ptrace`` or
+  ``/proc/PID/mem`` by the program), but the program can kill it (a fail,
+  never a pass), and network and file system are not isolated.
 
 Isolation (``isolation`` field of every result):
 
@@ -18,39 +89,18 @@ Isolation (``isolation`` field of every result):
   private temp work dir, uid 65534 when root and the interpreter is readable by
   it. NOT protected then: network access, the host file system (whatever the
   uid may read or write), and, when it must keep the caller's uid, signals to
-  the caller's other processes; as root also the proof (a spawned root process
-  may read the harness's memory). So "auto" refuses to run as root where it
+  the caller's other processes. So "auto" refuses to run as root where it
   cannot drop to uid 65534; ``isolation="rlimit"`` accepts that risk.
 
-Caps, in both modes: a per-run cgroup (:mod:`.sandbox_cgroup`) capping
-processes and memory where cgroups are writable, else ``RLIMIT_NPROC``;
-rlimits on address space, CPU time, file size and core dumps (set by the
-harness); a wall-clock timeout after which the whole tree is killed (the outer
-bwrap process, then every pid left in the cgroup; the PID namespace dies with
-its init); stdout/stderr read in chunks and kept up to ``max_output_bytes``
-(the run is killed once it writes 16x that).
-
-Proof of completion: the program never sees the token that proves success. A
-fresh random token goes to the harness (:mod:`.sandbox_harness`) on its own
-pipe and is read by a suspended generator before any untrusted code runs. The
-program runs in a test thread (never the main thread); the generator writes the
-token to a separate report pipe only when resumed by that thread's bottom frame
-after the program (and test code) returned normally, in the original process.
-The token is not in the program text, argv, environment or any file; an audit
-hook refuses the in-process routes to it and to the test's frames (frame
-access, gc walks, tracing, ctypes, ``/proc``), Python signal handlers (which
-receive a frame) can't be installed, and the harness is non-dumpable so
-spawned processes can't read its memory. A pass can't be faked by exit codes,
-prints, ``sys.exit``, ``os._exit``, ``atexit``, a redefined ``check``,
-monkeypatched builtins (test code gets a private copy), a forked child that
-finishes the test, killing the parent, or (with ``plain_results_of``) results
-of the program's own classes, such as an object whose ``__eq__`` always
-returns True. The price: code that inspects frames
-(``sys._getframe``, a traceback's ``tb_frame``, so ``traceback.print_exc()``),
-walks ``gc``, uses ``ctypes`` or installs a Python signal handler gets an
-exception, much like the "reliability guard" of other code benchmarks (stdlib
-users such as ``namedtuple``, ``enum``, ``typing`` and ``logging`` tolerate
-it; ``signal.signal(SIGPIPE, SIG_DFL)`` is accepted and ignored).
+Limits (:class:`SandboxLimits`, all configurable, reported in every result's
+``limits``, and ``limit_hit`` names the one that ended a run): a per-run cgroup
+(:mod:`.sandbox_cgroup`, shared by both sandboxes of a graded run) capping
+processes plus threads and memory where cgroups are writable, else
+``RLIMIT_NPROC`` and ``RLIMIT_AS``; rlimits on CPU time, file size and core
+dumps; a wall-clock timeout after which every process is killed (the outer
+bwrap processes, then every pid left in the cgroup); stdout/stderr kept up to
+``max_output_bytes`` each, and a run that writes more than
+``flood_output_bytes`` is killed as a flood.
 
 >>> r = run_in_sandbox("print(sum(range(10)))", timeout_s=10)
 >>> r.completed, r.stdout.strip()

@@ -91,6 +91,22 @@ def test_extra_algorithms_and_remedies_become_models(tiny_run):
     assert res.timings["pretrain"]["cached"] and res.timings["rl:grpo"]["cached"]  # shared stages are reused
     assert res.select(kind="rl", final=True) == ["grpo@4", "grpo-noB@4", "rloo@4", "grpo+nsr@4"]
     assert res.one(remedy="nsr") == "grpo+nsr@4" and res.select(algorithm="rloo") == ["rloo@4"]
+    # A page's results hold exactly the models its config asks for, whatever ran before (any page order).
+    plain = run_pipeline(MicroConfig.preset("tiny"), work, progress=False)
+    assert plain.models.model.tolist() == [*MODELS, "teacher"] and set(plain.counts.model) == set(MODELS)
+
+
+def test_caches_are_keyed_by_the_code_that_produced_them(tmp_path, monkeypatch):
+    from boundary_lab.micro import pipeline
+
+    (tmp_path / "stagecode.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(pipeline.STAGE_CODE, "probe", ("stagecode",))
+    pipeline.code_hash.cache_clear()
+    before = pipeline.code_hash("probe")
+    (tmp_path / "stagecode.py").write_text("X = 2\n")
+    pipeline.code_hash.cache_clear()
+    assert pipeline.code_hash("probe") != before
 
 
 def test_remedies_can_run_on_the_split_without_tier_b():

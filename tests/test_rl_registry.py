@@ -59,12 +59,6 @@ def test_algorithm_defaults_resolve_from_the_registry():
     assert (cfg.minibatches, cfg.ppo_epochs, cfg.gae_lambda, cfg.gamma, cfg.clip_eps) == (4, 1, 1.0, 1.0, 0.2)
 
 
-def test_micro_config_alias_follows_the_registry():
-    from boundary_lab.micro.config import REMEDIES as alias
-
-    assert alias == {name: spec.overrides() for name, spec in REMEDIES.items()}
-
-
 def test_derive_seed_depends_on_every_key_and_their_order():
     seeds = {derive_seed(0, 1, 2), derive_seed(0, 2, 1), derive_seed(1, 1, 2), derive_seed(0, 1), derive_seed(0, 1, 3)}
     assert len(seeds) == 5 and all(0 <= s < 2 ** 63 for s in seeds)

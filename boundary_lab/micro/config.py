@@ -22,8 +22,8 @@ import typing
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ..rl.registry import REMEDIES as _REMEDY_SPECS
-from ..rl.config import ALGORITHMS, RLConfig
+from ..rl.config import RLConfig
+from ..rl.registry import ALGORITHM_NAMES, REMEDY_NAMES
 
 PRESETS = ("tiny", "default", "full")
 
@@ -122,9 +122,10 @@ class RLStageConfig:
     # Real RL runs cap response length (the paper: 8,192 tokens); 0 keeps every chain of the task whole.
     max_new_tokens: int = field(default=0, metadata={"help": "response-length cap of RL rollouts (0: the task's longest chain)", "min": 0})
     train_problems: int = field(default=4000, metadata={"help": "size of the RL training split", "min": 1})
+    tier_b_share: float = field(default=-1.0, metadata={"help": "exact share of tier-B-type problems in the full RL split (-1: as drawn)", "min": -1.0, "max": 1.0})
     without_tier_b: bool = field(default=True, metadata={"help": "also run RL on a split with no tier-B-type problems"})
     algorithms: tuple[str, ...] = field(default=(), metadata={"help": "extra algorithms to run (e.g. all six for ΔSE)"})
-    remedies: tuple[str, ...] = field(default=(), metadata={"help": "remedy runs: " + ", ".join(_REMEDY_SPECS)})
+    remedies: tuple[str, ...] = field(default=(), metadata={"help": "remedy runs (boundary_lab.rl.registry): " + ", ".join(REMEDY_NAMES)})
     # On the full split the main run keeps coverage (LOG.md 2026-11-27), so a remedy has nothing to
     # repair there; the no-tier-B split is where RL collapses onto the shortcut.
     remedies_without_tier_b: bool = field(default=False, metadata={"help": "run the remedies on the split without tier-B-type problems (split 'noB')"})
@@ -136,11 +137,11 @@ class RLStageConfig:
 
     def validate(self) -> None:
         for alg in self.algorithms:
-            if alg not in ALGORITHMS:
-                raise InputError(f"rl.algorithms: unknown {alg!r}; known: {', '.join(ALGORITHMS)}")
+            if alg not in ALGORITHM_NAMES:
+                raise InputError(f"rl.algorithms: unknown {alg!r}; known: {', '.join(ALGORITHM_NAMES)}")
         for rem in self.remedies:
-            if rem not in REMEDIES:
-                raise InputError(f"rl.remedies: unknown {rem!r}; known: {', '.join(REMEDIES)}")
+            if rem not in REMEDY_NAMES:
+                raise InputError(f"rl.remedies: unknown {rem!r}; known: {', '.join(REMEDY_NAMES)}")
         if self.reward not in ("answer", "chain"):
             raise InputError(f"rl.reward: must be 'answer' or 'chain', got {self.reward!r}")
         if max(self.checkpoint_steps) != self.trainer.steps:
@@ -151,11 +152,6 @@ class RLStageConfig:
             if getattr(self.trainer, name) != getattr(default, name):
                 raise InputError(f"rl.trainer.{name}={getattr(self.trainer, name)!r}: set by the pipeline from "
                                  f"{source}; change that instead")
-
-
-# Alias kept until this module switches to the typed registry (boundary_lab.rl.registry: remedy(name).apply(cfg),
-# each spec quoting its source): remedy name -> RLConfig overrides.
-REMEDIES: dict[str, dict] = {name: spec.overrides() for name, spec in _REMEDY_SPECS.items()}
 
 
 @dataclass(frozen=True)

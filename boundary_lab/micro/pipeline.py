@@ -32,8 +32,9 @@ from functools import cache
 from pathlib import Path
 
 from ..errors import InputError
-from .config import REMEDIES, MicroConfig, stage_hash
-from .task import check, heldout_tiers, problems_table, training_problems
+from ..rl.registry import remedy
+from .config import MicroConfig, stage_hash
+from .task import CAREFUL, check, completion_tokens, heldout_tiers, problems_table, training_problems
 
 STAGES = ("pretrain", "rl", "distill", "evaluate")
 
@@ -114,8 +115,9 @@ class Pipeline:
         self.h_pretrain = stage_hash(code_hash("pretrain"), c.seed, c.device, c.task, c.model, c.pretrain)
         self.h_distill = stage_hash(self.h_pretrain, code_hash("distill"), c.distill)
         self.problems = heldout_tiers(c.task)
-        # C a v1 ... A ans: 2 tokens per step + 4, EOS
-        self.max_new_tokens = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1]) * 2 + 6
+        # the longest careful chain of any stage (with its checks), its end token and one spare
+        longest = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1])
+        self.max_new_tokens = completion_tokens(longest, CAREFUL, c.task.careful_check_tokens) + 2
 
     # ---- paths -------------------------------------------------------------------
     def base_dir(self) -> Path:
@@ -129,15 +131,15 @@ class Pipeline:
         remedy, and the fields the world decides (seed, device, threads, response length)."""
         c = self.cfg
         steps = c.rl.checkpoint_steps if run.main else (c.rl.trainer.steps,)
-        return dataclasses.replace(c.rl.trainer, algorithm=run.algorithm, checkpoint_steps=steps, seed=c.seed,
-                                   device=c.device, num_threads=c.threads,
-                                   max_new_tokens=c.rl.max_new_tokens or self.max_new_tokens,
-                                   **(REMEDIES[run.remedy] if run.remedy else {}))
+        cfg = dataclasses.replace(c.rl.trainer, algorithm=run.algorithm, checkpoint_steps=steps, seed=c.seed,
+                                  device=c.device, num_threads=c.threads,
+                                  max_new_tokens=c.rl.max_new_tokens or self.max_new_tokens)
+        return remedy(run.remedy).apply(cfg) if run.remedy else cfg
 
     def rl_dir(self, run: RLRun) -> Path:
         rl = self.cfg.rl
         h = stage_hash(self.h_pretrain, code_hash("rl"), self.rl_config(run).to_dict(), rl.reward,
-                       rl.train_problems, run.split)
+                       rl.train_problems, run.split, rl.tier_b_share)
         return self.work / "models" / f"rl-{run.label}-{h}"
 
     def models(self, stages=STAGES) -> list[dict]:
@@ -198,7 +200,8 @@ class Pipeline:
         from ..rl import train_rl
 
         rl = self.cfg.rl
-        probs = training_problems(self.cfg.task, rl.train_problems, self.cfg.seed, without_tier_b=run.split == "noB")
+        probs = training_problems(self.cfg.task, rl.train_problems, self.cfg.seed, without_tier_b=run.split == "noB",
+                                  tier_b_share=rl.tier_b_share)
         field = "correct" if rl.reward == "chain" else "answer_correct"
 
         def reward_fn(i: int, text: str) -> float:

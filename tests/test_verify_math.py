@@ -7,7 +7,7 @@ import pytest
 
 from boundary_lab.verify.math import extract_answer, grade_math, is_equivalent
 from boundary_lab.verify.math_equiv import fast_verdict, parse_number
-from boundary_lab.verify.math_extract import extract_boxed, extract_gold, normalize_answer
+from boundary_lab.verify.math_extract import extract_boxed, extract_gold, gold_parts, normalize_answer
 
 T = 20.0  # generous per-check timeout: the CI machine is shared and slow
 
@@ -266,13 +266,19 @@ HOSTILE_TEXTS = [
     "#### " * 50000, "A: 1\n" * 50000, "1," * 100000, "x=" * 100000, "\\left(" * 50000,
     "\\text{" * 20000 + "a" + "}" * 20000, "\\boxed{" + "\\text{" * 20000 + "a" + "}" * 20001,
     "{" * 50000 + "}" * 50000, "1" * 100000 + "e99999999",
+    # Readers of unboxed answers: math delimiters, markers, relations, labelled lists, box runs.
+    "$" * 100000, "$a" * 50000, "$$" * 50000, "\\(" * 50000, "\\[x" * 50000, "$5 and $" * 20000,
+    "Final Answer: " * 20000, "The final answer is $" * 10000, "\\boxed{1}, " * 20000, "$1$ and " * 30000,
+    "x<" * 50000, "1 < x < " * 20000, "a=1," * 30000, "a=1; " * 30000, "\\text{or} x=" * 20000,
 ]
 
 
 @pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=lambda t: repr(t[:10]))
 def test_extraction_and_fast_layers_are_linear_on_hostile_text(text):
     start = time.monotonic()
-    extracted = extract_answer(text)
+    extracted = extract_answer(text, gold="1, 2")
     normalize_answer(text)
+    extract_gold(text)  # gold answers from user files are read like predictions
+    gold_parts(text)
     fast_verdict("1", extracted or "")
     assert time.monotonic() - start < 2.0

@@ -43,6 +43,22 @@ _SHARED_POOL: WorkerPool | None = None
 _SHARED_LOCK = threading.Lock()
 
 
+_PRESTART_MIN_SAMPLES = 5000
+
+
+class _Prestart:
+    """A worker pool started in a background thread; ``pool()`` waits for it."""
+
+    def __init__(self, workers: int | None, timeout_s: float):
+        self._pool = WorkerPool(workers=workers, timeout_s=timeout_s)
+        self._thread = threading.Thread(target=self._pool.start, daemon=True)
+        self._thread.start()
+
+    def pool(self) -> WorkerPool:
+        self._thread.join()
+        return self._pool
+
+
 class MathGrade(NamedTuple):
     extracted: str | None
     correct: bool
@@ -152,6 +168,9 @@ def grade_math(
     """
     pairs = [_as_pair(item, i) for i, item in enumerate(items)]
     info = _new_report()
+    # A large batch nearly always needs symbolic checks: start the workers (a forkserver that imports
+    # sympy, then forks) in the background while this thread extracts the answers.
+    prestart = _Prestart(workers, timeout_s) if len(pairs) >= _PRESTART_MIN_SAMPLES else None
     gold_of: dict = {}
     extracted_of: dict = {}
     keys: list[tuple[str, str | None]] = []
@@ -170,9 +189,13 @@ def grade_math(
     info["samples"], info["unique_pairs"] = len(keys), len(unique)
 
     def make_pool():
-        return WorkerPool(workers=workers, timeout_s=timeout_s), True
+        return (prestart.pool() if prestart else WorkerPool(workers=workers, timeout_s=timeout_s)), True
 
-    verdicts = _decide(unique, make_pool, progress, info)
+    try:
+        verdicts = _decide(unique, make_pool, progress, info)
+    finally:
+        if prestart:
+            prestart.pool().close()  # closing twice is harmless
     if report is not None:
         report.update(info)
     return [MathGrade(pred, pred is not None and verdicts[(gold, pred)]) for gold, pred in keys]

@@ -88,9 +88,22 @@ def fast_verdict(gold: str, pred: str) -> bool | None:
     gv, pv = parse_number(g), parse_number(p)
     if gv is not None and pv is not None:
         return gv == pv
-    if _WORD.fullmatch(g) and _WORD.fullmatch(p) and (_is_text_answer(str(gold), g) or _is_text_answer(str(pred), p)):
+    g_text, p_text = _is_text_answer(str(gold), g), _is_text_answer(str(pred), p)
+    if _WORD.fullmatch(g) and _WORD.fullmatch(p) and (g_text or p_text):
         return g.lower() == p.lower()  # text answers: 'Even' is 'even', and never 'odd'
+    if (g_text and not _WORD.fullmatch(p)) or (p_text and not _WORD.fullmatch(g)):
+        return False  # a word is never a number or a formula ('six' was read as 6 already)
+    if (gv is not None and _is_collection(p)) or (pv is not None and _is_collection(g)):
+        return False  # a number is never an interval, tuple or set
     return None
+
+
+_COLLECTION = re.compile(r"^(?:\\\{|[(\[]).*,.*(?:\\\}|[)\]])$")
+
+
+def _is_collection(norm: str) -> bool:
+    r"""An interval, tuple or set with two or more entries: '(2,\infty)', '[1,2)', '\{1,2\}'."""
+    return bool(_COLLECTION.match(norm)) and "\\begin" not in norm
 
 
 # ---------------------------------------------------------------- symbolic layer (worker only)
@@ -152,13 +165,53 @@ def symbolic_equal(gold: str, pred: str) -> bool:
         if not g_parsed or not p_parsed:
             continue
         g, p = g_parsed[0], p_parsed[0]
-        if isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr) and g.is_number and p.is_number:
-            return _exact_numbers_equal(g, p)
+        if isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr):
+            if g.is_number and p.is_number:
+                return _exact_numbers_equal(g, p)
+            if _differ_at_a_point(g, p):
+                continue  # different values somewhere: not equal, skip the slow simplification
         if verify(list(g_parsed), list(p_parsed), timeout_seconds=None):
             return True
-        if isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr) and _equal_for_positive_symbols(g, p):
+        if (isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr) and (_has_root(g) or _has_root(p))
+                and _equal_for_positive_symbols(g, p)):
             return True
     return False
+
+
+_PROBES = (0.5772156649015329, 1.3247179572447460)  # two arbitrary positive points
+
+
+def _differ_at_a_point(a, b) -> bool:
+    """True when the expressions take different values at a positive point (so they are not equal).
+
+    False means 'not shown different', never 'equal'. Variables are positive, as for radicals.
+    """
+    import sympy
+
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if not symbols or not all(isinstance(s, sympy.Symbol) for s in symbols):
+        return False
+    for base in _PROBES:
+        point = {s: sympy.Float(base + 0.1 * i, 40) for i, s in enumerate(symbols)}
+        try:
+            va, vb = sympy.N(a.xreplace(point), 40), sympy.N(b.xreplace(point), 40)
+            if not (va.is_number and vb.is_number) or va.has(sympy.zoo, sympy.nan) or vb.has(sympy.zoo, sympy.nan):
+                return False
+            diff, scale = abs(va - vb), max(abs(va), abs(vb), sympy.Integer(1))
+            if not (diff.is_comparable and scale.is_comparable):
+                return False
+            if diff > sympy.Float(10) ** -25 * scale:
+                return True
+        except (TypeError, ValueError, AttributeError, ZeroDivisionError, RecursionError, OverflowError):
+            return False
+    return False
+
+
+def _has_root(expr) -> bool:
+    """A power with a non-integer exponent (a radical), where the sign of a variable matters."""
+    import sympy
+
+    return any(not power.exp.is_integer for power in expr.atoms(sympy.Pow))
 
 
 def _equal_for_positive_symbols(a, b) -> bool:

@@ -76,42 +76,57 @@ _BOX_JOINER = re.compile(r"[\s,;$.]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\}|\\qu
                          r"(?:[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*)?")
 
 
+def _box_commands_backwards(text: str):
+    """Starts of ``\\boxed`` and ``\\fbox`` commands, last first (each part of the text searched once)."""
+    last = {cmd: text.rfind(cmd) for cmd in _BOX_COMMANDS}
+    while True:
+        cmd = max(last, key=last.get)
+        pos = last[cmd]
+        if pos < 0:
+            return
+        yield pos
+        last[cmd] = text.rfind(cmd, 0, pos)
+
+
 def _boxes(text: str) -> list[tuple[int, int, str]]:
     """The final run of complete boxes as (start, end, content), in text order; [] when none.
 
     Linear time even on hostile text (thousands of unclosed or nested boxes).
     """
-    starts = list(_BOX_START.finditer(text))
-    if not starts:
-        return []
     matches = None
     group: list[tuple[int, int, str]] = []
     # Walk back from the last box. Unclosed boxes at the end (a truncated completion) are skipped.
-    for idx in range(len(starts) - 1, -1, -1):
-        m = starts[idx]
-        j = m.end()
+    for pos in _box_commands_backwards(text):
+        m = _BOX_START.match(text, pos)
         box = None
-        if j < len(text) and text[j] == "{":
+        if m is not None:
+            j = m.end()
             limit = len(text) if not group else group[0][0]
-            close = _close_brace(text, j, limit) if matches is None else matches.get(j)
-            if close is None and matches is None and not group:
-                matches = _brace_matches(text)  # a nested or unclosed box: one linear pass decides
-                close = matches.get(j)
-            if close is not None and (not group or close < group[0][0]):
-                box = (m.start(), close + 1, text[j + 1:close].strip())
-        elif j > m.start() + len(m.group(0).rstrip()) and j < len(text):  # "\boxed 5": one token
-            token = _BOX_TOKEN.match(text, j)
-            if token:
-                box = (m.start(), token.end(), token.group(0))
+            if j < len(text) and text[j] == "{":
+                if matches is not None:
+                    close = matches.get(j)
+                else:
+                    close = text.find("}", j + 1, limit)
+                    if close >= 0 and text.find("{", j + 1, close) >= 0:  # nested braces: count them
+                        close = _close_brace(text, j, limit)
+                if (close is None or close < 0) and matches is None and not group:
+                    matches = _brace_matches(text)  # a nested or unclosed box: one linear pass decides
+                    close = matches.get(j)
+                if close is not None and close >= 0 and close < limit:
+                    box = (pos, close + 1, text[j + 1:close].strip())
+            elif j > pos + len(m.group(0).rstrip()) and j < len(text):  # "\\boxed 5": one token
+                token = _BOX_TOKEN.match(text, j)
+                if token and token.end() <= limit:
+                    box = (pos, token.end(), token.group(0))
         if box is None:
             if group:
                 break
-            continue
-        if group and not _BOX_JOINER.fullmatch(text, box[1], group[0][0]):
-            break
-        group.insert(0, box)
-        if len(group) >= 64:
-            break
+        else:
+            if group and not _BOX_JOINER.fullmatch(text, box[1], group[0][0]):
+                break
+            group.insert(0, box)
+            if len(group) >= 64:
+                break
     return group
 
 
@@ -172,7 +187,7 @@ def _inline_is_math(content: str) -> bool:
     if "\n" in content or content[-1].isspace() and content[0].isdigit():
         return False  # "$18 and $5", "$3.00.\nIn total, she received $"
     content = _TEXT_CMD_SPAN.sub("", content)
-    if content[0].isdigit() and _BARE_WORD.search(content):
+    if content[:1].isdigit() and _BARE_WORD.search(content):
         return False  # "$5/day - $", "$<<6/2=3>>3 per tooth$"
     return not _PROSE.search(content)
 
@@ -369,9 +384,8 @@ def extract_gold(answer: str | float | int | list) -> str:
     if "$" in answer or "\\(" in answer or "\\[" in answer:
         spans = _math_spans(answer)
         if spans:
-            rest = answer
-            for a, b, _ in reversed(spans):
-                rest = rest[:a] + rest[b:]
+            ends = [0] + [b for _, b, _ in spans]
+            rest = "".join(answer[e:a] for e, (a, _, _) in zip(ends, spans)) + answer[spans[-1][1]:]
             if re.fullmatch(r"[\s,;.]*(?:(?:and|or)[\s,;.]*)*", rest):  # only math: '$69$,$84$', '$$x$$'
                 return ",".join(s[2] for s in spans)
             return extract_answer(answer) or answer
@@ -517,7 +531,24 @@ def normalize_answer(ans: str | None, labels: bool = True) -> str:
     """
     if ans is None:
         return ""
-    s = str(ans).strip()
+    key = (ans, labels) if isinstance(ans, str) else None
+    if key is not None:
+        cached = _NORMALIZED.get(key)
+        if cached is not None:
+            return cached
+    s = _normalize(str(ans), labels)
+    if key is not None:
+        if len(_NORMALIZED) >= 1 << 16:
+            _NORMALIZED.clear()
+        _NORMALIZED[key] = s
+    return s
+
+
+_NORMALIZED: dict[tuple[str, bool], str] = {}  # answers repeat across samples and layers
+
+
+def _normalize(s: str, labels: bool) -> str:
+    s = s.strip()
     s = s.replace("\n", " ").replace("\\displaystyle", "")
     s = re.sub(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])", "", s)
     s = re.sub(r"\\[dt]frac", r"\\frac", s)

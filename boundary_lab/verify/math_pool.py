@@ -145,6 +145,10 @@ class WorkerPool:
             worker.kill()
         self._workers = []
 
+    def start(self) -> None:
+        """Start every worker now (``run`` otherwise starts them on first use)."""
+        self._ensure_workers(self.n_workers)
+
     def _ensure_workers(self, n: int) -> None:
         while len(self._workers) < n:
             self._workers.append(_Worker(self._ctx, self.check))

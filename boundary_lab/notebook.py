@@ -1,4 +1,4 @@
-"""Helpers that keep notebooks thin: parameter checking and quiet progress.
+"""Helpers that keep notebooks thin: parameter checking and computed text for the page (glue).
 
 Every notebook has a ``parameters`` cell of typed assignments, for example
 ``n_samples: int = 256  # samples per problem``. Papermill injects overrides
@@ -94,11 +94,6 @@ def declared_parameters(notebook_path: str | Path) -> dict[str, str]:
                 if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
             }
     raise InputError(f"{path}: no cell tagged 'parameters'")
-
-
-def say(message: str) -> None:
-    """Quiet progress for notebooks: one flushed line, no progress bars."""
-    print(message, flush=True)
 
 
 class _Text:

@@ -14,13 +14,13 @@ Example::
 from __future__ import annotations
 
 import argparse
-import typing
 
 SET_PREFIX = "set:"
 
 
 def register(sub) -> None:
-    from ..micro.config import MicroConfig, PRESETS, leaf_fields
+    from ..micro.config import PRESETS, MicroConfig, leaf_fields
+    from ..notebook import _type_name
 
     p = sub.add_parser("micro", help="train a tiny base model, RL it, distil it and evaluate it (CPU, cached)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -34,25 +34,15 @@ def register(sub) -> None:
     p.add_argument("--workdir", default="runs/micro", help="cache directory (the book's is runs/micro)")
     p.add_argument("--out", default=None, help="also write counts.csv and models.csv here (for passk/compare)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    default = MicroConfig()
     groups = {}
-    hints = {}
-    for path, f, value in leaf_fields(default):
+    for path, f, value, hint in leaf_fields(MicroConfig()):  # one flag per field, help from its metadata
         section = path.rpartition(".")[0] or "world"
         if section not in groups:
             groups[section] = p.add_argument_group(f"settings: {section}")
-        owner = default
-        for part in path.split(".")[:-1]:
-            owner = getattr(owner, part)
-        hints[path] = typing.get_type_hints(type(owner))[f.name]
         groups[section].add_argument(f"--{path}", dest=SET_PREFIX + path, default=argparse.SUPPRESS,
-                                     metavar=_metavar(hints[path]),
+                                     metavar=_type_name(hint).upper(),
                                      help=f"{f.metadata.get('help', '')} (default: {_show(value)})".replace("%", "%%"))
     p.set_defaults(func=run)
-
-
-def _metavar(hint) -> str:
-    return (getattr(hint, "__name__", None) or str(hint).replace("typing.", "")).upper()
 
 
 def _show(value) -> str:

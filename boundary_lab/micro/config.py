@@ -22,6 +22,7 @@ import typing
 from dataclasses import dataclass, field
 
 from ..errors import InputError
+from ..notebook import _type_name
 from ..rl.config import RLConfig
 from ..rl.registry import ALGORITHM_NAMES, REMEDY_NAMES
 
@@ -198,11 +199,11 @@ class MicroConfig:
 
     def validate(self) -> "MicroConfig":
         """Check every field's range (``min``/``max`` in its metadata) and each section's rules."""
-        for path, f, value in leaf_fields(self):
+        for path, f, value, _ in leaf_fields(self):
             lo, hi = f.metadata.get("min"), f.metadata.get("max")
             if (lo is not None and value < lo) or (hi is not None and value > hi):
-                bounds = f"{'' if lo is None else f'>= {lo}'}{' and ' if None not in (lo, hi) else ''}{'' if hi is None else f'<= {hi}'}"
-                raise InputError(f"{path}={value!r}: must be {bounds}")
+                bounds = [f">= {lo}"] * (lo is not None) + [f"<= {hi}"] * (hi is not None)
+                raise InputError(f"{path}={value!r}: must be {' and '.join(bounds)}")
         self.task.validate()
         self.rl.validate()
         return self
@@ -216,7 +217,7 @@ class MicroConfig:
         file of them, see :func:`with_overrides`) and top-level fields such as ``seed``."""
         if name not in PRESETS:
             raise InputError(f"preset: unknown {name!r}; choose one of {', '.join(PRESETS)}")
-        settings = read_settings(config) if isinstance(config, str) else flatten(config or {})
+        settings = read_settings(config) if isinstance(config, str) else dict(config or {})
         return with_overrides(_PRESET_BUILDERS[name](), {**settings, **top}, source="config")
 
 
@@ -224,32 +225,22 @@ class MicroConfig:
 
 
 def leaf_fields(cfg, prefix: str = ""):
-    """``(dotted path, field, value)`` of every non-dataclass field, depth first.
+    """``(dotted path, field, value, type)`` of every non-dataclass field, depth first.
 
-    >>> [p for p, _, _ in leaf_fields(MicroConfig())][:4]
+    >>> [p for p, _, _, _ in leaf_fields(MicroConfig())][:4]
     ['seed', 'device', 'threads', 'task.modulus']
     """
+    hints = typing.get_type_hints(type(cfg))
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         if dataclasses.is_dataclass(value):
             yield from leaf_fields(value, f"{prefix}{f.name}.")
         else:
-            yield f"{prefix}{f.name}", f, value
-
-
-def flatten(settings: dict, prefix: str = "") -> dict:
-    """Nested mappings (``{"task": {"modulus": 13}}``) as dotted keys (``{"task.modulus": 13}``)."""
-    out = {}
-    for key, value in settings.items():
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
+            yield f"{prefix}{f.name}", f, value, hints[f.name]
 
 
 def read_settings(path: str) -> dict:
-    """Dotted settings from a YAML or JSON file (nested mappings or dotted keys)."""
+    """Settings from a YAML or JSON file (nested mappings or dotted keys)."""
     import yaml
 
     try:
@@ -260,11 +251,7 @@ def read_settings(path: str) -> dict:
         raise InputError(f"{path}: not valid YAML/JSON: {str(err).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: a config file holds a mapping of settings, got {type(data).__name__}")
-    return flatten(data)
-
-
-def _type_name(hint) -> str:
-    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+    return data
 
 
 def coerce(value, hint, where: str):
@@ -325,7 +312,7 @@ def with_overrides(cfg: "MicroConfig", settings: dict, source: str = "--set") ->
 
 
 def _replace(current, settings: dict, source: str, prefix: str):
-    """Apply dotted settings to one dataclass level; errors name the full dotted path and value."""
+    """Apply dotted (or nested) settings to one dataclass level; errors name the full dotted path and value."""
     names = [f.name for f in dataclasses.fields(current)]
     hints = typing.get_type_hints(type(current))
     groups: dict[str, dict] = {}
@@ -341,6 +328,8 @@ def _replace(current, settings: dict, source: str, prefix: str):
             raise InputError(f"{source} {path}={value!r}: unknown field; {where} has {', '.join(names[:2])}, ...")
         old = getattr(current, head)
         if dataclasses.is_dataclass(old):
+            if "" in parts and isinstance(parts[""], dict):  # a nested mapping, as YAML files write it
+                parts = {**parts.pop(""), **parts}
             if "" in parts:
                 raise InputError(f"{source} {full}={parts['']!r}: a section; set its fields ({full}.<field>=...)")
             changes[head] = _replace(old, parts, source, f"{full}.")

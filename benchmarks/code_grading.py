@@ -2,9 +2,11 @@
 
 Measures problems/s of :func:`boundary_lab.verify.code.grade_code_records` with
 one worker and with one worker per core (the default), and checks that every
-canonical solution passes. Also the median latency of one empty sandbox run,
-and 50 stdin/stdout cases in one sandbox vs one sandbox per case. Each problem is a fresh bubblewrap sandbox with its
-own cgroup, so the cost is dominated by sandbox start-up (~0.1 s), not tests.
+canonical solution passes. Also the median latency of one empty script run
+(one sandbox) and of one graded call (two sandboxes: the program's and the
+test oracle's), and 50 stdin/stdout cases in one sandbox vs one sandbox per
+case. Each problem gets two fresh bubblewrap sandboxes sharing one cgroup, so
+the cost is dominated by sandbox start-up, not by the tests.
 
 Run: ``python benchmarks/code_grading.py [--repeats 1]``. Writes
 ``benchmarks/results/code_grading.json``. Timings on a shared machine are noisy.
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from boundary_lab.benchmarks import data_file
 from boundary_lab.verify.code import grade_code_records, run_stdio_tests
-from boundary_lab.verify.sandbox import run_in_sandbox
+from boundary_lab.verify.sandbox import run_in_sandbox, run_tests_in_sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 HUMANEVAL = data_file("code/humaneval/HumanEval.jsonl.gz")  # shipped package data
@@ -49,11 +51,14 @@ def main() -> None:
         records = [{**r, "completion": r["canonical_solution"]} for r in map(json.loads, handle)]
     cores = len(os.sched_getaffinity(0))
     probe = run_in_sandbox("pass")
-    latencies = []
+    latencies, graded_latencies = [], []
     for _ in range(20):
         start = time.perf_counter()
         run_in_sandbox("pass")
         latencies.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        run_tests_in_sandbox("def f(x):\n    return x\n", "assert f(1) == 1\n", entry_point="f")
+        graded_latencies.append(time.perf_counter() - start)
     # stdin/stdout style: 50 cases in one sandbox vs one sandbox per case (the cost batching saves)
     cases = [(f"{i} {i + 1}\n", f"{2 * i + 1}\n") for i in range(50)]
     add_program = "a, b = map(int, input().split())\nprint(a + b)\n"
@@ -72,6 +77,7 @@ def main() -> None:
         "cores": cores, "machine": platform.platform(), "python": platform.python_version(),
         "runs": runs, "all_passed": all(r["passed"] == r["problems"] for r in runs),
         "sandbox_latency_ms_median": round(1000 * statistics.median(latencies), 1),
+        "graded_call_latency_ms_median": round(1000 * statistics.median(graded_latencies), 1),
         "stdio_50_cases": {"one_sandbox_s": round(batched_s, 3), "sandbox_per_case_s": round(one_by_one_s, 3),
                            "all_passed": batched["passed"] and all(r["passed"] for r in one_by_one)},
         "note": "shared machine, timings noisy",

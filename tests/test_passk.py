@@ -223,3 +223,70 @@ def test_paired_interval_is_narrower_than_unpaired_and_covers_the_difference():
     assert median[0] < 0.5 and median[1] < 0.85, median
     coverage = covered / sims  # measured 0.947 (k=1) and 0.993 (k=8)
     assert np.all((0.90 <= coverage) & (coverage <= 0.998)), coverage
+
+
+# ----------------------------------------------------------- small contracts (each pinned after a mutation survived)
+
+
+def test_scalar_in_scalar_out_and_errors_name_the_problem():
+    assert np.ndim(passk.pass_at_k(10, 5, 3)) == 0 and passk.pass_at_k([10], [5], 3).shape == (1,)
+    with pytest.raises(InputError, match="k=8 exceeds n=4 samples of problem 1"):
+        passk.pass_at_k_curve([8, 4], [1, 1], [8])
+    with pytest.raises(InputError, match="problem 1: n=4, c=5"):
+        passk.pass_at_k_curve([8, 4], [1, 5], [1])
+
+
+def test_biased_estimator_value():
+    assert passk.biased_pass_at_k(10, 5, 10)[0] == pytest.approx(1 - 0.5 ** 10)
+    assert passk.biased_pass_at_k([4, 8], [1, 2], 2).tolist() == pytest.approx([1 - 0.75 ** 2] * 2)
+
+
+def test_coverage_dict_and_rl_only():
+    cov = passk.coverage_sets(["a", "b", "c", "d", "e"], [1, 1, 0, 0, 2], [1, 0, 3, 0, 0])
+    assert cov.to_dict() == {"both": 1, "base_only": 2, "rl_only": 1, "neither": 1, "both_ids": ["a"],
+                             "base_only_ids": ["b", "e"], "rl_only_ids": ["c"], "neither_ids": ["d"]}
+    assert not cov.rl_subset_of_base
+
+
+def test_delta_se_default_k_is_the_smallest_base_n():
+    # base: n = 4 and 8, so K = 4; pass@4 = (1 + 1 - C(6,4)/C(8,4)) / 2.
+    expected = (1 + 1 - 15 / 70) / 2 - 0.25
+    assert passk.delta_se([4, 8], [4, 2], [4, 4], [1, 1]) == pytest.approx(expected)
+
+
+def test_histogram_always_has_eleven_bins():
+    assert passk.accuracy_histogram([10, 10], [0, 0]).tolist() == [2] + [0] * 10
+
+
+def test_paired_comparison_to_dict():
+    pc = passk.paired_comparison([4, 4, 4], [4, 0, 2], [4, 4, 4], [0, 0, 2], [1, 4], n_boot=50, seed=0)
+    d = pc.to_dict()
+    assert list(d) == ["1", "4"]
+    assert d["1"] == {"diff": pytest.approx(1 / 3), "ci_low": float(pc.low[0]), "ci_high": float(pc.high[0]),
+                      "wins": 1, "losses": 0, "ties": 2}
+    assert d["4"]["diff"] == pytest.approx(1 / 3) and d["4"]["ties"] == 2
+
+
+def test_subsample_estimates_average_to_the_unbiased_value():
+    est = passk.subsample_pass_at_k([10] * 50, [5] * 50, 3, draws=400, seed=0)
+    assert est.shape == (400,) and abs(est.mean() - 11 / 12) < 0.01 and est.std() > 0
+    assert np.array_equal(est, passk.subsample_pass_at_k([10] * 50, [5] * 50, 3, draws=400, seed=0))
+    assert passk.subsample_pass_at_k([4], [4], 4, draws=5).tolist() == [1.0] * 5
+    assert passk.subsample_pass_at_k([4], [0], 1, draws=5).tolist() == [0.0] * 5
+    with pytest.raises(InputError, match="k=5 exceeds n=4"):
+        passk.subsample_pass_at_k([4, 8], [1, 1], 5)
+
+
+@pytest.mark.parametrize("max_n, expected", [(1, [1]), (8, [1, 2, 4, 8]), (100, [1, 2, 4, 8, 16, 32, 64, 100])])
+def test_default_ks(max_n, expected):
+    assert passk.default_ks(max_n) == expected
+
+
+def test_parse_ks():
+    assert passk.parse_ks("4, 1,2,2,") == [1, 2, 4]
+    assert passk.parse_ks([8, 3]) == [3, 8]
+    with pytest.raises(InputError, match=r"--k must be a comma-separated list of integers \(got '1,x'\)"):
+        passk.parse_ks("1,x")
+    for bad in ("", "0,1", [-1]):
+        with pytest.raises(InputError, match="k values must be >= 1"):
+            passk.parse_ks(bad)

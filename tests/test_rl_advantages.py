@@ -121,3 +121,53 @@ def test_gae_hand_computed(lam, raw):
     sign = np.sign(raw[1] - raw[0])
     assert sign * (advantages[0, 2] - advantages[0, 1]) > 0
     np.testing.assert_allclose(advantages[0, 1:].abs().numpy(), [np.sqrt(0.5)] * 2, atol=1e-4)
+
+
+# ---------------------------------------------------------------- pinned after mutations survived
+
+
+def test_rloo_with_several_groups():
+    out = adv.rloo_advantages(np.array([[1.0, 0, 0], [1, 1, 0]]))
+    np.testing.assert_allclose(out, [[1, -0.5, -0.5], [0.5, 0.5, -1]], atol=1e-12)
+    with pytest.raises(ValueError, match="RLOO needs at least 2 rollouts"):
+        adv.rloo_advantages([[1.0]])
+    with pytest.raises(ValueError, match="one greedy reward per group expected: 2 vs 1 groups"):
+        adv.remax_advantages([[1, 0]], [1.0, 0.0])
+
+
+def test_nsr_threshold_is_half():
+    # A reward of 0.5 counts as solved everywhere in the trainer (pass_rate uses >= 0.5).
+    np.testing.assert_array_equal(adv.nsr_advantages([[0.5, 0.49]]), [[0.0, -1.0]])
+
+
+def test_pass_at_k_rewards_errors_and_all_but_one_correct():
+    np.testing.assert_allclose(adv.pass_at_k_rewards([[1, 1, 1, 0]], 2)[0], [1, 1, 1, 1])
+    np.testing.assert_allclose(adv.pass_at_k_rewards([[1, 1, 1, 0]], 2)[0],
+                               _brute_force_expected_group_reward([1, 1, 1, 0], 2))
+    with pytest.raises(ValueError, match=r"needs binary rewards \(0 or 1\)"):
+        adv.pass_at_k_rewards([[1, 0.5]], 2)
+    with pytest.raises(ValueError, match="k=3 must be in 1..2"):
+        adv.pass_at_k_rewards([[1, 0]], 3)
+
+
+def test_token_level_defaults():
+    # gamma defaults to 1 (VeRL), no KL unless a coefficient is given, kappa 2 (Cheng et al.).
+    rewards = torch.tensor([[0.0, 0.0, 1.0]])
+    mask = torch.ones(1, 3)
+    np.testing.assert_allclose(adv.discounted_returns(rewards, mask).numpy(), [[1, 1, 1]])
+    kl = torch.full((2, 4), 0.5)
+    torch.testing.assert_close(adv.reinforce_pp_advantages(torch.tensor([1.0, 0.0]), MASK, kl),
+                               adv.reinforce_pp_advantages(torch.tensor([1.0, 0.0]), MASK))
+    a = torch.tensor([[1.0]])
+    assert adv.entropy_shaped_advantages(a, torch.tensor([[9.0]]), torch.ones(1, 1), 1.0).item() == 1.5
+
+
+def test_reinforce_pp_discounts_with_its_gamma():
+    # One response of two tokens, score 1: returns 0.9 and 1 with gamma 0.9, whitened to -/+ sqrt(0.5).
+    mask = torch.tensor([[0.0, 1, 1]])
+    out = adv.reinforce_pp_advantages(torch.tensor([1.0]), mask, gamma=0.9)
+    np.testing.assert_allclose(out[0, 1:].numpy(), [-np.sqrt(0.5), np.sqrt(0.5)], atol=1e-4)
+    flat = adv.reinforce_pp_advantages(torch.tensor([1.0, 0.0]), torch.tensor([[0.0, 1, 1], [0.0, 1, 0]]))
+    discounted = adv.reinforce_pp_advantages(torch.tensor([1.0, 0.0]), torch.tensor([[0.0, 1, 1], [0.0, 1, 0]]),
+                                             gamma=0.5)
+    assert not torch.allclose(flat, discounted)

@@ -69,3 +69,16 @@ def test_derive_seed_depends_on_every_key_and_their_order():
 
     assert sampler_seed(0, 1, 2) == 8340944691342176559
     assert sampler_seed(3, 12345678901, 7) == 5772750474241550943
+
+
+def test_package_exports_and_lazy_train_rl():
+    import boundary_lab.rl as rl
+    from boundary_lab.rl.trainer import train_rl
+
+    assert rl.train_rl is train_rl
+    with pytest.raises(AttributeError, match="module 'boundary_lab.rl' has no attribute 'nope'"):
+        rl.nope  # noqa: B018
+    with pytest.raises(InputError, match="known: grpo, rloo, reinforce_pp, remax, dapo, ppo"):
+        algorithm("a2c")
+    with pytest.raises(InputError, match="config: unknown RLConfig field"):
+        RLConfig.from_dict({"stpes": 3})

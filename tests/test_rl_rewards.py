@@ -69,3 +69,45 @@ def test_verl_compute_score():
 def test_bad_input_is_named(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+def test_check_tokens_world():
+    # A world whose careful writers write each value twice: its clean traces pass only with check_tokens=1.
+    task = TaskConfig(tier_size=4, careful_check_tokens=1)
+    p = heldout_tiers(task)[0]
+    trace = clean_trace(p)
+    assert check(p, trace).correct
+    assert micro_reward([p.prompt], [trace], task.modulus, "chain", check_tokens=1) == [1.0]
+    assert micro_reward([p.prompt], [trace], task.modulus, "chain") == [0.0]
+    assert micro_reward_fn(task.modulus, "chain", check_tokens=1)([p.prompt], [trace]) == [1.0]
+    assert compute_score("micro", trace, {"prompt": p.prompt, "reward": "chain", "check_tokens": 1}) == 1.0
+    assert compute_score("micro", trace, p.prompt, {"reward": "chain", "check_tokens": 1}) == 1.0
+    assert compute_score("micro", trace, p.prompt, {"reward": "chain"}) == 0.0
+    assert score(p.prompt, trace, task.modulus, "chain", 1) == 1.0 and score(p.prompt, trace, reward="chain") == 0.0
+    assert parse_prompt(p.prompt, task.modulus, 1).check_tokens == 1
+
+
+def test_defaults_and_per_row_arguments():
+    p = PROBLEMS[2]
+    lucky = [t for t in traces(p, np.random.default_rng(3)) if check(p, t).answer_correct and not check(p, t).correct]
+    good = clean_trace(p)
+    assert micro_reward_fn().__name__ == "micro_answer"
+    assert micro_reward_fn()([p.prompt], [good]) == [1.0]
+    assert compute_score("micro", good, p.prompt) == 1.0  # modulus 13 and the answer reward by default
+    assert score(p.prompt, good, reward="chain") == 1.0
+    if lucky:
+        assert micro_reward([p.prompt] * 2, [lucky[0]] * 2, reward=["answer", "chain"]) == [1.0, 0.0]
+    assert micro_reward([p.prompt] * 2, [good] * 2, check_tokens=[0, 1], reward="chain") == [1.0, 0.0]
+    assert parse_prompt(p.prompt, TASK.modulus).problem_id == p.prompt
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: parse_prompt("Q 5 *7", 13), "not a micro-world prompt"),
+    (lambda: parse_prompt("Q 5 X7 =", 13), "not a micro-world prompt"),
+    (lambda: micro_reward(["Q 1 +1 ="], [[{"role": "assistant"}]]), "expected a string"),
+    (lambda: score("Q 1 +1 =", "x", reward="steps"), "must be one of answer, chain"),
+    (lambda: micro_reward_fn(reward="steps"), "must be one of answer, chain"),
+])
+def test_more_bad_input(call, message):
+    with pytest.raises(InputError, match=message):
+        call()

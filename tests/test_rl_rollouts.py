@@ -51,3 +51,34 @@ def test_step_prompts_cover_each_epoch_once(n_prompts, per_step):
     for epoch in range(len(drawn) // n_prompts):
         assert sorted(drawn[epoch * n_prompts:(epoch + 1) * n_prompts]) == list(range(n_prompts))
     assert step_prompt_indices(n_prompts, per_step, 3, seed=0) == step_prompt_indices(n_prompts, per_step, 3, seed=0)
+
+
+def test_toy_task_and_tokenizer():
+    from boundary_lab.rl.toy import char_tokenizer, successor_reward, successor_task
+
+    prompts, targets = successor_task(50, seed=4, length=5)
+    assert len(prompts) == len(targets) == 50 and all(len(p) == 6 and p[-1] == ">" for p in prompts)
+    assert all(t == str((int(p[-2]) + 1) % 10) for p, t in zip(prompts, targets))
+    assert successor_task(50, seed=4, length=5) == (prompts, targets) and successor_task(50, seed=5)[0] != prompts
+    assert successor_task(3)[0][0][:-1].isdigit() and len(successor_task(3)[0][0]) == 4
+    reward = successor_reward(targets)
+    assert reward(0, targets[0] + "9") == 1.0 and reward(0, "x" + targets[0]) == 0.0
+    tok = char_tokenizer()
+    ids = tok("12> 3").input_ids
+    assert ids[0] == tok.bos_token_id and tok.decode(ids[1:]) == "12> 3" and len(ids) == 6
+    assert (tok.eos_token, tok.pad_token, tok.padding_side) == ("<|eos|>", "<|pad|>", "left")
+    assert len(tok) == 4 + 12 and tok.convert_ids_to_tokens(ids[1:]) == list("12> 3")
+
+
+def test_toy_model_shape(tmp_path):
+    from boundary_lab.rl.toy import make_toy_model
+
+    a = AutoModelForCausalLM.from_pretrained(make_toy_model(tmp_path / "a", seed=1))
+    assert (a.config.hidden_size, a.config.num_hidden_layers, a.config.head_dim) == (32, 2, 16)
+    assert a.config.max_position_embeddings == 64 and a.config.model_type == "llama"
+    b = AutoModelForCausalLM.from_pretrained(make_toy_model(tmp_path / "b", seed=2, hidden=48, layers=1))
+    assert (b.config.hidden_size, b.config.num_hidden_layers) == (48, 1)
+    c = AutoModelForCausalLM.from_pretrained(make_toy_model(tmp_path / "c", seed=1))
+    assert all(torch.equal(v, c.state_dict()[k]) for k, v in a.state_dict().items())
+    assert not torch.equal(a.model.embed_tokens.weight, AutoModelForCausalLM.from_pretrained(
+        make_toy_model(tmp_path / "d", seed=2)).model.embed_tokens.weight)

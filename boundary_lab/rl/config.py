@@ -64,9 +64,12 @@ class RLConfig:
     minibatches: int = field(default=4, metadata={"help": "optimizer steps per epoch: the step's rollouts are "
                                                           "shuffled and split into this many mini-batches (at "
                                                           "most one rollout each)"})
-    # Paper §4.3: "no KL term".
+    # Paper §4.3: "no KL term". Where the penalty goes is the algorithm's (registry.AlgorithmSpec.kl_in_reward):
+    # REINFORCE++ and PPO subtract it from the per-token reward, the others add it to the loss (GRPO, ProRL).
     kl_coef: float = field(default=0.0, metadata={"help": "KL penalty to the reference (0 = off)"})
     kl_estimator: str = field(default="k3", metadata={"help": "KL estimator per token: k1 (log-ratio) or k3"})
+    # ProRL (Liu et al. 2025) §2: "hard-reset the reference policy to a recent snapshot of the online policy,
+    # and reinitialize the optimizer states".
     reference_reset_every: int = field(
         default=0, metadata={"help": "ProRL reference reset: every N steps the reference becomes the current "
                                      "policy and the optimizer restarts (0 = off)"})
@@ -79,8 +82,11 @@ class RLConfig:
                                                                     "alpha (Cheng et al. 2025; 0 = off)"})
     entropy_adv_kappa: float = field(default=2.0, metadata={"help": "the shaping term is at most |A_t| / kappa "
                                                                     "(kappa > 1 keeps the advantage's sign)"})
+    # Pass@k Training (Chen et al. 2025) §3: the reward of a k-subset is its best member's; the advantage is its
+    # analytic expectation over the k-subsets of the group (boundary_lab.rl.advantages.pass_at_k_advantages).
     reward_mode: str = field(default="binary", metadata={"help": "binary, or pass_at_k (group pass@k reward)"})
     pass_at_k_k: int = field(default=4, metadata={"help": "k for reward_mode=pass_at_k"})
+    # NSR (Zhu et al. 2025): the objective keeps only the negative samples' term, -1 on every failed rollout.
     nsr_only: bool = field(
         default=False, metadata={"help": "negative sample reinforcement: train only on failed rollouts (advantage -1)"})
     token_level_loss: Optional[bool] = field(

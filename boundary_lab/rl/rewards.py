@@ -52,7 +52,7 @@ def parse_prompt(prompt: str, modulus: int, check_tokens: int = 0):
         steps = tuple((t[0], int(t[1:])) for t in toks[2:-1])
         if any(op not in "+-*" for op, _ in steps):
             raise ValueError
-        problem = Problem("prompt", int(toks[1]) % modulus, steps, modulus)
+        problem = Problem(prompt, int(toks[1]) % modulus, steps, modulus)
     except ValueError:
         raise InputError(f"prompt {prompt!r}: not a micro-world prompt ('Q <start> <op><operand> ... =')") from None
     return dataclasses.replace(problem, check_tokens=check_tokens) if check_tokens else problem
@@ -62,8 +62,9 @@ def _text(completion) -> str:
     """A completion as TRL passes it: a string, or a conversation whose last message holds the text."""
     if isinstance(completion, str):
         return completion
-    if isinstance(completion, list) and completion and isinstance(completion[-1], dict):
-        return str(completion[-1].get("content", ""))
+    if isinstance(completion, list) and completion and isinstance(completion[-1], dict) \
+            and isinstance(completion[-1].get("content"), str):
+        return completion[-1]["content"]
     raise InputError(f"completion {completion!r}: expected a string or a list of chat messages")
 
 

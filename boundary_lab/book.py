@@ -125,11 +125,17 @@ def load_runs(path: str | Path = RUNS_FILE) -> list[Run]:
 
 def load_runs_file(path: str | Path = RUNS_FILE) -> RunsFile:
     """The parsed runs file (runs and output folder); InputError listing every structural problem."""
-    parsed, problems = _parse(Path(path))
-    problems += [p for run in parsed.runs for p in _check_notebook(parsed.path, run)]
+    parsed, problems = check_runs_file(path)
     if problems:
         raise InputError("\n".join(problems))
     return parsed
+
+
+def check_runs_file(path: str | Path = RUNS_FILE) -> tuple[RunsFile, list[str]]:
+    """The parsed runs file and every problem of its structure, notebooks and parameters (no raise)."""
+    parsed, problems = _parse(Path(path))
+    problems += [p for run in parsed.runs for p in _check_notebook(parsed.path, run)]
+    return parsed, problems
 
 
 def _annotation(text: str):
@@ -364,7 +370,7 @@ def gpu_index(runs_file: RunsFile, executed: Path = EXECUTED) -> tuple[str, list
     for run in runs_file.runs:
         page = out / f"{run.name}.ipynb"
         if page.exists():
-            doc = page.relative_to(ROOT).with_suffix("").as_posix()
+            doc = "book/executed/" + page.relative_to(executed).with_suffix("").as_posix()
             done.append(doc)
             meta = json.loads(page.read_text()).get("metadata", {}).get("boundary_lab", {})
             status = f"{{doc}}`executed <{_rel(doc)}>` {meta.get('finished', '')} on {meta.get('host', 'unknown host')}"
@@ -597,7 +603,41 @@ def benchmark_tables(results_dir: str | Path) -> dict:
         rows = data if isinstance(data, list) else [data]
         flat = pd.json_normalize(rows).T.rename(columns=lambda i: f"result {i}")
         flat.index.name = "field"
-        tables[file.stem] = flat.astype(str).map(lambda s: s if len(s) <= 60 else s[:57] + "...")
+        tables[file.stem] = flat.map(lambda v: str(v) if len(str(v)) <= 60 else str(v)[:57] + "...")
     if not tables:
         tables["none"] = pd.DataFrame({"note": [f"no results in {results_dir}: run the scripts in benchmarks/"]})
     return tables
+
+
+def show_table(frame: "pd.DataFrame"):
+    """A table for a page: no index column, and long text wraps inside its cell (no clipped lines)."""
+    return (frame.style.hide(axis="index")
+            .set_properties(**{"white-space": "normal", "text-align": "left", "vertical-align": "top"})
+            .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
+            .format(precision=3))
+
+
+def versions_frame(machine: dict) -> "pd.DataFrame":
+    """Package versions of a :func:`machine_summary` as a two-column table."""
+    import pandas as pd
+
+    return pd.DataFrame(sorted(machine["versions"].items()), columns=["package", "version"])
+
+
+def timings_sentence(timings: "pd.DataFrame") -> str:
+    """The total execution time of the pages in one sentence."""
+    if "seconds" not in timings:
+        return "No page of this build was executed by `boundary-lab book`."
+    total = float(timings["seconds"].sum())
+    return (f"{len(timings)} executed pages took **{total / 60:.1f} min** in all (the slowest: "
+            f"{timings.loc[timings['seconds'].idxmax(), 'page']}, {timings['seconds'].max():.0f} s).")
+
+
+def show_benchmarks(results_dir: str | Path):
+    """Every benchmark result file as a titled table (HTML)."""
+    from IPython.display import HTML
+
+    parts = []
+    for name, frame in benchmark_tables(results_dir).items():
+        parts.append(f"<h3>{name}</h3>" + show_table(frame.reset_index()).to_html())
+    return HTML("\n".join(parts))

@@ -74,14 +74,18 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._@+-]+", "-", text.replace("/", "--")).strip("-") or "model"
 
 
-def default_store(cfg: EvalSettings) -> str:
-    """The store directory of a run: one per (model, benchmark, backend, sampling settings, shard)."""
+def default_store(cfg: EvalSettings, path: str | None = None) -> str:
+    """The store directory of a run: one per (model, benchmark, backend, sampling settings, shard).
+
+    For a ``micro:<name>`` model, ``path`` (its checkpoint directory, whose name carries the hash of
+    its training config) is part of the name, so a retrained model never resumes an old store."""
     if cfg.store:
         return cfg.store
     shard = "" if cfg.shard in ("", "0/1") else "-shard" + cfg.shard.replace("/", "of")
     bench = Path(cfg.benchmark).stem if cfg.benchmark.endswith(".jsonl") else cfg.benchmark
     name = f"{_slug(bench)}-{cfg.backend}-n{cfg.n}-t{cfg.temperature:g}-p{cfg.top_p:g}-s{cfg.seed}{shard}"
-    return f"runs/evaluate/{_slug(cfg.model)}/{name}"
+    model = _slug(cfg.model) + (f"-{Path(path).name}" if path and cfg.model.startswith("micro:") else "")
+    return f"runs/evaluate/{model}/{name}"
 
 
 def resolve_model(model: str, workdir: str = "runs/micro", preset: str = "default", seed: int = 0) -> str:
@@ -107,7 +111,7 @@ def sample(cfg: EvalSettings, progress: bool = False, backend_kwargs: dict | Non
         os.environ.setdefault("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
     path = resolve_model(cfg.model, cfg.micro_workdir, cfg.micro_preset)
     kwargs = dict(backend_kwargs or {})
-    return sample_benchmark(path, cfg.benchmark, default_store(cfg), cfg.sampling(), backend=cfg.backend,
+    return sample_benchmark(path, cfg.benchmark, default_store(cfg, path), cfg.sampling(), backend=cfg.backend,
                             template=cfg.template or None, shard=cfg.shard, limit=cfg.limit or None,
                             progress=progress, backend_kwargs=kwargs, model_name=cfg.model)
 
@@ -214,7 +218,7 @@ def settings_table(settings: list[EvalSettings]) -> pd.DataFrame:
         rows[cfg.model] = {"model path or id": path, "benchmark": cfg.benchmark, "samples per problem": cfg.n,
                            "backend": cfg.backend, "temperature": cfg.temperature, "top-p": cfg.top_p,
                            "max new tokens": cfg.max_tokens, "seed": cfg.seed, "shard": cfg.shard,
-                           "store": default_store(cfg)}
+                           "store": default_store(cfg, path)}
     return pd.DataFrame(rows)
 
 

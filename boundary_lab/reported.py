@@ -191,3 +191,90 @@ def beside(measured: pd.DataFrame, reported: pd.DataFrame, on: list[str], value:
     left = measured[[*on, value]].rename(columns={value: "measured"})
     right = reported[[*on, value]].rename(columns={value: "reported"})
     return left.merge(right, on=on, how="outer")
+
+
+# ------------------------------------------------------------------ claims vs this build
+
+
+def _pass(counts: pd.DataFrame, model: str, k: int) -> float:
+    from .passk import pass_at_k_curve
+
+    sub = counts[counts["model"] == model]
+    return float(pass_at_k_curve(sub["n"], sub["correct"], [k])[0])
+
+
+def _solved(counts: pd.DataFrame, model: str) -> set:
+    sub = counts[counts["model"] == model]
+    return set(sub.loc[sub["correct"] > 0, "problem_id"])
+
+
+def claims(res) -> pd.DataFrame:
+    """The paper's claims, its evidence (reported), and what this build measured for each.
+
+    ``res`` is a :class:`boundary_lab.report.MicroResults`; every measured value is computed from
+    its counts (whole-chain-correct, all held-out tiers pooled), so the table changes with the build.
+    ``agrees`` is ``yes``, ``no`` or ``not measured``: the comparison is qualitative (an engineered
+    micro-world, not a 7B model)."""
+    counts = res.counts
+    base = "base"
+    rl = res.one(main=True, final=True)
+    steps = res.models[(res.models["main"] == True) & (res.models["kind"] == "rl")].sort_values("step")  # noqa: E712
+    n = int(counts["n"].min())
+    t2, t3 = table("algorithms"), table("training_steps")
+
+    def rep(t, model, bench, metric):
+        return float(t[(t.model == model) & (t.benchmark == bench) & (t.metric == metric)]["value"].iloc[0])
+
+    rows = []
+    b1, r1, bn, rn = _pass(counts, base, 1), _pass(counts, rl, 1), _pass(counts, base, n), _pass(counts, rl, n)
+    rows.append(("RL raises pass@1 over the base model",
+                 f"MATH500 pass@1: Qwen2.5-7B {rep(t2, 'Qwen2.5-7B', 'MATH500', 'pass@1'):.3f}, GRPO "
+                 f"{rep(t2, 'GRPO', 'MATH500', 'pass@1'):.3f} (Table 2)",
+                 f"pass@1: base {b1:.3f}, {rl} {r1:.3f}", "yes" if r1 > b1 else "no", "base_vs_rl"))
+    rows.append(("At large k the base model catches up with or overtakes the RL model",
+                 f"Omni-MATH-Test pass@256: base {rep(t2, 'Qwen2.5-7B', 'Omni-MATH-Test', 'pass@256'):.3f}, GRPO "
+                 f"{rep(t2, 'GRPO', 'Omni-MATH-Test', 'pass@256'):.3f} (Table 2); Minerva 32B: base ahead by "
+                 "about 9 points at k = 128",
+                 f"pass@{n}: base {bn:.3f}, {rl} {rn:.3f}", "yes" if bn >= rn - 1e-12 else "no", "base_vs_rl"))
+    sb, sr = _solved(counts, base), _solved(counts, rl)
+    cov = table("coverage").iloc[0]
+    rows.append(("Problems the RL model solves are a subset of those the base solves",
+                 f"AIME24: base solves {cov.base_solved}/{cov.problems}, RL {cov.rl_solved}, RL-only "
+                 f"{cov.rl_only} (Table 4)",
+                 f"solved at k = {n}: base {len(sb)}, {rl} {len(sr)} of {counts['problem_id'].nunique()}; "
+                 f"{rl} only: {len(sr - sb)}", "yes" if sr <= sb else "no", "coverage"))
+    dse = bn - r1
+    d = table("delta_se")
+    grpo_test = float(d[(d.model == "GRPO") & (d.benchmark == "Omni-MATH-Test")]["value"].iloc[0])
+    rows.append(("RL leaves a large sampling-efficiency gap ΔSE = pass@K(base) − pass@1(RL)",
+                 f"GRPO, Omni-MATH-Test: ΔSE {grpo_test:.3f} (K = 256; Table 2, Fig. 8)",
+                 f"ΔSE {dse:.3f} (K = {n})", "yes" if dse > 0 else "no", "algorithms"))
+    if len(steps) >= 2:
+        first, last = steps["model"].iloc[0], steps["model"].iloc[-1]
+        p1 = (_pass(counts, first, 1), _pass(counts, last, 1))
+        pn = (_pass(counts, first, n), _pass(counts, last, n))
+        rows.append(("Longer RL training raises pass@1 and lowers pass@k at large k",
+                     f"Omni-MATH-Train, GRPO step 150 → 450: pass@1 {rep(t3, 'GRPO step 150', 'Omni-MATH-Train', 'pass@1'):.3f}"
+                     f" → {rep(t3, 'GRPO step 450', 'Omni-MATH-Train', 'pass@1'):.3f}, pass@256 "
+                     f"{rep(t3, 'GRPO step 150', 'Omni-MATH-Train', 'pass@256'):.3f} → "
+                     f"{rep(t3, 'GRPO step 450', 'Omni-MATH-Train', 'pass@256'):.3f} (Table 3)",
+                     f"{first} → {last}: pass@1 {p1[0]:.3f} → {p1[1]:.3f}, pass@{n} {pn[0]:.3f} → {pn[1]:.3f}",
+                     "yes" if p1[1] > p1[0] and pn[1] < pn[0] else "no", "training_steps"))
+    if "distilled" in set(counts["model"]):
+        sd = _solved(counts, "distilled")
+        rows.append(("Distillation, unlike RL, adds problems the base cannot solve",
+                     "Minerva: the distilled model's curve lies above the base's at every k (Fig. 7; "
+                     "values not transcribed)",
+                     f"solved only by the distilled model, not the base: {len(sd - sb)}",
+                     "yes" if sd - sb else "no", "distillation"))
+    ppl = res.perplexity
+    if isinstance(ppl, pd.DataFrame) and not ppl.empty and {"scorer", "answers_from", "ppl"} <= set(ppl.columns):
+        under_base = ppl[ppl["scorer"] == base].groupby("answers_from")["ppl"].median()
+        if base in under_base and rl in under_base:
+            rows.append(("RL answers are ones the base model already finds likely (low perplexity)",
+                         "AIME24: PPL_Base(Y_RL) sits at the low end of PPL_Base(Y_Base) (Fig. 6; values not "
+                         "transcribed)",
+                         f"median perplexity under the base: its own answers {under_base[base]:.2f}, "
+                         f"{rl}'s {under_base[rl]:.2f}", "yes" if under_base[rl] <= under_base[base] else "no",
+                         "perplexity"))
+    return pd.DataFrame(rows, columns=["paper's claim", LABEL, "this build (micro-world)", "agrees", "page"])

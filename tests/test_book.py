@@ -81,3 +81,70 @@ def test_executed_pages_keep_their_figures(tmp_path):
     assert figure_cells
     for cell in figure_cells:
         assert any("image/png" in o.get("data", {}) for o in cell["outputs"]), "".join(cell["source"])[:80]
+
+
+def test_book_lists_every_input_problem_and_exits_2_before_running_anything(tmp_path, capsys):
+    from boundary_lab.cli import main
+
+    work = tmp_path / "micro"
+    runs = tmp_path / "runs.yml"
+    runs.write_text(f"""runs:
+  - name: world
+    notebook: notebooks/micro_world.ipynb
+    parameters: {{preset: tiny, workdir: "{work}"}}
+  - name: eval_a
+    notebook: notebooks/evaluate.ipynb
+    parameters: {{model: /no/such/model/dir, benchmark: nope-bench, n: many}}
+    requires: [no-such-program-xyz]
+  - name: eval_b
+    notebook: notebooks/evaluate.ipynb
+    parameters: {{model: org/hub-id, benchmark: {tmp_path}/missing.jsonl, backend: vllm}}
+    requires: ["module:no_such_module_xyz"]
+  - name: counts_page
+    notebook: notebooks/passk_estimator.ipynb
+    parameters: {{counts: {tmp_path}/missing.csv, bogus: 1}}
+  - name: world_b
+    notebook: notebooks/micro_world.ipynb
+    parameters: {{preset: huge}}
+  - name: gone
+    notebook: notebooks/no_such_page.ipynb
+""")
+    assert main(["book", "--runs", str(runs), "--no-html"]) == 2
+    err = capsys.readouterr().err
+    for expected in ["eval_a: parameter n: expected int, got 'many'", "unknown benchmark 'nope-bench'",
+                     "model directory '/no/such/model/dir' not found", "needs the program 'no-such-program-xyz'",
+                     "missing.jsonl' not found", "needs the Python module 'no_such_module_xyz'",
+                     "has no parameter(s) ['bogus']", "missing.csv' not found", "preset 'huge' unknown",
+                     "notebook 'notebooks/no_such_page.ipynb' does not exist"]:
+        assert expected in err, expected
+    assert not work.exists()  # the valid first run never started: nothing was trained
+
+
+def test_book_check_passes_on_the_shipped_runs_files():
+    from boundary_lab.cli import main
+
+    assert main(["book", "--check"]) in (0, 2)  # 2 only where bwrap or vllm is missing:
+    problems = book.preflight(book.load_runs())
+    assert all("bubblewrap" in p or "vLLM" in p for p in problems), problems
+
+
+def test_fold_parameters_shows_one_cell_with_the_values_that_ran():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('n: int = 256  # samples per problem\nmodel: str = "a"  # the model'),
+        nbformat.v4.new_code_cell('# Parameters\nn = 8\n'),
+    ])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.cells[1].metadata["tags"] = ["injected-parameters"]
+    book.fold_parameters(nb)
+    assert len(nb.cells) == 1
+    assert nb.cells[0].source == 'n: int = 8  # samples per problem\nmodel: str = "a"  # the model'
+
+
+def test_shards_split_the_runs_without_overlap():
+    runs = [book.Run(str(i), "x") for i in range(7)]
+    parts = [book.shard_runs(runs, f"{i}/3") for i in range(3)]
+    assert sorted(r.name for p in parts for r in p) == sorted(r.name for r in runs)
+    with pytest.raises(InputError, match="shard"):
+        book.shard_runs(runs, "3/3")

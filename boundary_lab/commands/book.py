@@ -54,13 +54,14 @@ def _with_preset(runs, preset: str):
 def run(args) -> int:
     from ..errors import InputError
 
-    parsed = book.load_runs_file(args.runs)  # structure, notebooks, parameter names and types
+    parsed, problems = book.check_runs_file(args.runs)  # structure, notebooks, parameter names and types
     runs = parsed.runs
     if args.preset:
-        runs = _with_preset(runs, args.preset)
+        runs = _with_preset([r for r in runs if (book.ROOT / r.notebook).exists()], args.preset)
     runs = book.shard_runs(runs, args.shard)
     if not args.html_only:
-        problems = book.preflight([r for r in runs if not args.only or r.name in args.only], args.runs)
+        # data, models, optional dependencies: every problem at once, before anything runs
+        problems += book.preflight([r for r in runs if not args.only or r.name in args.only], args.runs)
         if problems:
             raise InputError(f"{len(problems)} problem(s) found before running anything:\n  " + "\n  ".join(problems))
         print(f"[book] checked {len(runs)} run(s): inputs present")
@@ -68,6 +69,8 @@ def run(args) -> int:
             return 0
         out_dir = book.EXECUTED / parsed.output if parsed.output else book.EXECUTED
         book.execute(runs, force=args.force, only=args.only, out_dir=out_dir)
+    elif problems:
+        raise InputError("\n".join(problems))
     if not args.no_html:
         gpu = book.load_runs_file(book.GPU_RUNS_FILE) if book.GPU_RUNS_FILE.exists() else None
         toc = book.write_toc(gpu)

@@ -1,0 +1,72 @@
+"""book/runs-gpu.yml: the paper's model pairs x six math benchmarks, run end to end with tiny local models.
+
+The hub ids of the matrix are replaced by tiny random models built here (nothing is downloaded),
+the backend by hf and the sizes by small ones; everything else (notebook, benchmarks, templates,
+the base/RL pairing, sharding across two "nodes", the GPU index page) is the matrix's own.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from boundary_lab import book, reported
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_matrix_lists_every_model_pair_on_the_six_benchmarks_with_the_paper_settings():
+    runs = book.load_runs_file(book.GPU_RUNS_FILE)
+    assert runs.output == "gpu"
+    pairs = {(r.parameters["model"], r.parameters["baseline"], r.parameters["benchmark"]) for r in runs.runs}
+    expected = {(p["rl"], p["base"], b) for p in reported.MODEL_PAIRS for b in reported.MATH_BENCHMARKS}
+    assert pairs == expected and len(runs.runs) == len(expected) == 36
+    for r in runs.runs:
+        p = r.parameters
+        assert (p["temperature"], p["top_p"], p["max_tokens"], p["backend"]) == (0.6, 0.95, 16384, "vllm")
+        bench = p["benchmark"]
+        llama_olympiad = bench == "olympiadbench" and "Llama" in p["model"]
+        assert p["n"] == (1024 if llama_olympiad else reported.PAPER_MAX_K[bench])
+    assert book.preflight(runs.runs) == [] or all("vLLM" in x for x in book.preflight(runs.runs))
+
+
+@pytest.mark.slow
+def test_matrix_runs_end_to_end_with_tiny_models_in_two_shards(tmp_path):
+    from boundary_lab.tiny_models import make_tiny_model
+
+    parsed = book.load_runs_file(book.GPU_RUNS_FILE)
+    # One run per family and per benchmark (the diagonal): every pair and every benchmark goes through.
+    families = list(dict.fromkeys(r.name.rsplit("-", 1)[0] for r in parsed.runs))
+    benches = list(reported.MATH_BENCHMARKS)
+    picked = [r for r in parsed.runs
+              if any(r.name == f"{f}-{benches[i]}" for i, f in enumerate(families))]
+    assert len(picked) == 6
+    models = {}
+    for r in picked:
+        for key in ("model", "baseline"):
+            hub_id = r.parameters[key]
+            if hub_id not in models:
+                models[hub_id] = str(make_tiny_model(tmp_path / "models" / hub_id.replace("/", "--"),
+                                                     hidden=32, layers=1, seed=len(models)))
+    small = [dataclasses.replace(r, parameters={
+        **r.parameters, "model": models[r.parameters["model"]], "baseline": models[r.parameters["baseline"]],
+        "backend": "hf", "n": 4, "limit": 2, "max_tokens": 8, "n_boot": 20,
+        "store": str(tmp_path / "stores" / r.name)}) for r in picked]
+    out = tmp_path / "executed" / parsed.output
+    logs = []
+    for shard in ("0/2", "1/2"):  # two "nodes" of an array job, one output folder
+        book.execute(book.shard_runs(small, shard), out_dir=out, log=logs.append)
+    pages = sorted(p.stem for p in out.glob("*.ipynb"))
+    assert pages == sorted(r.name for r in picked)
+    for name in pages:
+        nb = json.loads((out / f"{name}.ipynb").read_text())
+        assert sum("image/png" in o.get("data", {}) for c in nb["cells"] if c["cell_type"] == "code"
+                   for o in c["outputs"]) == 3
+        assert not any("injected-parameters" in c["metadata"].get("tags", []) for c in nb["cells"])
+        params = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+        assert "n: int = 4  #" in "".join(params["source"])  # the values that ran, comments kept
+    text, done = book.gpu_index(parsed, tmp_path / "executed")
+    assert len(done) == 6 and text.count("no GPU results in this build") == 30
+    assert "**6 of 36 runs have results in this build.**" in text

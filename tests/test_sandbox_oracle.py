@@ -87,6 +87,9 @@ FORGED = {
     "patched_math_isclose": ("import math\nmath.isclose = lambda *a, **k: True\n" + WRONG,
                              "import math\ndef check(candidate):\n    assert candidate(2) == 4\n"
                              "    assert math.isclose(candidate(5), 10)\n\ncheck(double)\n"),
+    # MBPP style: the test uses `math` without importing it, relying on the program's import.
+    "patched_math_the_test_does_not_import": ("import math\nmath.isclose = lambda *a, **k: True\n" + WRONG,
+                                              "assert double(2) == 4\nassert math.isclose(double(5), 10)\n"),
     "patched_random_randint": ("import random\nrandom.randint = lambda a, b: 7\n"
                                "def double(x):\n    return 14 if x == 7 else 0\n",
                                "import random\ndef check(candidate):\n    for _ in range(20):\n"
@@ -230,9 +233,12 @@ def test_correct_programs_pass(name):
 
 
 def test_assert_style_calls_the_programs_functions():
-    """MBPP style: the asserts name the program's functions; setup is trusted and wins."""
-    program = "def sq(x):\n    return x * x\ndef K():\n    return 0\n"
-    r = run_tests_in_sandbox(program, "assert sq(3) == 9\nassert K == 7\n", helpers="K = 7\n")
+    """MBPP style: the asserts name the program's functions; setup is trusted and wins; a module
+    the asserts use without importing it is the oracle's own."""
+    program = "import math\nimport os.path\ndef sq(x):\n    return x * x\ndef K():\n    return 0\n"
+    test = ("assert sq(3) == 9\nassert K == 7\nassert math.isclose(sq(0.1), 0.01)\n"
+            "assert os.path.join('a', 'b') == 'a/b'\n")
+    r = run_tests_in_sandbox(program, test, helpers="K = 7\n")
     assert r.completed, r.failure
 
 

@@ -34,8 +34,11 @@ Guaranteed by :func:`run_tests_in_sandbox` (each claim is a test in
    ``random``, ``statistics``...), namespace, frames, the prompt's helpers
    (HumanEval/32's ``poly``) or the verdict: they live in another process (with
    bwrap: in other PID, IPC, network and mount namespaces), linked to the
-   program only by one pipe each way and a shared cgroup budget. The helpers come from the prompt, run in the oracle;
-   tests that draw random inputs draw them from the oracle's ``random``.
+   program only by one pipe each way and a shared cgroup budget. The helpers
+   come from the prompt and run in the oracle; tests that draw random inputs
+   draw them from the oracle's ``random``; a module the test uses without
+   importing it (relying on the program's ``import math``) is the oracle's own
+   module of that name.
 3. A pass is the oracle's ``P`` line, written only after the test code
    returned normally, on a pipe only the oracle holds. Exit codes, prints,
    lines forged on any file descriptor, ``sys.exit``, ``os._exit``, killing

@@ -203,7 +203,8 @@ def _serve(job, call_fd, resp_fd):
     ``[id, "bad", why]`` lines on RESP_FD, all in the wire format of
     :mod:`boundary_lab.verify.sandbox_wire` (prepended to this file's text).
     Before any program code runs it sends ``["R"]`` (compiled) or ``["S", error]``;
-    after the program ran, ``["L", names of its top-level callables]`` or
+    after the program ran, ``["L", names of its top-level callables, {name: module
+    name} of the modules it imported]`` or
     ``["X", error]``. The program may write anything to RESP_FD itself: to the
     oracle that is just what the candidate answered, as plain data.
     """
@@ -250,8 +251,11 @@ def _serve(job, call_fd, resp_fd):
         send(["X", f"{name}: {message}"[:2000]])
         hard_exit(1)
     flush_streams()
-    names = [k for k, v in list(module.__dict__.items()) if type(k) is str and callable(v)]
-    send(["L", names])
+    items = list(module.__dict__.items())
+    names = [k for k, v in items if type(k) is str and callable(v)]
+    modules = {k: v.__name__ for k, v in items
+               if type(k) is str and type(v) is type(sys) and type(getattr(v, "__name__", None)) is str}
+    send(["L", names, ["d", *[x for pair in modules.items() for x in pair]]])
     calls = os.fdopen(call_fd, "rb", buffering=1 << 16)
     while True:
         line = calls.readline()

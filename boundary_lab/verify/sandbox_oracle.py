@@ -10,7 +10,7 @@ its own. It
    program's text never enters this process;
 2. reads the program sandbox's first messages from RESP_FD: ``["R"]`` or
    ``["S", error]`` (written before any program code ran), then ``["L",
-   names]`` or ``["X", error]``;
+   names, modules]`` or ``["X", error]``;
 3. runs ``helpers`` in a fresh namespace with this interpreter's own builtins
    and modules, binds the entry point (and every other name the test code
    uses that the program defines and neither the helpers nor the builtins do)
@@ -101,7 +101,13 @@ def _oracle(argv):
         report(b"F", failed[-1])
     if loaded[:1] == ["X"] and len(loaded) == 2 and type(loaded[1]) is str:
         report(b"F", f"the program raised {loaded[1]}")
-    if loaded[:1] != ["L"] or len(loaded) != 2 or type(loaded[1]) is not list:
+    try:
+        if loaded[:1] != ["L"] or len(loaded) != 3 or type(loaded[1]) is not list:
+            raise WireError("not a load message")
+        imported = from_wire(loaded[2])
+        if type(imported) is not dict or not all(type(k) is str and type(v) is str for k, v in imported.items()):
+            raise WireError("bad module list")
+    except WireError:
         report(b"F", "malformed load message from the program")
     defined = {n for n in loaded[1] if type(n) is str and n.isidentifier()}
 
@@ -174,6 +180,15 @@ def _oracle(argv):
         if entry not in defined:
             report(b"F", f"the program defines no function {entry!r}")
         proxied.add(entry)
+    # A module the test uses without importing it, relying on the program's `import math`
+    # (MBPP's `math.isclose` asserts): the oracle imports its own, trusted module of that very
+    # name (never an alias the program chose, which could swap in a laxer module).
+    for name in used_names(test) & set(imported):
+        if imported[name] == name and name not in namespace and not hasattr(builtins, name):
+            try:
+                namespace[name] = __import__(name)
+            except Exception:
+                pass
     for name in proxied:
         namespace[name] = make_proxy(name)
     try:

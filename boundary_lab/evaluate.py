@@ -52,6 +52,7 @@ class EvalSettings:
     template: str = field(default="", metadata={"help": "prompt template (empty: the benchmark's own)"})
     micro_workdir: str = field(default="runs/micro", metadata={"help": "where micro:<name> models are looked up"})
     micro_preset: str = field(default="default", metadata={"help": "micro-world preset of micro:<name> models"})
+    tensor_parallel_size: int = field(default=1, metadata={"help": "vllm: GPUs that share one model (tensor parallelism)"})
 
     def sampling(self) -> SamplingConfig:
         return SamplingConfig(n=self.n, temperature=self.temperature, top_p=self.top_p,
@@ -111,6 +112,8 @@ def sample(cfg: EvalSettings, progress: bool = False, backend_kwargs: dict | Non
         os.environ.setdefault("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
     path = resolve_model(cfg.model, cfg.micro_workdir, cfg.micro_preset)
     kwargs = dict(backend_kwargs or {})
+    if cfg.backend == "vllm" and cfg.tensor_parallel_size > 1:
+        kwargs.setdefault("tensor_parallel_size", cfg.tensor_parallel_size)
     return sample_benchmark(path, cfg.benchmark, default_store(cfg, path), cfg.sampling(), backend=cfg.backend,
                             template=cfg.template or None, shard=cfg.shard, limit=cfg.limit or None,
                             progress=progress, backend_kwargs=kwargs, model_name=cfg.model)

@@ -119,3 +119,15 @@ def test_notebook_runs_with_vllm_resumes_after_a_kill_and_draws_its_figures(micr
     images = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]
               if "image/png" in o.get("data", {})]
     assert len(images) == 3  # pass@k curve, histogram, coverage
+
+
+def test_shards_of_an_evaluation_merge_into_one_store_with_every_problem_once(micro_model, tmp_path):
+    from boundary_lab.store import counts, merge
+
+    common = dict(model=str(micro_model), benchmark="micro-tierA", n=3, backend="hf", max_tokens=12, limit=5)
+    stores = [evaluate.sample(evaluate.EvalSettings(**common, shard=f"{i}/2", store=str(tmp_path / f"s{i}")))
+              for i in range(2)]
+    assert [len(s.completed_problems()) for s in stores] == [3, 2]
+    merged = counts(merge([s.path for s in stores], tmp_path / "merged").path)
+    assert sorted(merged["problem_id"]) == sorted(p["problem_id"] for p in benchmarks.load_benchmark("micro-tierA")[:5])
+    assert (merged["n"] == 3).all()

@@ -1,25 +1,32 @@
-r"""Math grading throughput: boundary-lab's batch grader vs a plain math-verify loop.
+r"""Math grading throughput: boundary-lab's batch grader vs a plain math-verify loop, two completion shapes.
 
 DESIGN.md §6 target: "a sample store of realistic repetition (about 100k samples)
 graded at least 20x faster than a plain math-verify loop, with the same verdicts".
 
-The store: every MATH500 problem, 200 samples each (100,000 samples). Each
-sample's completion is the problem's real reference solution with its final
-``\boxed{}`` replaced by that sample's answer and a per-sample preamble (so no
-two completions are identical strings). Each problem draws from a handful of
-distinct answers: the gold answer, gold in other forms (``\dfrac``/``\frac``,
-decimal, ``x = ...``, spacing, a unit), and wrong answers (gold +/- 1, another
-problem's answer), with skewed frequencies as in real sampling.
+Two stores over the first 200 MATH500 problems, graded side by side in one run:
+
+- **short**: 500 boxed completions per problem (100,000), a sentence each
+  ("Sample k: ... so the answer is $\boxed{...}$."), the shape of the held-out check;
+- **long**: 100 chain-of-thought completions per problem (20,000), each a
+  reasoning of several thousand characters (other problems' reference
+  solutions with their boxes written out, inline and display math throughout)
+  ending in the problem's own solution with its final ``\boxed{}`` replaced.
+
+Each problem draws from a handful of distinct answers: the gold answer, gold in
+other forms (``\dfrac``/``\frac``, decimal, ``x = ...``, spacing, a unit), and
+wrong answers (gold +/- 1, another problem's answer), with skewed frequencies as
+in real sampling. Every completion is a distinct string (a per-sample preamble).
 
 The baseline is ``math_verify.verify(parse("$gold$"), parse(completion))`` per
-sample. It is timed on a random subset and extrapolated (the full loop takes
-about 20 minutes here). A last run grades three hostile answers (power towers,
-a huge factorial) with 1,000 normal samples under a 2 s timeout, to show that
-they cost their timeout and nothing more. Verdicts are compared on that subset, and on every
-distinct (gold, answer) pair of the store.
+sample, timed on a random subset of each store and extrapolated. Our time is
+cold: a fresh worker pool and no cached verdicts. A last run grades three
+hostile answers (power towers, a huge factorial) with 1,000 normal samples
+under a 2 s timeout, to show that they cost their timeout and nothing more.
+Verdicts are compared on the timed subsets and on every distinct (gold, answer) pair.
 
-Run: ``python benchmarks/math_grading.py [--problems 500] [--per-problem 200] [--baseline 3000]``.
-Writes ``benchmarks/results/math_grading.json``. Timings on a shared 2-core machine are noisy.
+Run: ``python benchmarks/math_grading.py [--problems 200] [--short 500] [--long 100] [--baseline 2000]``
+(about 3 minutes here). Writes ``benchmarks/results/math_grading.json``. Timings on a shared
+2-core machine are noisy.
 """
 from __future__ import annotations
 
@@ -96,11 +103,30 @@ def _replace_last_box(solution: str, answer: str) -> str:
     return solution + f"\n\\boxed{{{answer}}}"
 
 
-def build_store(n_problems: int, per_problem: int, seed: int = 0) -> tuple[list[dict], dict]:
-    """Samples (problem_id, answer, completion) with realistic answer repetition."""
+def _unboxed(solution: str) -> str:
+    """A reference solution with every box written out: reasoning text for a long completion."""
+    out, i = [], 0
+    while True:
+        start = solution.find("\\boxed", i)
+        if start < 0 or "{" not in solution[start:]:
+            return "".join(out) + solution[i:]
+        depth, j = 0, solution.index("{", start)
+        for k in range(j, len(solution)):
+            depth += {"{": 1, "}": -1}.get(solution[k], 0)
+            if depth == 0:
+                out.append(solution[i:start] + solution[j + 1:k])
+                i = k + 1
+                break
+        else:
+            return "".join(out) + solution[i:]
+
+
+def build_store(n_problems: int, per_problem: int, shape: str, seed: int = 0) -> tuple[list[dict], dict]:
+    """Samples (problem_id, answer, completion) with realistic answer repetition, 'short' or 'long'."""
     rng = random.Random(seed)
     rows = [row for _, row in iter_jsonl(data_file("math/math500/test.jsonl"))][:n_problems]
     all_golds = [r["answer"] for r in rows]
+    reasoning = [_unboxed(r["solution"]) for r in rows]
     samples, distinct = [], []
     for r in rows:
         gold = r["answer"]
@@ -111,10 +137,17 @@ def build_store(n_problems: int, per_problem: int, seed: int = 0) -> tuple[list[
         distinct.append(len(pool))
         picks = rng.choices(pool, weights=weights, k=per_problem)
         for k, answer in enumerate(picks):
-            preamble = f"Sample {k}. Let me work through this carefully (attempt {rng.randint(1, 10**6)}).\n"
-            samples.append({"problem_id": r["unique_id"], "answer": gold,
-                            "completion": preamble + _replace_last_box(r["solution"], answer)})
-    stats = {"problems": len(rows), "samples": len(samples),
+            if shape == "short":
+                completion = (f"Sample {k}: checking the cases (attempt {rng.randint(1, 10**6)}), "
+                              f"so the answer is $\\boxed{{{answer}}}$.")
+            else:
+                thoughts = "\n\n".join(rng.sample(reasoning, 4))
+                completion = (f"<think>\nSample {k}. Let me work through this carefully (attempt "
+                              f"{rng.randint(1, 10**6)}). First, similar problems I know:\n{thoughts}\n"
+                              f"Now this one.\n</think>\n" + _replace_last_box(r["solution"], answer))
+            samples.append({"problem_id": r["unique_id"], "answer": gold, "completion": completion})
+    stats = {"shape": shape, "problems": len(rows), "samples": len(samples),
+             "completion_chars_mean": round(sum(len(s["completion"]) for s in samples) / len(samples)),
              "distinct_answers_per_problem_mean": sum(distinct) / len(distinct)}
     return samples, stats
 
@@ -136,21 +169,9 @@ def baseline_verdict(gold: str, completion: str) -> bool:
     return bool(verify(parse(f"${gold}$"), parse(completion)))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--problems", type=int, default=500)
-    parser.add_argument("--per-problem", type=int, default=200)
-    parser.add_argument("--baseline", type=int, default=3000, help="samples in the timed math-verify subset")
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--out", default=str(RESULTS))
-    args = parser.parse_args()
-
+def measure(samples: list[dict], store: dict, baseline_n: int, workers: int, seed: int) -> dict:
+    """Grade a store cold with grade_math, time math-verify on a subset, compare verdicts."""
     from boundary_lab.verify.math import clear_cache, grade_math
-    from boundary_lab.verify.math_extract import extract_answer
-    from boundary_lab.verify.math_pool import default_workers
-
-    samples, store = build_store(args.problems, args.per_problem)
-    workers = args.workers or default_workers()
 
     clear_cache()
     report: dict = {}
@@ -158,8 +179,8 @@ def main() -> int:
     grades = grade_math(samples, workers=workers, timeout_s=5.0, report=report)
     batch_s = time.perf_counter() - t0
 
-    rng = random.Random(1)
-    subset = rng.sample(range(len(samples)), min(args.baseline, len(samples)))
+    rng = random.Random(seed)
+    subset = rng.sample(range(len(samples)), min(baseline_n, len(samples)))
     t0 = time.perf_counter()
     base = {i: baseline_verdict(samples[i]["answer"], samples[i]["completion"]) for i in subset}
     subset_s = time.perf_counter() - t0
@@ -167,15 +188,59 @@ def main() -> int:
     subset_disagree = [i for i in subset if base[i] != grades[i].correct]
 
     # Every distinct (gold, answer) pair of the store, judged by math-verify on the boxed answer.
-    pairs = sorted({(s["answer"], g.extracted) for s, g in zip(samples, grades)})
     ours = {(s["answer"], g.extracted): g.correct for s, g in zip(samples, grades)}
-    pair_disagree = [(gold, ans, ours[(gold, ans)]) for gold, ans in pairs
-                     if baseline_verdict(gold, f"\\boxed{{{ans}}}") != ours[(gold, ans)]]
-    assert all(g.extracted == extract_answer(s["completion"]) for s, g in zip(samples[:1000], grades[:1000]))
+    pair_disagree = [(gold, ans, verdict) for (gold, ans), verdict in sorted(ours.items(), key=str)
+                     if baseline_verdict(gold, f"\\boxed{{{ans}}}") != verdict]
+    return {
+        "store": store,
+        "batch_grader": {"seconds": round(batch_s, 3), "samples_per_s": round(len(samples) / batch_s),
+                         "unique_pairs": report["unique_pairs"], "decided_fast": report["fast"],
+                         "symbolic_checks": report["symbolic"], "timeouts": len(report["timeouts"])},
+        "plain_math_verify_loop": {"timed_samples": len(subset), "timed_seconds": round(subset_s, 3),
+                                   "seconds_per_sample": round(subset_s / len(subset), 6),
+                                   "extrapolated_seconds_all": round(loop_s, 1), "extrapolated": True},
+        "speedup": round(loop_s / batch_s, 1),
+        "verdicts": {
+            "subset_disagreements": len(subset_disagree),
+            "subset_examples": [{"answer": samples[i]["answer"], "extracted": grades[i].extracted,
+                                 "ours": grades[i].correct, "math_verify": base[i]} for i in subset_disagree[:10]],
+            "distinct_pairs": len(ours),
+            "distinct_pair_disagreements": len(pair_disagree),
+            "distinct_pair_examples": [{"answer": g, "extracted": a, "ours": o, "math_verify": not o}
+                                       for g, a, o in pair_disagree[:20]],
+            "distinct_pair_disagreement_kinds": dict(Counter(disagreement_kind(g, a, o) for g, a, o in pair_disagree)),
+        },
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--problems", type=int, default=200)
+    parser.add_argument("--short", type=int, default=500, help="short boxed completions per problem")
+    parser.add_argument("--long", type=int, default=100, help="long chain-of-thought completions per problem")
+    parser.add_argument("--baseline", type=int, default=2000, help="samples per store in the timed math-verify subset")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--out", default=str(RESULTS))
+    args = parser.parse_args()
+    for name in ("problems", "short", "long", "baseline"):
+        if getattr(args, name) < 1:
+            print(f"--{name} must be at least 1, got {getattr(args, name)}", file=sys.stderr)
+            return 2
+
+    from boundary_lab.verify.math import clear_cache, grade_math
+    from boundary_lab.verify.math_pool import default_workers
+
+    workers = args.workers or default_workers()
+    shapes = {}
+    for seed, (shape, per_problem) in enumerate((("short", args.short), ("long", args.long))):
+        samples, store = build_store(args.problems, per_problem, shape)
+        shapes[shape] = measure(samples, store, min(args.baseline, len(samples)), workers, seed + 1)
+        print(f"{shape}: {shapes[shape]['speedup']}x", file=sys.stderr)
 
     # Hostile answers cost their timeout and nothing more (fresh cache, a new pool).
     hostile = [r"10^{10^{10^{10}}}", r"9^{9^{9^{9}}}", r"(10^{10^{10}})!"]
-    mixed = [{"answer": "1", "completion": f"\\boxed{{{h}}}"} for h in hostile] + samples[:1000]
+    normal, _ = build_store(min(args.problems, 10), 100, "short", seed=3)
+    mixed = [{"answer": "1", "completion": f"\\boxed{{{h}}}"} for h in hostile] + normal[:1000]
     clear_cache()
     hostile_report: dict = {}
     t0 = time.perf_counter()
@@ -185,29 +250,14 @@ def main() -> int:
     hostile_s = time.perf_counter() - t0
 
     result = {
-        "store": store,
         "machine": {"cpus": os.cpu_count(), "workers": workers, "python": platform.python_version(),
                     "note": "shared 2-core machine, other jobs running: timings are noisy"},
-        "batch_grader": {"seconds": round(batch_s, 3), "samples_per_s": round(len(samples) / batch_s),
-                         "unique_pairs": report["unique_pairs"], "decided_fast": report["fast"],
-                         "symbolic_checks": report["symbolic"], "timeouts": len(report["timeouts"])},
-        "plain_math_verify_loop": {"timed_samples": len(subset), "timed_seconds": round(subset_s, 3),
-                                   "seconds_per_sample": round(subset_s / len(subset), 5),
-                                   "extrapolated_seconds_all": round(loop_s, 1), "extrapolated": True},
-        "speedup": round(loop_s / batch_s, 1),
-        "hostile": {"answers": hostile, "plus_normal_samples": 1000, "timeout_s": 2.0, "workers": workers,
-                    "seconds": round(hostile_s, 3), "timeouts_reported": len(hostile_report["timeouts"])},
+        "shapes": shapes,
+        "speedup": {shape: r["speedup"] for shape, r in shapes.items()},
         "target_speedup": 20,
-        "verdicts": {
-            "subset_disagreements": len(subset_disagree),
-            "subset_examples": [{"answer": samples[i]["answer"], "extracted": grades[i].extracted,
-                                 "ours": grades[i].correct, "math_verify": base[i]} for i in subset_disagree[:10]],
-            "distinct_pairs": len(pairs),
-            "distinct_pair_disagreements": len(pair_disagree),
-            "distinct_pair_examples": [{"answer": g, "extracted": a, "ours": o, "math_verify": not o}
-                                       for g, a, o in pair_disagree[:20]],
-            "distinct_pair_disagreement_kinds": dict(Counter(disagreement_kind(g, a, o) for g, a, o in pair_disagree)),
-        },
+        "hostile": {"answers": hostile, "plus_normal_samples": len(mixed) - len(hostile), "timeout_s": 2.0,
+                    "workers": workers, "seconds": round(hostile_s, 3),
+                    "timeouts_reported": len(hostile_report["timeouts"])},
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -154,10 +154,16 @@ def test_math_grading_benchmark_script_runs_small(tmp_path):
 
     out = tmp_path / "mg.json"
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "math_grading.py"
-    proc = subprocess.run([sys.executable, str(script), "--problems", "8", "--per-problem", "10",
+    proc = subprocess.run([sys.executable, str(script), "--problems", "8", "--short", "10", "--long", "5",
                            "--baseline", "20", "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(out.read_text())
-    assert result["store"]["samples"] == 80
+    assert result["shapes"]["short"]["store"]["samples"] == 80
+    assert result["shapes"]["long"]["store"]["samples"] == 40
+    assert result["shapes"]["long"]["store"]["completion_chars_mean"] > 1000
+    assert set(result["speedup"]) == {"short", "long"}
     assert result["hostile"]["timeouts_reported"] == 3
-    assert result["verdicts"]["subset_disagreements"] == 0
+    assert result["shapes"]["short"]["verdicts"]["subset_disagreements"] == 0
+    bad = subprocess.run([sys.executable, str(script), "--short", "0", "--out", str(out)],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--short" in bad.stderr

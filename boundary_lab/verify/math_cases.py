@@ -9,7 +9,7 @@ shows how math-verify and the paper's grader do on the same rows
 (``boundary_lab.verify.math_agreement``).
 
 >>> sorted(CASES)[:3]
-['equations', 'final_answer', 'gold_latex']
+['assignments', 'equations', 'final_answer']
 >>> all(len(rows) >= 10 for rows in CASES.values())
 True
 """

@@ -95,7 +95,121 @@ def fast_verdict(gold: str, pred: str) -> bool | None:
         return False  # a word is never a number or a formula ('six' was read as 6 already)
     if (gv is not None and _is_collection(p)) or (pv is not None and _is_collection(g)):
         return False  # a number is never an interval, tuple or set
+    if _values_differ(g, p):
+        return False  # two closed-form numbers (3\sqrt{13}, 6-5i, \frac{\pi}{6}) with different values
     return None
+
+
+_TOKEN = re.compile(r"\d+\.?\d*|\.\d+|\\frac|\\sqrt|\\pi|\\cdot|\\times|[-+*/^{}()\[\]i]")
+_MAX_APPROX_LEN = 120
+
+
+def approx_value(s: str) -> complex | None:
+    r"""Value of a normalised closed-form number (integers, decimals, \frac, \sqrt, \pi, i, + - * / ^),
+    as a complex float, or None when ``s`` is anything else. Used only to tell values apart.
+
+    >>> approx_value(r"\frac{3\sqrt{3}}{4}"), approx_value("6-5i"), approx_value("x+1")
+    ((1.299038105676658+0j), (6-5j), None)
+    """
+    if len(s) > _MAX_APPROX_LEN:
+        return None
+    tokens = _TOKEN.findall(s)
+    if "".join(tokens) != s:
+        return None
+    parser = _Approx(tokens)
+    try:
+        value = parser.sum()
+    except (ValueError, ZeroDivisionError, OverflowError, IndexError):
+        return None
+    return value if parser.pos == len(tokens) else None
+
+
+class _Approx:
+    """Recursive descent over the tokens of a closed-form number."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens, self.pos = tokens, 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> str:
+        tok = self.tokens[self.pos]
+        if expected is not None and tok != expected:
+            raise ValueError(tok)
+        self.pos += 1
+        return tok
+
+    def sum(self) -> complex:
+        value = self.product()
+        while self.peek() in ("+", "-"):
+            value = value + self.product() if self.take() == "+" else value - self.product()
+        return value
+
+    def product(self) -> complex:
+        if self.peek() in ("+", "-"):
+            return self.product() if self.take() == "+" else -self.product()
+        value = self.power()
+        while self.peek() is not None and self.peek() not in ("+", "-", "}", ")", "]"):
+            if self.peek() in ("*", "\\cdot", "\\times"):
+                self.take()
+                value *= self.power()
+            elif self.peek() == "/":
+                self.take()
+                value /= self.power()
+            else:  # implicit product: 3\sqrt{2}, 2\pi, 5i (but 1\frac{1}{2} may be a mixed number)
+                if self.peek() == "\\frac" and self.tokens[self.pos - 1][0].isdigit():
+                    raise ValueError("a mixed number or a product")
+                value *= self.power()
+        return value
+
+    def power(self) -> complex:
+        base = self.atom()
+        if self.peek() == "^":
+            self.take()
+            exponent = self.group() if self.peek() == "{" else complex(int(self.take()))
+            if exponent.imag or exponent.real != int(exponent.real) or abs(exponent.real) > 12:
+                raise ValueError("exponent")
+            return base ** int(exponent.real)
+        return base
+
+    def group(self) -> complex:
+        self.take("{")
+        value = self.sum()
+        self.take("}")
+        return value
+
+    def atom(self) -> complex:
+        tok = self.take()
+        if tok[0].isdigit() or tok[0] == ".":
+            if len(tok) > 15:
+                raise ValueError("too many digits for a float")
+            return complex(float(tok))
+        if tok == "\\pi":
+            return complex(3.141592653589793)
+        if tok == "i":
+            return 1j
+        if tok == "\\frac":
+            return self.group() / self.group()
+        if tok == "\\sqrt":
+            value = self.group()
+            if value.imag or value.real < 0:
+                raise ValueError("root of a negative number")
+            return complex(value.real ** 0.5)
+        if tok in ("(", "["):
+            value = self.sum()
+            self.take(")" if tok == "(" else "]")
+            return value
+        if tok == "{":
+            self.pos -= 1
+            return self.group()
+        raise ValueError(tok)
+
+
+def _values_differ(g: str, p: str) -> bool:
+    """Both are closed-form numbers whose values differ far beyond float rounding."""
+    a, b = approx_value(g), approx_value(p)
+    return a is not None and b is not None and abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b))
 
 
 _COLLECTION = re.compile(r"^(?:\\\{|[(\[]).*,.*(?:\\\}|[)\]])$")

@@ -91,7 +91,7 @@ def passk_curves(curves: pd.DataFrame, panel: str | None = None, hue: str = "mod
         ax.set_ylabel("pass@k")
         ax.grid(alpha=0.3)
         if name is not None:
-            ax.set_title(str(name))
+            ax.set_title(f"{panel} {name}")
     if title:
         fig.suptitle(title)
     _legend(fig, axes)
@@ -119,7 +119,7 @@ def accuracy_histograms(hist: pd.DataFrame, hue: str = "model", panel: str | Non
         ax.set_xlabel("per-problem accuracy")
         ax.set_ylabel("problems")
         if name is not None:
-            ax.set_title(str(name))
+            ax.set_title(f"{panel} {name}")
     _legend(fig, axes)
     return fig
 

@@ -14,13 +14,13 @@ Example::
 from __future__ import annotations
 
 import argparse
+import typing
 
 SET_PREFIX = "set:"
 
 
 def register(sub) -> None:
-    from ..micro.config import PRESETS, MicroConfig, leaf_fields
-    from ..notebook import _type_name
+    from ..micro.config import DERIVED_TRAINER_FIELDS, PRESETS, MicroConfig, leaf_fields
 
     p = sub.add_parser("micro", help="train a tiny base model, RL it, distil it and evaluate it (CPU, cached)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,13 +36,25 @@ def register(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     groups = {}
     for path, f, value, hint in leaf_fields(MicroConfig()):  # one flag per field, help from its metadata
+        if path.startswith("rl.trainer.") and f.name in DERIVED_TRAINER_FIELDS:
+            continue  # set from the world (seed, device, threads, rl.max_new_tokens)
         section = path.rpartition(".")[0] or "world"
         if section not in groups:
             groups[section] = p.add_argument_group(f"settings: {section}")
         groups[section].add_argument(f"--{path}", dest=SET_PREFIX + path, default=argparse.SUPPRESS,
-                                     metavar=_type_name(hint).upper(),
+                                     metavar=_metavar(hint),
                                      help=f"{f.metadata.get('help', '')} (default: {_show(value)})".replace("%", "%%"))
     p.set_defaults(func=run)
+
+
+def _metavar(hint) -> str:
+    """``INT``, ``FLOAT|none``, ``INT,INT``, ``STR,...`` for a field's type."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) is tuple:
+        return ",".join("..." if a is Ellipsis else _metavar(a) for a in typing.get_args(hint))
+    if len(args) < len(typing.get_args(hint)):  # Optional[X]
+        return _metavar(args[0]) + "|none"
+    return hint.__name__.upper()
 
 
 def _show(value) -> str:

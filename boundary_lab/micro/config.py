@@ -303,7 +303,7 @@ def with_overrides(cfg: "MicroConfig", settings: dict, source: str = "--set") ->
     >>> cfg = with_overrides(MicroConfig(), {"task.shortcut_slip_rate": "0.01", "rl.trainer.steps": 600})
     >>> cfg.task.shortcut_slip_rate, cfg.rl.trainer.steps, cfg.rl.checkpoint_steps
     (0.01, 600, (200, 400, 600))
-    >>> with_overrides(cfg, {"task.nonexistent": 1})
+    >>> with_overrides(cfg, {"task.nonexistent": 1})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     boundary_lab.errors.InputError: --set task.nonexistent=1: unknown field; task has modulus, ops, ...
@@ -325,7 +325,9 @@ def _replace(current, settings: dict, source: str, prefix: str):
         path, value = next((f"{full}.{k}" if k else full, v) for k, v in parts.items())
         if head not in names:
             where = prefix.rstrip(".") or "the config"
-            raise InputError(f"{source} {path}={value!r}: unknown field; {where} has {', '.join(names[:2])}, ...")
+            shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+            raise InputError(f"{source} {path}={value!r}: unknown field; {where} has {shown} "
+                             f"(boundary-lab micro --help lists them all)")
         old = getattr(current, head)
         if dataclasses.is_dataclass(old):
             if "" in parts and isinstance(parts[""], dict):  # a nested mapping, as YAML files write it

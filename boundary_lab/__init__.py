@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "passk", "counts", "plots", "notebook", "book", "benchmarks", "verify",
     "sampling", "store", "scoring", "importers", "tiny_models", "micro", "rl",
-    "cli", "errors", "report", "audit", "findings",
+    "cli", "errors", "report", "audit", "findings", "tables", "evaluate", "reported",
 }
 
 

@@ -31,11 +31,13 @@ Run: ``python benchmarks/math_grading.py [--problems 200] [--short 500] [--long 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
 import random
 import re
+import subprocess
 import sys
 import time
 import warnings
@@ -213,6 +215,14 @@ def measure(samples: list[dict], store: dict, baseline_n: int, workers: int, see
     }
 
 
+def _commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10)
+    except OSError:
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--problems", type=int, default=200)
@@ -250,7 +260,11 @@ def main() -> int:
     hostile_s = time.perf_counter() - t0
 
     result = {
-        "machine": {"cpus": os.cpu_count(), "workers": workers, "python": platform.python_version(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": _commit(),
+        "command": "python benchmarks/math_grading.py " + " ".join(sys.argv[1:]),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "workers": workers,
+                    "python": platform.python_version(), "load_average_1min": round(os.getloadavg()[0], 1),
                     "note": "shared 2-core machine, other jobs running: timings are noisy"},
         "shapes": shapes,
         "speedup": {shape: r["speedup"] for shape, r in shapes.items()},

@@ -1,7 +1,7 @@
 """The three graders on case tables (boundary_lab.verify.math_agreement): real graders, small tables."""
 from __future__ import annotations
 
-from boundary_lab.verify.math_agreement import agreement_table, differences, grade_cases, paper_grader
+from boundary_lab.verify.math_agreement import agreement_figure, agreement_table, differences, grade_cases, paper_grader
 
 # Rows on which the graders are known to differ, each for a stated reason.
 SMALL = {
@@ -40,3 +40,5 @@ def test_three_graders_on_a_small_table():
     assert table.loc["words", "math-verify"] == 1 and table.loc["tolerance", "paper grader"] == 0
     wrong = differences(frame, "paper grader")
     assert set(wrong["error"]) == {"false negative", "false positive"}
+    figure = agreement_figure(table)
+    assert len(figure.axes[0].patches) == 3 * 3  # three kinds, three graders

@@ -16,7 +16,13 @@ _EXPORTS = {
 }
 
 
+# Submodules reachable as attributes (bl.verify.math_agreement), imported on first use.
+_SUBMODULES = {"math", "math_extract", "math_equiv", "math_cases", "math_agreement", "code"}
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     if name in _EXPORTS:
         module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
         value = getattr(module, name)

@@ -32,8 +32,8 @@ import pandas as pd
 
 from .math_cases import CASES, KIND_TITLES
 
-__all__ = ["GRADERS", "agreement_table", "differences", "grade_cases", "math_verify_verdict",
-           "paper_grader", "paper_verdict"]
+__all__ = ["GRADERS", "agreement_figure", "agreement_table", "differences", "grade_cases",
+           "math_verify_verdict", "paper_grader", "paper_verdict"]
 
 GRADERS = ("boundary-lab", "math-verify", "paper grader")
 PAPER_GRADER_SOURCE = "evalscope==0.17.1: evalscope/metrics/math_parser.py (port of Qwen2.5-Math evaluation/grader.py)"
@@ -134,3 +134,23 @@ def differences(frame: pd.DataFrame, grader: str) -> pd.DataFrame:
     wrong = frame[frame[grader].notna() & (frame[grader] != frame["expected"])]
     kind = wrong["expected"].map({True: "false negative", False: "false positive"})
     return wrong.assign(error=kind)[["kind", "gold", "completion", "expected", "error"]]
+
+
+def agreement_figure(table: pd.DataFrame):
+    """Horizontal bars: per kind, the share of cases each grader decides as expected."""
+    import matplotlib.pyplot as plt
+
+    graders = [g for g in GRADERS if g in table.columns and table[g].notna().any()]
+    kinds = table.drop(index="all", errors="ignore")
+    share = kinds[graders].astype(float).div(kinds["cases"], axis=0)
+    fig, ax = plt.subplots(figsize=(9.0, 1.2 + 0.45 * len(kinds)))
+    height = 0.8 / max(1, len(graders))
+    for i, grader in enumerate(graders):
+        ax.barh([y + i * height for y in range(len(kinds))], share[grader], height=height, label=grader)
+    ax.set_yticks([y + height * (len(graders) - 1) / 2 for y in range(len(kinds))], list(kinds.index))
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of cases graded as expected")
+    ax.legend(fontsize=9, ncol=len(graders), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    fig.tight_layout()
+    return fig

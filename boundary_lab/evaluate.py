@@ -108,7 +108,7 @@ def sample(cfg: EvalSettings, progress: bool = False, backend_kwargs: dict | Non
 
     cfg.validate()
     if cfg.backend == "vllm":  # keep the engine's start-up chatter out of executed pages
-        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
         os.environ.setdefault("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
     path = resolve_model(cfg.model, cfg.micro_workdir, cfg.micro_preset)
     kwargs = dict(backend_kwargs or {})
@@ -261,21 +261,23 @@ def coverage_sentence(cov: pd.DataFrame) -> str:
 
 
 def reported_beside(curves: pd.DataFrame, settings: list[EvalSettings]) -> pd.DataFrame:
-    """Our pass@k beside the paper's reported value for the same model, benchmark and k, where it has one."""
+    """Our pass@k beside the paper's reported value for the same model, benchmark and k, where it has one;
+    otherwise one row saying why there is none."""
     from . import reported
 
-    rows = []
+    rows, notes = [], []
     for cfg in settings:
         rep = reported.passk_for(cfg.model, cfg.benchmark)
         ours = curves[curves["model"] == cfg.model].set_index("k")["pass_at_k"]
         if rep.empty:
-            why = ("a micro-world benchmark: the paper has no counterpart; the introduction compares the claims"
-                   if cfg.benchmark.startswith("micro-") else
-                   "the paper reports no value for this model and benchmark that this package transcribes "
-                   "(its Figure 2 curves are not transcribed)")
-            rows.append({"model": cfg.model, "k": None, "measured": None, reported.LABEL: None, "note": why})
+            notes.append(f"{cfg.model}: " + (
+                "a micro-world benchmark has no counterpart in the paper (the introduction compares the "
+                "paper's claims with this build)" if cfg.benchmark.startswith("micro-") else
+                "the paper reports no value for this model and benchmark that this package transcribes "
+                "(its Figure 2 curves are not transcribed)"))
             continue
-        for r in rep.itertuples():
-            rows.append({"model": cfg.model, "k": r.k, "measured": float(ours[r.k]) if r.k in ours.index else None,
-                         reported.LABEL: r.value, "note": f"{r.source}; {r.setting}"})
+        rows += [{"model": cfg.model, "k": r.k, "measured": float(ours[r.k]) if r.k in ours.index else None,
+                  reported.LABEL: r.value, "source": f"{r.source}; {r.setting}"} for r in rep.itertuples()]
+    if not rows:
+        return pd.DataFrame({"reported values": notes})
     return pd.DataFrame(rows)

@@ -18,6 +18,8 @@ import sys
 
 from .. import book
 
+TINY_N = 16  # samples per problem of an evaluate page under --preset tiny (CI)
+
 
 def register(sub) -> None:
     p = sub.add_parser("book", help="check inputs, execute the book's notebooks (cached), build the HTML",
@@ -47,6 +49,8 @@ def _with_preset(runs, preset: str):
             params["counts"] = params["counts"].replace("/default-seed", f"/{preset}-seed")
         if "micro_preset" in declared:
             params["micro_preset"] = preset
+            if preset == "tiny" and isinstance(params.get("n"), int):
+                params["n"] = min(params["n"], TINY_N)  # the tiny preset samples little everywhere
         out.append(dataclasses.replace(r, parameters=params))
     return out
 

@@ -50,6 +50,7 @@ def main() -> None:
     with gzip.open(HUMANEVAL, "rt") as handle:
         records = [{**r, "completion": r["canonical_solution"]} for r in map(json.loads, handle)]
     cores = len(os.sched_getaffinity(0))
+    load_before = os.getloadavg()[0]
     probe = run_in_sandbox("pass")
     latencies, graded_latencies = [], []
     for _ in range(20):
@@ -80,7 +81,8 @@ def main() -> None:
         "graded_call_latency_ms_median": round(1000 * statistics.median(graded_latencies), 1),
         "stdio_50_cases": {"one_sandbox_s": round(batched_s, 3), "sandbox_per_case_s": round(one_by_one_s, 3),
                            "all_passed": batched["passed"] and all(r["passed"] for r in one_by_one)},
-        "note": "shared machine, timings noisy",
+        "load_average_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
+        "note": "shared machine, timings noisy: compare runs only at similar load",
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")

@@ -307,3 +307,18 @@ def test_wire_refuses_other_objects():
     for value in [Mine(), [Mine()], {1: Mine()}, print, type]:
         with pytest.raises(NotPlainData):
             to_wire(value)
+
+
+@needs_guard
+@pytest.mark.parametrize("program,status", [
+    ("def double(x):\n    return 2 * x\n", "passed"),
+    (AE + "def double(x):\n    return AE()\n", "failed"),
+    ("import builtins\nbuiltins.abs = lambda x: 0\n" + WRONG, "failed"),
+])
+def test_rlimit_fallback_grades_the_same(program, status):
+    """Without bwrap the oracle is still a separate (non-dumpable) process. Benign-to-the-host
+    programs only: in this mode a root `kill -1` would reach the host (the documented risk)."""
+    r = run_guarded({"function": "run_tests_in_sandbox", "program": program, "test": ABS_TEST,
+                     "entry_point": "double", "isolation": "rlimit", "limits": {"timeout_s": 5.0}})
+    assert r["leftover_pids"] == 0 and r["isolation"] == "rlimit"
+    assert r["status"] == status, r

@@ -555,7 +555,7 @@ def run_tests_in_sandbox(
     error = None
     if kind == "E":
         error = text
-    elif not kind and not timed_out and not flooded:
+    elif not kind and limit_hit is None:
         error = f"the oracle gave no verdict (exit code {oracle.returncode}): {oracle_out[-500:]}"
     failure = text if kind == "F" else (f"{lim.describe(limit_hit)} hit" if limit_hit else None)
     return SandboxResult(

@@ -295,7 +295,9 @@ def test_wire_views_counters_and_namedtuples():
 
 @pytest.mark.parametrize("bad", ['{"l": 1}', '["nope"]', '["d", 1]', '["s", ["l"]]', '["i", 5]', '[1',
                                  "9" * 5000, '["l",' * 3000 + '1' + ']' * 3000, '["nt", "P", ["a"], 1, 2]',
-                                 '["c", "1", 2]', '[]', '["dec", 5]'])
+                                 '["c", "1", 2]', '[]', '["dec", 5]',
+                                 '["nt", "P", [' + ",".join(f'"f{i}"' for i in range(1001)) + ']]',
+                                 '["fr", 1, 0]', '["di", ["t", 1]]'])
 def test_wire_rejects_what_it_does_not_write(bad):
     with pytest.raises(WireError):
         from_wire(loads(bad))

@@ -233,8 +233,9 @@ def from_wire(data, depth=0):
         if tag == "nt":
             import collections
             name, fields, items = rest[0], rest[1], [from_wire(x, d) for x in rest[2:]]
-            if type(name) is not str or type(fields) is not list or not all(type(f) is str for f in fields):
-                raise WireError("namedtuple needs a name and field names")
+            if (type(name) is not str or type(fields) is not list or len(fields) > 1000
+                    or not all(type(f) is str and len(f) < 200 for f in fields) or len(name) > 200):
+                raise WireError("namedtuple needs a name and at most 1000 field names")
             cls = collections.namedtuple(name, fields, rename=True)  # validates the names
             return cls(*items)
         if tag == "i" and len(rest) == 1 and type(rest[0]) is str:

@@ -5,7 +5,7 @@ Every notebook has a ``parameters`` cell of typed assignments, for example
 as plain assignments right after it. The next cell calls
 :func:`check_parameters`, which fails fast on unknown names and wrong types.
 
->>> ns = {"__annotations__": {"n": int}, "n": 4}
+>>> ns = {"__annotations__": {"n": int}, "n": 4, "Union": typing.Union}  # imports are not parameters
 >>> check_parameters(ns)
 {'n': 4}
 >>> ns["n"] = "four"
@@ -62,7 +62,7 @@ def check_parameters(namespace: dict) -> dict:
     unknown = sorted(
         name for name, value in namespace.items()
         if not name.startswith("_") and name not in annotations and name not in _KERNEL_NAMES
-        and not isinstance(value, (types.ModuleType, types.FunctionType, type))
+        and not isinstance(value, (types.ModuleType, types.FunctionType, type, typing._SpecialForm))
     )
     if unknown:
         raise InputError(f"unknown parameter(s) {unknown}; this notebook takes {sorted(annotations)}")

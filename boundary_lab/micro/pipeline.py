@@ -112,7 +112,8 @@ class Pipeline:
 
             hf_logging.disable_progress_bar()
         c = cfg
-        self.h_pretrain = stage_hash(code_hash("pretrain"), c.seed, c.device, c.task, c.model, c.pretrain)
+        # threads too: the order of float reductions, so the weights, depend on it
+        self.h_pretrain = stage_hash(code_hash("pretrain"), c.seed, c.device, c.threads, c.task, c.model, c.pretrain)
         self.h_distill = stage_hash(self.h_pretrain, code_hash("distill"), c.distill)
         self.problems = heldout_tiers(c.task)
         # the longest careful chain of any stage (with its checks), its end token and one spare

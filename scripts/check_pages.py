@@ -64,9 +64,12 @@ class Browser:
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
 
-        def fds():  # in the child: the pipe ends become fds 3 and 4
-            os.dup2(to_child_r, 3)
-            os.dup2(from_child_w, 4)
+        def fds():  # in the child: the pipe ends become fds 3 and 4 (moved out of the way first)
+            import fcntl
+
+            r, w = fcntl.fcntl(to_child_r, fcntl.F_DUPFD, 10), fcntl.fcntl(from_child_w, fcntl.F_DUPFD, 10)
+            os.dup2(r, 3)
+            os.dup2(w, 4)
 
         args = [executable, "--headless=new", "--remote-debugging-pipe", f"--user-data-dir={self.profile}",
                 "--no-first-run", "--no-default-browser-check", "--disable-gpu", "--disable-extensions",

@@ -1,0 +1,34 @@
+"""A small Sphinx extension for this book: pages that work offline and load without console errors.
+
+- Drops sphinx-thebe's scripts. Jupyter Book always loads sphinx-thebe; its inline configuration
+  (which names thebe's CDN URL) was added twice per page, a JavaScript SyntaxError, and thebe is
+  switched off in _config.yml anyway (it would load its bundle from a CDN).
+- Sets the theme's default colour mode (empty, it made the theme log "Got invalid theme mode").
+"""
+from __future__ import annotations
+
+
+def _drop_thebe(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    kept = []
+    for js in scripts:
+        name = str(js)
+        body = getattr(js, "attributes", {}).get("body", "") if hasattr(js, "attributes") else ""
+        if "sphinx-thebe" in name or "THEBE_JS_URL" in body or "thebe" in name and "unpkg" in name:
+            continue
+        kept.append(js)
+    context["script_files"] = kept
+
+
+def _defaults(app, config):
+    context = dict(config.html_context or {})
+    context.setdefault("default_mode", "light")
+    config.html_context = context
+
+
+def setup(app):
+    app.connect("config-inited", _defaults)
+    app.connect("html-page-context", _drop_thebe, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,11 +14,14 @@ Run: ``python benchmarks/code_grading.py [--repeats 1]``. Writes
 from __future__ import annotations
 
 import argparse
+import datetime
 import gzip
 import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -29,6 +32,16 @@ from boundary_lab.verify.sandbox import run_in_sandbox, run_tests_in_sandbox
 REPO = Path(__file__).resolve().parents[1]
 HUMANEVAL = data_file("code/humaneval/HumanEval.jsonl.gz")  # shipped package data
 RESULTS = REPO / "benchmarks" / "results" / "code_grading.json"
+
+
+def _commit() -> str:
+    """The short commit of the code measured ("unknown" outside a git checkout)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                             timeout=10)
+    except OSError:
+        return "unknown"
+    return out.stdout.strip() or "unknown"
 
 
 def measure(records: list[dict], workers: int, repeats: int) -> dict:
@@ -74,6 +87,9 @@ def main() -> None:
         runs.append(measure(records, cores, args.repeats))
     result = {
         "benchmark": "HumanEval canonical solutions, graded in the sandbox",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": _commit(),
+        "command": "python benchmarks/code_grading.py " + " ".join(sys.argv[1:]),
         "isolation": probe.isolation, "cgroup_caps": probe.capped_by_cgroup,
         "cores": cores, "machine": platform.platform(), "python": platform.python_version(),
         "runs": runs, "all_passed": all(r["passed"] == r["problems"] for r in runs),

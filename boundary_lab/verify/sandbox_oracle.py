@@ -41,10 +41,18 @@ def _oracle(argv):
     import builtins
     import os
     import resource
+    import sys
+
     ctrl_fd, resp_fd, call_fd, report_fd = (int(a) for a in argv[1:5])
     write = os.write
 
     def report(kind, text=""):
+        """Write the verdict and end the oracle (the test's prints are flushed first)."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
         try:
             write(report_fd, kind + text.replace("\n", " ")[:2000].encode("utf-8", "replace") + b"\n")
         except OSError:
@@ -77,8 +85,11 @@ def _oracle(argv):
         if not line:
             failed.append("the program exited or closed its channel")
             raise VerdictFailed(failed[-1])
-        if len(line) > max_bytes or not line.endswith(b"\n"):
+        if len(line) > max_bytes:
             failed.append(f"an answer of more than {max_bytes} bytes")
+            raise VerdictFailed(failed[-1])
+        if not line.endswith(b"\n"):
+            failed.append("the program exited in the middle of an answer")
             raise VerdictFailed(failed[-1])
         try:
             message = loads(line)

@@ -37,6 +37,11 @@ def _pair(group: pd.DataFrame, base: str, other: str, source: str = "counts") ->
     return align(select_model(group, base, source), select_model(group, other, source), source)
 
 
+def _kind(rows: pd.DataFrame) -> dict:
+    """The model's ``kind`` column, carried into a table when the counts have it (plots colour by it)."""
+    return {"kind": rows["kind"].iloc[0]} if "kind" in rows else {}
+
+
 def common_n(counts: pd.DataFrame, models: list[str]) -> int:
     """The largest k every listed model reaches on every problem: the default K of ΔSE and pass@n."""
     return int(min(select_model(counts, m)["n"].min() for m in models))
@@ -73,8 +78,7 @@ def curves(counts: pd.DataFrame, models: list[str] | None = None, by: str | None
         check_k(sub, ks)
         for key, group in _groups(sub, by):
             cur = passk.bootstrap_curve(group["n"].to_numpy(), group[correct].to_numpy(), ks, n_boot=n_boot, seed=seed)
-            kind = {"kind": group["kind"].iloc[0]} if "kind" in group else {}
-            rows += [{"model": model, **kind, **key, "k": k, "pass_at_k": float(v), "low": float(lo),
+            rows += [{"model": model, **_kind(group), **key, "k": k, "pass_at_k": float(v), "low": float(lo),
                       "high": float(hi), "n_problems": cur.n_problems}
                      for k, v, lo, hi in zip(cur.ks, cur.value, cur.low, cur.high)]
     out = pd.DataFrame(rows)
@@ -127,7 +131,8 @@ def histograms(counts: pd.DataFrame, models: list[str], by: str | None = None, c
     for key, group in _groups(counts, by):
         for model in models:
             sub = select_model(group, model)
-            rows += [{**key, "model": model, "bin": b, "label": passk.HISTOGRAM_LABELS[b], "count": int(count)}
+            rows += [{**key, "model": model, **_kind(sub), "bin": b, "label": passk.HISTOGRAM_LABELS[b],
+                      "count": int(count)}
                      for b, count in enumerate(passk.accuracy_histogram(sub["n"], sub[correct]))]
     return pd.DataFrame(rows)
 

@@ -14,8 +14,10 @@ update per rollout batch (``minibatches=1``, the trainer before issue 9) and
 with the default VeRL-style ``minibatches=4``, so the cost of several updates
 per batch is measured under the same load. Reported: the median
 ``step_time_s`` of the timed steps (the first step is a warm-up and excluded),
-steps/s and rollout tokens/s. Timings on a shared 2-core machine are noisy: the
-JSON records the load average before and after.
+steps/s and rollout tokens/s, and the CPU seconds per step (thread CPU time of a
+run of ``--steps`` steps minus that of a 1-step run, over the extra steps), which
+other jobs on a shared 2-core machine disturb far less than wall time. The JSON
+records the load average before and after.
 
 Run: ``python benchmarks/rl_steps.py [--steps 6] [--threads 1] [--micro-tokens 32] [--minibatches 1,4]``.
 Writes ``benchmarks/results/rl_steps.json``.
@@ -28,6 +30,7 @@ import os
 import platform
 import statistics
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,12 +47,18 @@ def bench(base, prompts, reward_fn, algorithm: str, steps: int, threads: int, ma
                    eval_every=0, device="cpu", num_threads=threads,
                    # DAPO's resampling would make step cost depend on the reward; time one round.
                    dynamic_sampling_max_tries=1)
-    with tempfile.TemporaryDirectory() as out:
-        history = train_rl(base, out, prompts, reward_fn, cfg, progress=False)
+    cpu = {}
+    for n in (1, steps):  # thread CPU time: one torch thread runs everything on this thread
+        run_cfg = RLConfig(**{**cfg.to_dict(), "steps": n, "checkpoint_steps": (n,), "save_every": n})
+        with tempfile.TemporaryDirectory() as out:
+            t0 = time.thread_time()
+            history = train_rl(base, out, prompts, reward_fn, run_cfg, progress=False)
+            cpu[n] = time.thread_time() - t0
     times = [m["step_time_s"] for m in history[1:]]
     median = statistics.median(times)
     tokens = statistics.mean(m.get("response_length", 0.0) for m in history[1:]) * 16 * 8
     return {"algorithm": algorithm, "minibatches": minibatches, "median_step_s": round(median, 4),
+            "cpu_s_per_step": round((cpu[steps] - cpu[1]) / (steps - 1), 4),
             "steps_per_s": round(1 / median, 2),
             "rollout_tokens_per_s": round(tokens / median, 1), "timed_steps": len(times)}
 
@@ -83,6 +92,7 @@ def main(argv=None) -> dict:
         for size, (path, new_tokens) in sizes.items():
             params = sum(p.numel() for p in __import__("transformers").AutoModelForCausalLM
                          .from_pretrained(path).parameters())
+            bench(path, prompts, reward, "grpo", 2, args.threads, new_tokens, 1)  # warm-up: first-call costs
             for algorithm in ALGORITHMS:
                 for minibatches in (int(m) for m in args.minibatches.split(",")):
                     row = bench(path, prompts, reward, algorithm, args.steps, args.threads, new_tokens, minibatches)
@@ -100,9 +110,10 @@ def main(argv=None) -> dict:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")
-    print("| model | algorithm | updates per batch | steps/s | rollout tokens/s |\n|---|---|---|---|---|")
+    print("| model | algorithm | updates per batch | CPU s per step | steps/s (wall) | rollout tokens/s |\n"
+          "|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['model']} | {r['algorithm']} | {r['minibatches']} | {r['steps_per_s']} | "
+        print(f"| {r['model']} | {r['algorithm']} | {r['minibatches']} | {r['cpu_s_per_step']} | {r['steps_per_s']} | "
               f"{r['rollout_tokens_per_s']} |")
     return result
 

@@ -213,6 +213,19 @@ def test_ppo_critic_is_trained_and_its_loss_falls(base, tmp_path):
     assert any(not torch.equal(v, before[k]) for k, v in trainer.critic.state_dict().items())
 
 
+@pytest.mark.parametrize("clip, loss", [(0.5, 0.5 * 1.5 ** 2), (0.2, 0.5 * 1.8 ** 2), (10.0, 0.0)])
+def test_ppo_value_loss_clips_around_the_rollout_values(base, tmp_path, clip, loss):
+    # Targets equal the critic's current values (unclipped loss 0); the rollout-time values lie 2 below, so
+    # the clipped value old + clip is still 2 - clip short of the target and max() keeps that branch.
+    trainer = make_trainer(base, tmp_path, algorithm="ppo", value_clip=clip)
+    batch = crafted_batch(trainer)
+    data = trainer.score(batch)
+    with torch.no_grad():
+        now = trainer.critic(batch.input_ids, batch.attention_mask)[:, :-1]
+    data.returns, data.values = now.clone(), now - 2.0
+    assert trainer.optimise(1, data)["value_loss"] == pytest.approx(loss, abs=1e-5)
+
+
 # ---------------------------------------------------------------- ReMax, reference reset, entropy terms
 
 

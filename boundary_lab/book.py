@@ -566,8 +566,9 @@ def _find(data, keys):
             return v
         if isinstance(v, dict):  # e.g. "machine": {"platform": ..., "cpus": 2}
             inner = v.get("platform") or v.get("name")
-            if inner:
-                return f"{inner}, {v.get('cpus') or v.get('cpu_count') or '?'} CPUs"
+            cpus = v.get("cpus") or v.get("cpu_count")
+            if inner or cpus:
+                return ", ".join(str(x) for x in (inner, f"{cpus} CPUs" if cpus else None) if x)
     for v in data.values():
         if isinstance(v, dict):
             for k in keys:
@@ -609,12 +610,13 @@ def benchmark_tables(results_dir: str | Path) -> dict:
     return tables
 
 
-def show_table(frame: "pd.DataFrame"):
+def show_table(frame: "pd.DataFrame", precision: int = 3):
     """A table for a page: no index column, and long text wraps inside its cell (no clipped lines)."""
     return (frame.style.hide(axis="index")
-            .set_properties(**{"white-space": "normal", "text-align": "left", "vertical-align": "top"})
-            .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
-            .format(precision=3))
+            .set_properties(**{"white-space": "normal", "text-align": "left", "vertical-align": "top",
+                               "padding-right": "1em"})
+            .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("padding-right", "1em")]}])
+            .format(precision=precision))
 
 
 def versions_frame(machine: dict) -> "pd.DataFrame":
@@ -639,5 +641,13 @@ def show_benchmarks(results_dir: str | Path):
 
     parts = []
     for name, frame in benchmark_tables(results_dir).items():
-        parts.append(f"<h3>{name}</h3>" + show_table(frame.reset_index()).to_html())
+        parts.append(f'<details class="bl-result"><summary>{name} ({len(frame)} fields)</summary>'
+                     + show_table(frame.reset_index()).to_html() + "</details>")
     return HTML("\n".join(parts))
+
+
+def link_pages(frame: "pd.DataFrame", column: str = "page") -> "pd.DataFrame":
+    """Page names in ``column`` become links to the book's executed pages (for :func:`show_table`)."""
+    out = frame.copy()
+    out[column] = [f'<a href="{name}.html">{name.replace("_", " ")}</a>' for name in out[column]]
+    return out

@@ -148,3 +148,28 @@ def test_shards_split_the_runs_without_overlap():
     assert sorted(r.name for p in parts for r in p) == sorted(r.name for r in runs)
     with pytest.raises(InputError, match="shard"):
         book.shard_runs(runs, "3/3")
+
+
+def test_status_shows_where_each_benchmark_result_came_from(tmp_path):
+    import json
+
+    (tmp_path / "a.json").write_text(json.dumps({"date": "2026-11-29", "machine": {"platform": "Linux-x", "cpus": 2},
+                                                 "commit": "abc123", "speed": 1.5}))
+    (tmp_path / "b.json").write_text(json.dumps({"speed": 2.0}))
+    prov = book.benchmark_provenance(tmp_path).set_index("result")
+    assert prov.loc["a", ["date", "machine", "commit"]].tolist() == ["2026-11-29", "Linux-x, 2 CPUs", "abc123"]
+    assert prov.loc["b", ["date", "machine", "commit"]].tolist() == ["unknown"] * 3
+    assert prov.loc["b", "file last committed"].startswith("unknown")  # not in git
+
+
+def test_toc_leaves_out_unexecuted_pages_and_lists_the_gpu_runs(tmp_path):
+    import yaml
+
+    (tmp_path / "gpu").mkdir()
+    parsed = book.load_runs_file(book.GPU_RUNS_FILE)
+    toc = yaml.safe_load(book.write_toc(parsed, executed=tmp_path, log=lambda _: None).read_text())
+    files = [c["file"] for p in toc["parts"] for c in p["chapters"]]
+    assert "book/executed/gpu_index" in files and "book/methods" in files
+    text = (tmp_path / "gpu_index.md").read_text()
+    assert "**0 of 36 runs have results in this build.**" in text
+    assert text.count("no GPU results in this build") == 36

@@ -4,8 +4,14 @@
   (which names thebe's CDN URL) was added twice per page, a JavaScript SyntaxError, and thebe is
   switched off in _config.yml anyway (it would load its bundle from a CDN).
 - Sets the theme's default colour mode (empty, it made the theme log "Got invalid theme mode").
+- Adds ``static/offline_pages.css``: code and outputs wrap (no clipped lines), tables are
+  left-aligned with padded, wrapping cells.
 """
 from __future__ import annotations
+
+from pathlib import Path
+
+STATIC = str(Path(__file__).with_name("static"))
 
 
 def _drop_thebe(app, pagename, templatename, context, doctree):
@@ -26,9 +32,11 @@ def _defaults(app, config):
     context = dict(config.html_context or {})
     context.setdefault("default_mode", "light")
     config.html_context = context
+    config.html_static_path = [*config.html_static_path, STATIC]
 
 
 def setup(app):
     app.connect("config-inited", _defaults)
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.add_css_file("offline_pages.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,7 +2,9 @@
 
 Measures problems/s of :func:`boundary_lab.verify.code.grade_code_records` with
 one worker and with one worker per core (the default), and checks that every
-canonical solution passes. Also the median latency of one empty script run
+canonical solution passes; as a same-load yardstick, the same problems as
+one-sandbox scripts (program and test in one interpreter, what the old
+in-process grader cost). Also the median latency of one empty script run
 (one sandbox) and of one graded call (two sandboxes: the program's and the
 test oracle's), and 50 stdin/stdout cases in one sandbox vs one sandbox per
 case. Each problem gets two fresh bubblewrap sandboxes sharing one cgroup, so
@@ -56,6 +58,21 @@ def measure(records: list[dict], workers: int, repeats: int) -> dict:
             "passed": passed, "problems": len(records)}
 
 
+def script_baseline(records: list[dict], workers: int) -> dict:
+    """The same problems as one-sandbox scripts (program, test and check in one interpreter, the
+    reference harness's design and the old in-process grader's cost): a same-load yardstick for
+    the two-sandbox grader."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    scripts = [r["prompt"] + r["completion"] + "\n" + r["test"] + f"\ncheck({r['entry_point']})\n" for r in records]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = sum(r.completed for r in pool.map(run_in_sandbox, scripts))
+    seconds = time.perf_counter() - start
+    return {"workers": workers, "seconds": round(seconds, 3), "problems_per_s": round(len(records) / seconds, 2),
+            "completed": done}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=1, help="runs per setting; the best is kept")
@@ -85,6 +102,7 @@ def main() -> None:
     runs = [measure(records, 1, args.repeats)]
     if cores > 1:
         runs.append(measure(records, cores, args.repeats))
+    baseline = script_baseline(records, cores)
     result = {
         "benchmark": "HumanEval canonical solutions, graded in the sandbox",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -93,6 +111,8 @@ def main() -> None:
         "isolation": probe.isolation, "cgroup_caps": probe.capped_by_cgroup,
         "cores": cores, "machine": platform.platform(), "python": platform.python_version(),
         "runs": runs, "all_passed": all(r["passed"] == r["problems"] for r in runs),
+        "one_sandbox_scripts": baseline,
+        "graded_vs_scripts": round(runs[-1]["problems_per_s"] / baseline["problems_per_s"], 2),
         "sandbox_latency_ms_median": round(1000 * statistics.median(latencies), 1),
         "graded_call_latency_ms_median": round(1000 * statistics.median(graded_latencies), 1),
         "stdio_50_cases": {"one_sandbox_s": round(batched_s, 3), "sandbox_per_case_s": round(one_by_one_s, 3),

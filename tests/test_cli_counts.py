@@ -1,4 +1,4 @@
-"""`boundary-lab passk` and `compare` on counts CSVs: the DESIGN.md §3 contract."""
+"""`boundary-lab passk` and `compare` on counts CSVs: the contract in docs/design.md."""
 from __future__ import annotations
 
 import json

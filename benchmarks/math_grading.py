@@ -105,30 +105,14 @@ def _replace_last_box(solution: str, answer: str) -> str:
     return solution + f"\n\\boxed{{{answer}}}"
 
 
-def _unboxed(solution: str) -> str:
-    """A reference solution with every box written out: reasoning text for a long completion."""
-    out, i = [], 0
-    while True:
-        start = solution.find("\\boxed", i)
-        if start < 0 or "{" not in solution[start:]:
-            return "".join(out) + solution[i:]
-        depth, j = 0, solution.index("{", start)
-        for k in range(j, len(solution)):
-            depth += {"{": 1, "}": -1}.get(solution[k], 0)
-            if depth == 0:
-                out.append(solution[i:start] + solution[j + 1:k])
-                i = k + 1
-                break
-        else:
-            return "".join(out) + solution[i:]
-
-
 def build_store(n_problems: int, per_problem: int, shape: str, seed: int = 0) -> tuple[list[dict], dict]:
     """Samples (problem_id, answer, completion) with realistic answer repetition, 'short' or 'long'."""
+    from boundary_lab.verify.math_extract import write_out_boxes
+
     rng = random.Random(seed)
     rows = [row for _, row in iter_jsonl(data_file("math/math500/test.jsonl"))][:n_problems]
     all_golds = [r["answer"] for r in rows]
-    reasoning = [_unboxed(r["solution"]) for r in rows]
+    reasoning = [write_out_boxes(r["solution"]) for r in rows]
     samples, distinct = [], []
     for r in rows:
         gold = r["answer"]

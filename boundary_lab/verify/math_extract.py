@@ -41,7 +41,7 @@ import re
 from typing import NamedTuple
 
 __all__ = ["Extraction", "extract_answer", "extract_boxed", "extract_candidates", "extract_gold",
-           "gold_parts", "normalize_answer"]
+           "gold_parts", "normalize_answer", "write_out_boxes"]
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _BRACE = re.compile(r"[{}]")
@@ -130,6 +130,27 @@ def _boxes(text: str) -> list[tuple[int, int, str]]:
     return group
 
 
+def write_out_boxes(text: str) -> str:
+    r"""The text with every complete box replaced by its content: a completion as if written without boxes.
+
+    >>> write_out_boxes(r"so $x = \boxed{\frac{1}{2}}$, and \boxed{3} is checked")
+    'so $x = \\frac{1}{2}$, and 3 is checked'
+    """
+    matches = None
+    out, i = [], 0
+    for m in _BOX_START.finditer(text):
+        j = m.end()
+        if m.start() < i or j >= len(text) or text[j] != "{":
+            continue
+        if matches is None:
+            matches = _brace_matches(text)
+        close = matches.get(j)
+        if close is not None:
+            out.append(text[i:m.start()] + text[j + 1:close])
+            i = close + 1
+    return "".join(out) + text[i:]
+
+
 def extract_boxed(text: str) -> str | None:
     r"""Content of the last complete ``\boxed{}`` or ``\fbox{}`` (``\boxed 5`` too).
 
@@ -145,8 +166,15 @@ def extract_boxed(text: str) -> str | None:
 # ---------------------------------------------------------------- math spans
 
 # Delimiters of inline and display math; "\$" is an escaped dollar, not a delimiter.
-_DELIM = re.compile(r"\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]")
+_DELIM = re.compile(r"\\\$|\$\$|\$|\\\(|\\\)|\\\[|\\\]|\\(?:begin|end)\{(?:align|equation|eqnarray|gather)\*?\}")
 _CLOSER = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
+_TRAILING_PUNCT = re.compile(r"(?:[\s.,;]|\\[,;:!]|\\quad|\\qquad)+$")
+
+
+def _closer(opener: str) -> str | None:
+    if opener.startswith("\\begin{"):
+        return "\\end{" + opener[len("\\begin{"):]
+    return _CLOSER.get(opener)
 _PROSE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")
 _BARE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 _TEXT_CMD_SPAN = re.compile(r"\\(?:text|mbox|mathrm|textbf|operatorname)\{[^{}]*\}")
@@ -158,26 +186,42 @@ def _math_spans(text: str) -> list[tuple[int, int, str]]:
     A ``$...$`` pair that reads as prose or currency ("$18 and $5", "$5 + $6") is not math.
     """
     spans = []
-    opener = None
+    opener = None  # (delimiter, start, end)
     for m in _DELIM.finditer(text):
-        tok = m.group(0)
+        tok, start, end = m.group(0), m.start(), m.end()
         if tok == "\\$":
             continue
+        if opener is not None and opener[0] == "$" and tok == "$$":
+            # "$x,$$y,$": an inline span closes and the next one opens at once
+            tok, start, end = "$", start, start + 1
+            opener = _close_inline(text, opener, start, end, spans)
+            tok, start, end = "$", end, end + 1
         if opener is None:
-            if tok in _CLOSER and not (tok == "$" and m.start() and text[m.start() - 1].isdigit()):
-                opener = m  # (a '$' right after a digit is a price: "15$ * 3")
+            if _closer(tok) and not (tok == "$" and start and text[start - 1].isdigit()):
+                opener = (tok, start, end)  # (a '$' right after a digit is a price: "15$ * 3")
             continue
-        if tok == _CLOSER[opener.group(0)]:
-            content = text[opener.end():m.start()]
-            if tok != "$" or _inline_is_math(content):
-                spans.append((opener.start(), m.end(), content.strip()))
-                opener = None
+        if tok == _closer(opener[0]):
+            if tok == "$":
+                opener = _close_inline(text, opener, start, end, spans)
             else:
-                # Currency: this '$' may open the next real span.
-                opener = m if not text[m.start() - 1].isdigit() else None
-        elif tok in ("$$", "\\[", "\\(") and opener.group(0) == "$":
-            opener = m  # an unclosed '$' (a price) before a display: drop it
+                content = text[opener[2]:start]
+                if opener[0].startswith("\\begin"):  # an aligned derivation: its last line
+                    content = _last_line(content)
+                spans.append((opener[1], end, _TRAILING_PUNCT.sub("", content.strip())))
+                opener = None
+        elif opener[0] == "$" and (tok in ("$$", "\\[", "\\(") or tok.startswith("\\begin")):
+            opener = (tok, start, end)  # an unclosed '$' (a price) before a display: drop it
     return [s for s in spans if s[2]]
+
+
+def _close_inline(text: str, opener: tuple[str, int, int], start: int, end: int, spans: list):
+    """Close an inline '$' span at ``start``; return the next opener (None, or this '$' when it was a price)."""
+    content = text[opener[2]:start]
+    if _inline_is_math(content):
+        spans.append((opener[1], end, _TRAILING_PUNCT.sub("", content.strip())))
+        return None
+    # Currency: this '$' may open the next real span.
+    return ("$", start, end) if not text[start - 1].isdigit() else None
 
 
 def _inline_is_math(content: str) -> bool:
@@ -192,19 +236,71 @@ def _inline_is_math(content: str) -> bool:
     return not _PROSE.search(content)
 
 
-_NUMERIC_LHS = re.compile(r"[\d\s.+\-*/()^{}\[\]]*(?:\\(?:times|cdot|div|frac|dfrac|tfrac|sqrt|left|right)[\d\s.+\-*/()^{}\[\]]*)*")
+_NUMERIC_LHS = re.compile(r"[\d\s.+\-*/()^{}\[\]!]*(?:\\(?:times|cdot|div|frac|dfrac|tfrac|sqrt|left|right|binom|dbinom)[\d\s.+\-*/()^{}\[\]!]*)*")
 _SIMPLE_VALUE = re.compile(r"\s*-?\s*(?:\d[\d,]*(?:\.\d+)?|\\[dt]?frac\{-?\d+\}\{\d+\}|\d+/\d+)\s*(?:\\%|%)?\s*")
 
 
+_ALIGN_MARK = re.compile(r"^\s*&|(?<!\\)&(?=\s*(?:=|<|>|\\le|\\ge|\\approx|\\equiv))")
+_MOD = re.compile(r"\s*(?:\\pmod\s*\{[^{}]*\}|\\pmod\s*\d+|\\mod\s*\d+|\(\s*\\mod\s*\d+\s*\))\s*$")
+
+
+_LIST_MARK = re.compile(r";|\bor\b|\band\b|\\quad|\\text\{")
+_THOUSANDS_COMMA = re.compile(r",(?:\\!)?\s?(?=\d{3}(?:\D|$))|\{,\}")
+
+
+_ENV_OR_BREAK = re.compile(r"\\begin\{|\\end\{|\\\\(?:\[[^\]]*\])?")
+
+
+def _last_line(content: str) -> str:
+    """The last non-empty line of an align/equation body (line breaks inside a matrix do not count)."""
+    depth, cuts = 0, [(0, 0)]
+    for m in _ENV_OR_BREAK.finditer(content):
+        tok = m.group(0)
+        if tok == "\\begin{":
+            depth += 1
+        elif tok == "\\end{":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            cuts.append((m.start(), m.end()))
+    cuts.append((len(content), len(content)))
+    lines = [content[a[1]:b[0]] for a, b in zip(cuts, cuts[1:])]
+    lines = [line for line in lines if line.strip()]
+    return _ALIGN_MARK.sub(" ", lines[-1]).strip() if lines else ""
+
+
 def _final_side(math: str) -> str:
-    r"""A computation chain's result: '2+3 = 5' -> '5'. Equations with letters stay whole."""
-    if "=" not in math or "\\begin" in math:
+    r"""A derivation's result: '2+3 = 5' -> '5', 'a = b = 1+274i' -> '1+274i', '24 \equiv 3 \pmod{7}' -> '3'.
+
+    A single equation with letters on its left ('y = 2x + 3', 'x + 2y = 3') stays whole.
+    """
+    if "\\equiv" in math:
+        last = _MOD.sub("", math.rsplit("\\equiv", 1)[1]).strip()
+        return last or math
+    if "\\approx" in math and not _has_variables(math.split("\\approx", 1)[0]):
+        math = math.rsplit("\\approx", 1)[1].strip()  # '\$24,000 \cdot 1.01^{30} \approx \$32,348'
+    if "=" not in math or "\\begin" in math and "\\end" not in math.rsplit("=", 1)[1]:
         return math
+    if _LIST_MARK.search(math) or _top_level_commas(_THOUSANDS_COMMA.sub("", math)):
+        return math  # 'x = 2, y = 3', 'x = 1 or x = 2': a list of assignments stays whole
     sides = math.split("=")
-    last = sides[-1]
-    if _SIMPLE_VALUE.fullmatch(last) and all(_NUMERIC_LHS.fullmatch(s.strip()) for s in sides[:-1]):
-        return last.strip()
+    last = sides[-1].strip()
+    if not last:
+        return math
+    if len(sides) > 2 and sides[0].strip():  # a chain a = b = c: its end
+        return last
+    if not sides[0].strip():  # '&= p - q', the continuation line of a derivation
+        return last
+    if not _has_variables(sides[0]):  # '7! \times 2! = 10080', 'i(7+2i) = -2+7i': a computed value
+        return last
     return math
+
+
+_COMMAND = re.compile(r"\\[a-zA-Z]+")
+
+
+def _has_variables(s: str) -> bool:
+    """Letters outside LaTeX commands, other than the imaginary unit i."""
+    return bool(re.search(r"[a-hj-zA-Z]", _COMMAND.sub("", s)))
 
 
 # ---------------------------------------------------------------- markers
@@ -265,6 +361,24 @@ def _last_marker(text: str) -> tuple[int, str] | None:
     return best
 
 
+_LONE_SYMBOL = re.compile(r"[a-zA-Z](?:_\{?\w+\}?)?")
+
+
+def _drop_asy(text: str) -> str:
+    """The text without its [asy]...[/asy] drawing code (its labels are written in $...$)."""
+    out, i = [], 0
+    while True:
+        start = text.find("[asy]", i)
+        if start < 0:
+            break
+        end = text.find("[/asy]", start)
+        out.append(text[i:start])
+        if end < 0:
+            return "".join(out)
+        i = end + len("[/asy]")
+    return "".join(out) + text[i:]
+
+
 class Extraction(NamedTuple):
     """What a completion answers: ``answer``, and ``parts`` when it ends with several boxes."""
 
@@ -286,6 +400,8 @@ def extract_candidates(text: str | None) -> Extraction:
     marker = _last_marker(text)
     if marker is not None:
         return Extraction(marker[1])
+    if "[asy]" in text:
+        text = _drop_asy(text)
     spans = _math_spans(text)
     answer_is = None
     for answer_is in _ANSWER_IS.finditer(text):
@@ -295,7 +411,15 @@ def extract_candidates(text: str | None) -> Extraction:
         if value:
             return Extraction(value)
     if spans:
-        return Extraction(_final_side(spans[-1][2]))
+        last = spans[-1]
+        if len(spans) > 1 and _LONE_SYMBOL.fullmatch(last[2]):
+            # "so there are $7$ possible values of $n$": the value, not the variable it counts
+            before = spans[-2]
+            gap = text[before[1]:last[0]]
+            value = _LEADING_LABEL.sub("", _final_side(before[2])).strip()
+            if len(gap) < 80 and "\n" not in gap and value and "=" not in value and not _has_variables(value):
+                return Extraction(value)
+        return Extraction(_final_side(last[2]))
     bold = [b.strip() for b in _BOLD.findall(text) if re.search(r"\d", b)]
     if bold:
         return Extraction(_read_value(bold[-1]) or bold[-1])
@@ -417,6 +541,7 @@ _LABEL = (r"(?:" + _SYMBOL + r"(?:\s*\(\s*[a-zA-Z0-9]\s*\))?|" + _SEGMENT
           + r"|\\frac\{" + _SEGMENT + r"\}\{" + _SEGMENT + r"\}|" + _SEGMENT + r"\s*/\s*" + _SEGMENT
           + r"|" + _SYMBOL + r"\s*:\s*" + _SYMBOL + r"(?:\s*:\s*" + _SYMBOL + r")*)")
 _LEADING_LABEL = re.compile(r"^" + _LABEL + r"\s*=\s*(?=[^=]+$)")
+_CHOICE_FIRST = re.compile(r"^\(([A-E])\)\s+\S.*$")
 _TEXT_COMMAND = re.compile(r"\\(?:text|mbox|textbf|mathrm|mathbf|textit|textnormal)\{")
 
 _SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
@@ -558,6 +683,7 @@ def _normalize(s: str, labels: bool) -> str:
     s = s.replace("\\$", "").replace("$", "")
     s = _TRAILING_UNITS.sub("", s.strip())
     s = _unwrap_text(s)
+    s = _CHOICE_FIRST.sub(r"\1", s)  # '(B) 3(1 + r/10)^x = 7': the choice is the answer
     s = re.sub(r"\\(?:[,;:]|quad|qquad)|~", " ", s)
     s = s.strip().rstrip(".").strip()
     # A number word, alone: "six", "Twenty-one", "\text{five}".

@@ -146,4 +146,7 @@ def test_settings_from_flags_and_files(tmp_path):
     cfg = config_from_args(args)
     assert (cfg.task.shortcut_slip_rate, cfg.rl.trainer.steps, cfg.rl.checkpoint_steps) == (0.01, 600, (200, 400, 600))
     assert (cfg.eval.n, cfg.task.modulus) == (64, 17)
+    # a page's config parameter takes the same file (or the same settings as a dict)
+    assert MicroConfig.preset("default", config=str(world)) == MicroConfig.preset(
+        "default", config={"task.shortcut_slip_rate": 0.01, "rl": {"trainer": {"steps": 600}}})
     assert "--rl.trainer.entropy_coef" in build_parser()._subparsers._group_actions[0].choices["micro"].format_help()

@@ -1,41 +1,46 @@
-"""The trusted harness that runs *inside* the sandbox (stdlib only, never imported).
+"""The harness that runs *inside* the program's sandbox (stdlib only, never imported).
 
-The launcher (:mod:`boundary_lab.verify.sandbox`) runs this file's text with
-``python -I -S -B -c <text> CTRL_FD TOKEN_FD REPORT_FD``. The main thread
+The launcher (:mod:`boundary_lab.verify.sandbox`) starts ``python -I -S -B -c
+<bootstrap> FD FD FD CODE_FD``; the bootstrap executes the marshalled code of
+this file (after :mod:`.sandbox_wire`) read from CODE_FD. The main thread reads
+the job (a ``marshal`` dict from the same interpreter) from the first fd and
+sets rlimits. Then, by mode:
 
-1. reads the job (program, optional test code, stdin or stdin cases, limits;
-   a ``marshal`` dict from the same interpreter) from CTRL_FD;
-2. sets rlimits, makes the process non-dumpable (a spawned process can't read
-   its memory via ``/proc/PID/mem`` or ptrace), compiles everything and
-   reports ``R`` (ready) or ``S`` (syntax error) on REPORT_FD *before* any
-   untrusted code runs;
-3. installs an audit hook that refuses the in-process routes to other frames
+**Function-call mode** (``job["serve"]``, used for grading with tests,
+:func:`_serve`): the fds are CTRL_FD CALL_FD RESP_FD. The program runs as
+module ``solution``; calls from the trusted oracle (another process, in another
+sandbox) are answered with plain data. This process holds no secret and
+decides nothing, so it installs no guards: frames, ``gc``, tracing, ``ctypes``
+and signal handlers all work.
+
+**Script mode** (scripts and stdin/stdout cases): the fds are CTRL_FD TOKEN_FD
+REPORT_FD, and completion is proved *in process*:
+
+1. the harness makes the process non-dumpable (ctypes ``prctl``), compiles the
+   program and reports ``R`` (ready) or ``S`` (syntax error) on REPORT_FD
+   before any untrusted code runs;
+2. it installs an audit hook that refuses the in-process routes to other frames
    and objects: ``sys._getframe`` (except for the proof keeper, below),
    ``tb_frame``/``gi_frame``/``cr_frame``/``ag_frame``, ``gc`` object walks,
-   tracing/profiling, ``ctypes``, opening ``/proc`` paths, more audit hooks;
-   and replaces ``signal.signal`` so no Python signal handler (which would be
-   handed a frame) can be installed;
-4. starts the *test thread* and blocks for good. All untrusted code runs in
-   the test thread, never in the main thread.
+   tracing/profiling, ``ctypes`` imports, opening ``/proc`` paths, more audit
+   hooks; and replaces ``signal.signal`` so no Python signal handler (which
+   would be handed a frame) can be installed;
+3. it starts the *run thread* (``_run_tests``) and blocks for good. The run
+   thread primes the *proof keeper*, a generator that reads the per-run secret
+   token from TOKEN_FD into its own locals, runs the program, and only if that
+   returns normally resumes the keeper, which checks that it is resumed from
+   that same frame in the original process and writes ``P<token> done`` to
+   REPORT_FD (in "cases" mode: one ``P<token> case <i> <sha256 of normalised
+   stdout>`` line per finished case), then leaves with ``os._exit``.
 
-The test thread (``_run_tests``) first primes the *proof keeper*, a generator
-that reads the per-run secret token from TOKEN_FD into its own locals (only
-reachable through its ``gi_frame``, which is refused) and remembers the frame
-that primed it. Then it executes the program (and the test code, with a private
-copy of the builtins, so monkeypatched builtins do not reach the asserts). Only
-if that returns normally does it resume the keeper, which checks that it is
-resumed from that same frame in the original process and writes
-``P<token> done`` to REPORT_FD (in stdin/stdout "cases" mode: one
-``P<token> case <i> <sha256 of normalised stdout>`` line per finished case).
-The thread flushes stdout/stderr and leaves with ``os._exit`` (no ``atexit``
-handlers, no lingering threads). Any other resumption poisons the keeper.
-
-Exit codes, prints, ``sys.exit``/``os._exit``, ``atexit`` handlers, a redefined
-``check``, patched builtins, a forked child finishing the test, or a killed
-parent therefore never produce the token.
+PEP 578 says audit hooks are no security boundary, and ``_ctypes`` classes stay
+reachable through ``object.__subclasses__()`` once step 1 loaded ctypes: a
+program that defeats these guards can forge the "finished" proof of a script.
+That is why graded runs use function-call mode and a separate oracle; see the
+threat model in :mod:`boundary_lab.verify.sandbox`.
 
 Nothing here is a global that holds a secret or a capability: untrusted code
-can reach this module as ``sys.modules["__main__"]``.
+can reach this module's namespace as ``sys.modules["__main__"]`` (script mode).
 """
 
 

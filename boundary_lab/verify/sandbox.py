@@ -191,12 +191,18 @@ class SandboxLimits:
 class SandboxResult:
     """What one sandboxed run did.
 
-    ``completed`` is the positive proof: the harness wrote this run's secret token
-    after the program (and test) returned normally. In cases mode,
+    ``completed``: for a graded run (:func:`run_tests_in_sandbox`) the oracle's
+    verdict that the test code returned; for a script, the in-process proof
+    that the program returned normally (its secret token). In cases mode,
     ``case_digests`` are the proven digests of the cases that finished, in
-    order. ``ready`` means the harness compiled the code and was about to run
-    it; ``syntax_error`` holds the compile error otherwise. ``failure`` is the harness's one-line account of an
-    exception (untrusted code can write to the same pipe, so it is a hint only).
+    order. ``ready`` means the code compiled and was about to run (and, graded,
+    the tests could run); ``syntax_error`` holds the compile error otherwise,
+    ``error`` a failure of the sandbox or of the tests themselves. ``failure``
+    is a one-line account of why a run failed (for a script, written by a
+    harness that untrusted code shares, so a hint only). ``limit_hit`` names
+    the limit that ended the run ("timeout", "cpu", "memory", "processes",
+    "output"), ``limits`` the :class:`SandboxLimits` in force, and
+    ``oracle_output`` what the test code printed.
     """
 
     completed: bool

@@ -42,3 +42,16 @@ def test_three_graders_on_a_small_table():
     assert set(wrong["error"]) == {"false negative", "false positive"}
     figure = agreement_figure(table)
     assert len(figure.axes[0].patches) == 3 * 3  # three kinds, three graders
+
+
+def test_unboxed_solutions_are_real_rows_without_boxes():
+    import pytest
+
+    from boundary_lab.errors import InputError
+    from boundary_lab.verify.math_agreement import unboxed_solutions
+
+    (rows,) = unboxed_solutions(3).values()
+    assert len(rows) == 3 and all(expected for _, _, expected in rows)
+    assert not any("\\boxed" in text for _, text, _ in rows)
+    with pytest.raises(InputError, match="at least 1"):
+        unboxed_solutions(0)

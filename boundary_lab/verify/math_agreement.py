@@ -33,7 +33,7 @@ import pandas as pd
 from .math_cases import CASES, KIND_TITLES
 
 __all__ = ["GRADERS", "agreement_figure", "agreement_table", "differences", "grade_cases",
-           "math_verify_verdict", "paper_grader", "paper_verdict"]
+           "math_verify_verdict", "paper_grader", "paper_verdict", "unboxed_solutions"]
 
 GRADERS = ("boundary-lab", "math-verify", "paper grader")
 PAPER_GRADER_SOURCE = "evalscope==0.17.1: evalscope/metrics/math_parser.py (port of Qwen2.5-Math evaluation/grader.py)"
@@ -110,6 +110,22 @@ def grade_cases(cases: dict[str, list[tuple[str, str, bool]]] | None = None,
         else:
             frame["paper grader"] = _run_in_workers(f"{__name__}:paper_verdict", pairs, workers, timeout_s)
     return frame
+
+
+def unboxed_solutions(limit: int | None = None) -> dict[str, list[tuple[str, str, bool]]]:
+    """Real LaTeX answers without a box: MATH500 reference solutions with every box written out.
+
+    Each solution states its answer, so every row is expected to be graded correct.
+    """
+    from ..benchmarks import data_file, iter_jsonl
+    from ..errors import InputError
+    from .math_extract import write_out_boxes
+
+    if limit is not None and limit < 1:
+        raise InputError(f"unboxed_solutions: limit must be at least 1, got {limit}")
+    rows = [row for _, row in iter_jsonl(data_file("math/math500/test.jsonl"))][:limit]
+    return {"MATH500 solutions, boxes written out": [(row["answer"], write_out_boxes(row["solution"]), True)
+                                                    for row in rows]}
 
 
 def agreement_table(frame: pd.DataFrame) -> pd.DataFrame:

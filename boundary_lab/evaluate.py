@@ -270,14 +270,14 @@ def reported_beside(curves: pd.DataFrame, settings: list[EvalSettings]) -> pd.Da
         rep = reported.passk_for(cfg.model, cfg.benchmark)
         ours = curves[curves["model"] == cfg.model].set_index("k")["pass_at_k"]
         if rep.empty:
-            notes.append(f"{cfg.model}: " + (
-                "a micro-world benchmark has no counterpart in the paper (the introduction compares the "
-                "paper's claims with this build)" if cfg.benchmark.startswith("micro-") else
-                "the paper reports no value for this model and benchmark that this package transcribes "
-                "(its Figure 2 curves are not transcribed)"))
+            notes.append(
+                f"{cfg.benchmark} is a micro-world benchmark: the paper has no counterpart (the introduction "
+                "compares the paper's claims with this build)" if cfg.benchmark.startswith("micro-") else
+                f"{cfg.model}: the paper reports no value on {cfg.benchmark} that this package transcribes "
+                "(its Figure 2 curves are not transcribed)")
             continue
         rows += [{"model": cfg.model, "k": r.k, "measured": float(ours[r.k]) if r.k in ours.index else None,
                   reported.LABEL: r.value, "source": f"{r.source}; {r.setting}"} for r in rep.itertuples()]
     if not rows:
-        return pd.DataFrame({"reported values": notes})
+        return pd.DataFrame({"reported values": list(dict.fromkeys(notes))})
     return pd.DataFrame(rows)

@@ -173,3 +173,14 @@ def test_toc_leaves_out_unexecuted_pages_and_lists_the_gpu_runs(tmp_path):
     text = (tmp_path / "gpu_index.md").read_text()
     assert "**0 of 36 runs have results in this build.**" in text
     assert text.count("no GPU results in this build") == 36
+
+
+def test_tiny_preset_shrinks_every_micro_page_and_samples_the_evaluate_page_with_hf():
+    from boundary_lab.commands.book import TINY_N, _with_preset
+
+    runs = {r.name: r for r in _with_preset(book.load_runs(), "tiny")}
+    assert runs["micro_world"].parameters["preset"] == "tiny"
+    ev = runs["evaluate"].parameters
+    assert ev["micro_preset"] == "tiny" and ev["n"] == TINY_N and ev["backend"] == "hf"
+    default = {r.name: r for r in book.load_runs()}
+    assert default["evaluate"].parameters["backend"] == "vllm"  # the default book samples through vLLM

@@ -49,8 +49,13 @@ def _with_preset(runs, preset: str):
             params["counts"] = params["counts"].replace("/default-seed", f"/{preset}-seed")
         if "micro_preset" in declared:
             params["micro_preset"] = preset
-            if preset == "tiny" and isinstance(params.get("n"), int):
-                params["n"] = min(params["n"], TINY_N)  # the tiny preset samples little everywhere
+            if preset == "tiny":  # the tiny preset samples little everywhere (CI)
+                if isinstance(params.get("n"), int):
+                    params["n"] = min(params["n"], TINY_N)
+                # Two vLLM engine start-ups cost CI minutes on 2 cores; the vLLM path of this page is
+                # tested by tests/test_evaluate_notebook.py, so the tiny build samples with transformers.
+                if params.get("backend") == "vllm":
+                    params["backend"] = "hf"
         out.append(dataclasses.replace(r, parameters=params))
     return out
 

@@ -54,7 +54,7 @@ BUGS = [
      "n_mini = min(cfg.minibatches, len(batch))", "n_mini = 1"),
     ("PPO value clip ignored", "trainer.py",
      "data.returns[t], mask, cfg.value_clip, token_level)", "data.returns[t], mask, 1e9, token_level)"),
-    ("entropy advantage: max instead of min (no clip at |A|/kappa)", "advantages.py",
+    ("entropy advantage: max instead of min (no clip at abs(A)/kappa)", "advantages.py",
      "psi = torch.minimum(alpha * entropy.detach(), advantages.abs() / kappa)",
      "psi = torch.maximum(alpha * entropy.detach(), advantages.abs() / kappa)"),
 ]

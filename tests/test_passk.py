@@ -230,6 +230,7 @@ def test_paired_interval_is_narrower_than_unpaired_and_covers_the_difference():
 
 def test_scalar_in_scalar_out_and_errors_name_the_problem():
     assert np.ndim(passk.pass_at_k(10, 5, 3)) == 0 and passk.pass_at_k([10], [5], 3).shape == (1,)
+    assert passk.pass_at_k(10, [5, 6], 3).shape == (2,) and passk.pass_at_k([10, 12], 5, 3).shape == (2,)
     with pytest.raises(InputError, match="k=8 exceeds n=4 samples of problem 1"):
         passk.pass_at_k_curve([8, 4], [1, 1], [8])
     with pytest.raises(InputError, match="problem 1: n=4, c=5"):
@@ -271,6 +272,9 @@ def test_subsample_estimates_average_to_the_unbiased_value():
     est = passk.subsample_pass_at_k([10] * 50, [5] * 50, 3, draws=400, seed=0)
     assert est.shape == (400,) and abs(est.mean() - 11 / 12) < 0.01 and est.std() > 0
     assert np.array_equal(est, passk.subsample_pass_at_k([10] * 50, [5] * 50, 3, draws=400, seed=0))
+    default = passk.subsample_pass_at_k([10] * 50, [5] * 50, 3)
+    assert default.shape == (200,) and np.array_equal(default, passk.subsample_pass_at_k([10] * 50, [5] * 50, 3,
+                                                                                        draws=200, seed=0))
     assert passk.subsample_pass_at_k([4], [4], 4, draws=5).tolist() == [1.0] * 5
     assert passk.subsample_pass_at_k([4], [0], 1, draws=5).tolist() == [0.0] * 5
     with pytest.raises(InputError, match="k=5 exceeds n=4"):

@@ -171,3 +171,50 @@ def test_reinforce_pp_discounts_with_its_gamma():
     discounted = adv.reinforce_pp_advantages(torch.tensor([1.0, 0.0]), torch.tensor([[0.0, 1, 1], [0.0, 1, 0]]),
                                              gamma=0.5)
     assert not torch.allclose(flat, discounted)
+
+
+def test_grpo_several_groups_and_pairs_exactly():
+    r = np.array([[1.0, 0, 0, 1], [1, 0, 0, 0]])
+    mean = r.mean(axis=1, keepdims=True)
+    expected = (r - mean) / (r.std(axis=1, ddof=1, keepdims=True) + 1e-6)  # VeRL's epsilon, added
+    np.testing.assert_allclose(adv.grpo_advantages(r), expected, rtol=1e-12)
+    np.testing.assert_allclose(adv.grpo_advantages([[1.0, 0.0]]), [[0.5 / (np.sqrt(0.5) + 1e-6),
+                                                                     -0.5 / (np.sqrt(0.5) + 1e-6)]], rtol=1e-12)
+
+
+def test_group_advantages_pass_at_k_for_every_algorithm():
+    r = np.array([[1.0, 0, 0, 0], [1, 1, 0, 0]])
+    np.testing.assert_allclose(adv.group_advantages("grpo", r, reward_mode="pass_at_k"),
+                               adv.pass_at_k_advantages(r, 1))  # k defaults to 1
+    np.testing.assert_allclose(adv.group_advantages("dapo", r, reward_mode="pass_at_k", pass_at_k_k=3),
+                               adv.pass_at_k_advantages(r, 3))
+    expected = adv.pass_at_k_rewards(r, 2) - np.array([[1.0], [0.0]])
+    np.testing.assert_allclose(adv.group_advantages("remax", r, greedy_rewards=[1.0, 0.0], reward_mode="pass_at_k",
+                                                    pass_at_k_k=2), expected)
+
+
+def test_token_rewards_edge_rows():
+    mask = torch.tensor([[0.0, 1, 1, 0], [0.0, 1, 0, 0], [0.0, 0, 0, 0]])  # lengths 2, 1 and an empty response
+    out = adv.token_rewards(torch.tensor([1.0, 1.0, 1.0]), mask)
+    np.testing.assert_array_equal(out.numpy(), [[0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0]])
+    # A coefficient without a KL tensor, or a KL tensor without a coefficient, adds nothing.
+    np.testing.assert_array_equal(adv.token_rewards(torch.tensor([1.0, 1.0, 1.0]), mask, None, 0.5).numpy(),
+                                  out.numpy())
+    np.testing.assert_array_equal(adv.token_rewards(torch.tensor([1.0, 1.0, 1.0]), mask,
+                                                    torch.ones(3, 4)).numpy(), out.numpy())
+
+
+def test_gae_defaults_and_kl_in_the_reward():
+    mask = torch.tensor([[0.0, 1, 1, 1]])
+    values = torch.tensor([[9.0, 0.5, 0.2, 0.6]])
+    scores = torch.tensor([1.0])
+    default = adv.gae_advantages(scores, values, mask)
+    explicit = adv.gae_advantages(scores, values, mask, None, 0.0, gamma=1.0, lam=1.0)
+    for a, b in zip(default, explicit):
+        torch.testing.assert_close(a, b)
+    kl = torch.tensor([[5.0, 0.1, 0.2, 0.3]])
+    _, returns = adv.gae_advantages(scores, values, mask, kl, kl_coef=1.0)
+    # lambda = gamma = 1: returns are the KL-penalised rewards-to-go 0.4, 0.5, 0.7.
+    np.testing.assert_allclose(returns[0, 1:].numpy(), [0.4, 0.5, 0.7], atol=1e-6)
+    _, unpenalised = adv.gae_advantages(scores, values, mask, kl)  # kl_coef defaults to 0
+    np.testing.assert_allclose(unpenalised[0, 1:].numpy(), [1, 1, 1], atol=1e-6)

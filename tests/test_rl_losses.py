@@ -63,10 +63,11 @@ def test_entropy_uniform_and_peaked():
 def test_value_loss_clips_large_moves():
     old, ret, mask = torch.tensor([[0.0, 0.0]]), torch.tensor([[1.0, 1.0]]), torch.ones(1, 2)
     # v = 0.3 stays within +-0.5: 0.5 * 0.7^2; v = 2.0 is clipped to 0.5 but max keeps 0.5 * 1^2.
-    loss = value_loss(torch.tensor([[0.3, 2.0]]), old, ret, mask, clip=0.5)
+    loss = value_loss(torch.tensor([[0.3, 2.0]]), old, ret, mask, clip=0.5, token_level=True)
     assert loss.item() == pytest.approx((0.5 * 0.49 + 0.5 * 1.0) / 2)
     # v = -1 (clipped -0.5): max(0.5*4, 0.5*2.25) = 2; v = 1 (clipped 0.5): max(0, 0.5*0.25) = 0.125.
-    assert value_loss(torch.tensor([[-1.0, 1.0]]), old, ret, mask, clip=0.5).item() == pytest.approx(1.0625)
+    assert value_loss(torch.tensor([[-1.0, 1.0]]), old, ret, mask, clip=0.5, token_level=True).item() == \
+        pytest.approx(1.0625)
 
 
 @pytest.mark.parametrize("kwargs, field", [
@@ -103,3 +104,28 @@ def test_config_round_trips_and_names_unknown_fields():
     assert RLConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(InputError, match="rl.json: unknown RLConfig field"):
         RLConfig.from_dict({"stpes": 3}, source="rl.json")
+
+
+def test_value_loss_clips_both_ways_around_nonzero_old_values():
+    old = torch.tensor([[1.0, 1.0, 1.0]])
+    mask = torch.ones(1, 3)
+    # v = 0 moved 1 below old (clipped to 0.5), target -2: max(0.5*4, 0.5*6.25) keeps the clipped branch;
+    # v = 1.3 stays inside the range, target 3: both branches 0.5*1.7^2;
+    # v = 1.3 inside the range, target 0: 0.5*1.69 either way.
+    values = torch.tensor([[0.0, 1.3, 1.3]])
+    returns = torch.tensor([[-2.0, 3.0, 0.0]])
+    per_token = [0.5 * 2.5 ** 2, 0.5 * 1.7 ** 2, 0.5 * 1.3 ** 2]
+    got = value_loss(values, old, returns, mask, clip=0.5, token_level=True)
+    assert got.item() == pytest.approx(np.mean(per_token), abs=1e-6)
+    # Within the range the clipped value is the value itself, so a target below it changes nothing.
+    inside = value_loss(torch.tensor([[0.7]]), torch.tensor([[0.5]]), torch.tensor([[-1.0]]), torch.ones(1, 1),
+                        clip=0.5, token_level=True)
+    assert inside.item() == pytest.approx(0.5 * 1.7 ** 2)
+
+
+def test_value_loss_averaging_follows_token_level():
+    values, old = torch.tensor([[1.0, 1.0], [3.0, 0.0]]), torch.tensor([[1.0, 1.0], [3.0, 0.0]])
+    returns, mask = torch.zeros(2, 2), torch.tensor([[1.0, 1.0], [1.0, 0.0]])
+    # Per-token losses 0.5, 0.5 and 4.5: token mean 5.5 / 3, sequence mean (0.5 + 4.5) / 2.
+    assert value_loss(values, old, returns, mask, 0.5, token_level=True).item() == pytest.approx(5.5 / 3)
+    assert value_loss(values, old, returns, mask, 0.5, token_level=False).item() == pytest.approx(2.5)

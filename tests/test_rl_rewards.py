@@ -89,20 +89,28 @@ def test_check_tokens_world():
 
 def test_defaults_and_per_row_arguments():
     p = PROBLEMS[2]
-    lucky = [t for t in traces(p, np.random.default_rng(3)) if check(p, t).answer_correct and not check(p, t).correct]
     good = clean_trace(p)
+    toks = good.split()
+    toks[3] = str((int(toks[3]) + 1) % TASK.modulus)  # a wrong first value; the answer stays right
+    lucky = [" ".join(toks)]
+    assert check(p, lucky[0]).answer_correct and not check(p, lucky[0]).correct
     assert micro_reward_fn().__name__ == "micro_answer"
     assert micro_reward_fn()([p.prompt], [good]) == [1.0]
     assert compute_score("micro", good, p.prompt) == 1.0  # modulus 13 and the answer reward by default
     assert score(p.prompt, good, reward="chain") == 1.0
-    if lucky:
-        assert micro_reward([p.prompt] * 2, [lucky[0]] * 2, reward=["answer", "chain"]) == [1.0, 0.0]
+    assert micro_reward([p.prompt] * 2, [lucky[0]] * 2, reward=["answer", "chain"]) == [1.0, 0.0]
     assert micro_reward([p.prompt] * 2, [good] * 2, check_tokens=[0, 1], reward="chain") == [1.0, 0.0]
     assert parse_prompt(p.prompt, TASK.modulus).problem_id == p.prompt
+    assert parse_prompt(p.prompt, TASK.modulus).check_tokens == 0
+    # Another modulus: 5 *3 is 1 mod 7 but 2 mod 13.
+    assert compute_score("micro", "C 5 *3 1 A 1", "Q 5 *3 =", {"modulus": 7}) == 1.0
+    assert compute_score("micro", "C 5 *3 1 A 1", "Q 5 *3 =") == 0.0
 
 
 @pytest.mark.parametrize("call, message", [
     (lambda: parse_prompt("Q 5 *7", 13), "not a micro-world prompt"),
+    (lambda: parse_prompt("Q 5 =", 13), "not a micro-world prompt"),
+    (lambda: parse_prompt("X 5 +1 =", 13), "not a micro-world prompt"),
     (lambda: parse_prompt("Q 5 X7 =", 13), "not a micro-world prompt"),
     (lambda: micro_reward(["Q 1 +1 ="], [[{"role": "assistant"}]]), "expected a string"),
     (lambda: score("Q 1 +1 =", "x", reward="steps"), "must be one of answer, chain"),

@@ -61,6 +61,8 @@ def test_toy_task_and_tokenizer():
     assert all(t == str((int(p[-2]) + 1) % 10) for p, t in zip(prompts, targets))
     assert successor_task(50, seed=4, length=5) == (prompts, targets) and successor_task(50, seed=5)[0] != prompts
     assert successor_task(3)[0][0][:-1].isdigit() and len(successor_task(3)[0][0]) == 4
+    assert successor_task(20) == successor_task(20, seed=0)
+    assert "0" in "".join(p[:-1] for p in successor_task(50)[0])  # digits 0-9
     reward = successor_reward(targets)
     assert reward(0, targets[0] + "9") == 1.0 and reward(0, "x" + targets[0]) == 0.0
     tok = char_tokenizer()
@@ -80,5 +82,8 @@ def test_toy_model_shape(tmp_path):
     assert (b.config.hidden_size, b.config.num_hidden_layers) == (48, 1)
     c = AutoModelForCausalLM.from_pretrained(make_toy_model(tmp_path / "c", seed=1))
     assert all(torch.equal(v, c.state_dict()[k]) for k, v in a.state_dict().items())
+    default = AutoModelForCausalLM.from_pretrained(make_toy_model(tmp_path / "e")).state_dict()
+    zero = AutoModelForCausalLM.from_pretrained(make_toy_model(tmp_path / "f", seed=0)).state_dict()
+    assert all(torch.equal(v, zero[k]) for k, v in default.items())
     assert not torch.equal(a.model.embed_tokens.weight, AutoModelForCausalLM.from_pretrained(
         make_toy_model(tmp_path / "d", seed=2)).model.embed_tokens.weight)

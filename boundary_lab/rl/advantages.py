@@ -132,9 +132,8 @@ def group_advantages(algorithm: str, rewards, *, greedy_rewards=None, reward_mod
     if reward_mode == "pass_at_k":
         if algorithm in ("grpo", "dapo"):
             return pass_at_k_advantages(rewards, pass_at_k_k)
+        # The greedy rollout is one sample: its pass@k reward is its own reward.
         rewards = pass_at_k_rewards(rewards, pass_at_k_k)
-        if greedy_rewards is not None:  # the greedy rollout is one sample: its pass@k reward is itself
-            greedy_rewards = np.asarray(greedy_rewards, dtype=np.float64)
     if algorithm in ("grpo", "dapo"):
         return grpo_advantages(rewards)
     if algorithm == "rloo":
@@ -148,7 +147,7 @@ def group_advantages(algorithm: str, rewards, *, greedy_rewards=None, reward_mod
 
 # ---------------------------------------------------------------- token level
 
-def masked_whiten(values, mask, shift_mean: bool = True):
+def masked_whiten(values, mask):
     """Normalise ``values`` to mean 0, std 1 over the positions where ``mask`` is 1 (as VeRL does)."""
     import torch
 
@@ -156,10 +155,7 @@ def masked_whiten(values, mask, shift_mean: bool = True):
     count = mask.sum()
     mean = (values * mask).sum() / count
     var = (((values - mean) ** 2) * mask).sum() / torch.clamp(count - 1, min=1)
-    out = (values - mean) * torch.rsqrt(var + 1e-8)
-    if not shift_mean:
-        out = out + mean
-    return out * mask
+    return (values - mean) * torch.rsqrt(var + 1e-8) * mask
 
 
 def token_rewards(scores, mask, kl=None, kl_coef: float = 0.0):

@@ -62,7 +62,7 @@ def entropy_from_logits(logits: torch.Tensor) -> torch.Tensor:
     return -(logp.exp() * logp).sum(dim=-1)
 
 
-def value_loss(values, old_values, returns, mask, clip: float, token_level: bool = True):
+def value_loss(values, old_values, returns, mask, clip: float, token_level: bool):
     """PPO clipped value loss ``0.5 * max((v - R)^2, (clip(v, v_old +- c) - R)^2)``."""
     clipped = old_values + torch.clamp(values - old_values, -clip, clip)
     loss = 0.5 * torch.maximum((values - returns) ** 2, (clipped - returns) ** 2)

@@ -25,7 +25,6 @@ checkpoints here.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable
 
 from ..errors import InputError
@@ -47,15 +46,15 @@ def parse_prompt(prompt: str, modulus: int, check_tokens: int = 0):
 
     toks = prompt.split()
     try:
-        if len(toks) < 3 or toks[0] != "Q" or toks[-1] != "=":
+        if len(toks) < 4 or toks[0] != "Q" or toks[-1] != "=":  # at least one step
             raise ValueError
         steps = tuple((t[0], int(t[1:])) for t in toks[2:-1])
         if any(op not in "+-*" for op, _ in steps):
             raise ValueError
-        problem = Problem(prompt, int(toks[1]) % modulus, steps, modulus)
+        problem = Problem(prompt, int(toks[1]) % modulus, steps, modulus, check_tokens=check_tokens)
     except ValueError:
         raise InputError(f"prompt {prompt!r}: not a micro-world prompt ('Q <start> <op><operand> ... =')") from None
-    return dataclasses.replace(problem, check_tokens=check_tokens) if check_tokens else problem
+    return problem
 
 
 def _text(completion) -> str:

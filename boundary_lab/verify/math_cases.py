@@ -98,6 +98,8 @@ RELATIONS = [
     (r"(-\infty,-1) \cup (2,\infty)", r"\boxed{x \le -1 \text{ or } x > 2}", False),
     (r"[1, 5]", r"\boxed{1 \leq x \leq 5}", True),
     (r"[1, 5]", r"\boxed{5 \geq x \geq 1}", True),
+    (r"(3, \infty)", r"\boxed{3<x}", True),
+    ("a > b", r"\boxed{b < a}", True),  # a relation between two variables is not an interval
 ]
 
 # \pm as a set of two values.

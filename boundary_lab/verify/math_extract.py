@@ -571,7 +571,7 @@ def _unwrap_text(s: str) -> str:
 
 
 # Relations read as intervals: "x \in [a,b]", "a < x < b", "x \ge a", "x < -1 or x > 2".
-_REL = re.compile(r"(<=|>=|\\leqslant|\\geqslant|\\leq|\\geq|\\le|\\ge|\\lt|\\gt|<|>|≤|≥)(?![a-zA-Z])")
+_REL = re.compile(r"(<=|>=|\\(?:leqslant|geqslant|leq|geq|le|ge|lt|gt)(?![a-zA-Z])|<|>|≤|≥)")
 _VAR = re.compile(r"(?:[a-zA-Z](?:_\{?\w+\}?)?|\\(?:theta|alpha|beta|phi|lambda|mu|omega|sigma|tau)(?![a-zA-Z]))")
 _IN = re.compile(r"^" + _VAR.pattern + r"\s*\\in\s*(.+)$")
 _OR = re.compile(r"\s*(?:\bor\b|\\lor|\\vee|\\cup)\s*")
@@ -605,6 +605,8 @@ def _relation_as_interval(s: str) -> str:
     if len(bits) != 3 or not bits[0] or not bits[2]:
         return s
     less, closed = _op(bits[1])
+    if _VAR.fullmatch(bits[0]) and _VAR.fullmatch(bits[2]):
+        return s  # 'a > b': a relation between two variables, not an interval
     if _VAR.fullmatch(bits[0]):
         bound = bits[2]
     elif _VAR.fullmatch(bits[2]):

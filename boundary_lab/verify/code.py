@@ -19,10 +19,12 @@ Three test styles:
 Status of a record (exactly one):
 
 ===========  ==============================================================
-``passed``   the harness proved that the tests ran to the end (secret token)
-``timeout``  not proved, and the wall-clock or CPU-time limit killed it
-``error``    the tests never started: the code does not compile (syntax
-             error, null bytes) or the sandbox itself could not run
+``passed``   the tests ran to the end: the oracle's verdict (stdin/stdout:
+             every case's proven output matched)
+``timeout``  not passed, and the wall-clock or CPU-time limit killed it
+``error``    the tests never ran: the code does not compile (syntax error,
+             null bytes), the tests cannot run (they pass the candidate
+             something that is not plain data), or the sandbox could not run
 ``failed``   everything else: an assertion or other exception, ``sys.exit``,
              ``os._exit``, a crash, a memory cap, an output flood, a result
              that is not plain built-in data

@@ -604,11 +604,16 @@ def _code_pipe(source: str, name: str) -> int:
     """The read end of a pipe holding the marshalled code of ``source`` (written and closed)."""
     code = _marshalled(source, name)
     read_fd, write_fd = os.pipe()
-    if len(code) <= 65536:  # fits the pipe buffer: no writer thread needed
-        os.write(write_fd, code)
+    os.set_blocking(write_fd, False)  # a pipe may hold less than 64 KiB (pipe-user-pages-soft)
+    try:
+        written = os.write(write_fd, code)
+    except BlockingIOError:
+        written = 0
+    os.set_blocking(write_fd, True)
+    if written == len(code):  # it fitted: no writer thread needed
         os.close(write_fd)
     else:
-        threading.Thread(target=_write_and_close, args=(write_fd, code), daemon=True).start()
+        threading.Thread(target=_write_and_close, args=(write_fd, code[written:]), daemon=True).start()
     return read_fd
 
 

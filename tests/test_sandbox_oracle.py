@@ -222,6 +222,11 @@ LEGIT = {
                                "    print(double(int(input())))\n", DOUBLING),
     "generator_result": ("def double(x):\n    yield 2 * x\n",
                          "def check(candidate):\n    assert list(candidate(5)) == [10]\n\ncheck(double)\n"),
+    "test_calls_from_threads": ("def double(x):\n    return 2 * x\n",
+                                "from concurrent.futures import ThreadPoolExecutor\n"
+                                "def check(candidate):\n    with ThreadPoolExecutor(8) as pool:\n"
+                                "        assert list(pool.map(candidate, range(200))) == [2 * x for x in range(200)]\n"
+                                "\ncheck(double)\n"),
     "float_nan_and_big_int": ("def double(x):\n    return [2 * x, float('nan'), 2 ** 3000]\n",
                               "import math\ndef check(candidate):\n    r = candidate(5)\n"
                               "    assert r[0] == 10 and math.isnan(r[1]) and r[2] == 2 ** 3000\n\ncheck(double)\n"),

@@ -38,6 +38,7 @@ class VerdictFailed(BaseException):
 
 
 def _oracle(argv):
+    import _thread
     import builtins
     import os
     import resource
@@ -128,49 +129,55 @@ def _oracle(argv):
         if isinstance(cls, type) and issubclass(cls, Exception)
         and not issubclass(cls, (StopIteration, StopAsyncIteration))}
 
+    channel = _thread.allocate_lock()  # one call at a time, even from a test's threads
+
     def make_proxy(name):
         def candidate(*args, **kwargs):
-            if failed:
-                raise VerdictFailed(failed[0])
-            calls[0] += 1
-            call_id = calls[0]
-            try:
-                request = dumps([call_id, name, to_wire(list(args)), to_wire(dict(kwargs))])
-            except (NotPlainData, ValueError, RecursionError) as exc:
-                failed.append(f"E:the test passed {name} an argument that cannot cross the boundary: {exc}")
-                raise VerdictFailed(failed[-1]) from None
-            data = (request + "\n").encode()
-            try:
-                while data:
-                    data = data[write(call_fd, data):]
-            except OSError:
-                failed.append("the program exited or closed its channel")
-                raise VerdictFailed(failed[-1]) from None
-            answer = receive()
-            if len(answer) < 3 or answer[0] != call_id or type(answer[1]) is not str:
-                failed.append("malformed answer from the program")
-                raise VerdictFailed(failed[-1])
-            kind = answer[1]
-            if kind == "ok" and len(answer) == 3:
-                try:
-                    return from_wire(answer[2])
-                except WireError as exc:
-                    failed.append(f"{name} returned a malformed value: {exc}")
-                    raise VerdictFailed(failed[-1]) from None
-            if kind == "exc" and len(answer) == 4 and type(answer[2]) is str and type(answer[3]) is str:
-                cls = exception_types.get(answer[2])
-                try:
-                    error = cls(answer[3]) if cls is not None else None
-                except Exception:
-                    error = None
-                raise error or CandidateError(f"{answer[2]}: {answer[3]}")
-            if kind == "bad" and len(answer) == 3 and type(answer[2]) is str:
-                failed.append(answer[2])
-            else:
-                failed.append("malformed answer from the program")
-            raise VerdictFailed(failed[-1])
+            with channel:
+                return call(name, args, kwargs)
         candidate.__name__ = candidate.__qualname__ = name
         return candidate
+
+    def call(name, args, kwargs):
+        if failed:
+            raise VerdictFailed(failed[0])
+        calls[0] += 1
+        call_id = calls[0]
+        try:
+            request = dumps([call_id, name, to_wire(list(args)), to_wire(dict(kwargs))])
+        except (NotPlainData, ValueError, RecursionError) as exc:
+            failed.append(f"E:the test passed {name} an argument that cannot cross the boundary: {exc}")
+            raise VerdictFailed(failed[-1]) from None
+        data = (request + "\n").encode()
+        try:
+            while data:
+                data = data[write(call_fd, data):]
+        except OSError:
+            failed.append("the program exited or closed its channel")
+            raise VerdictFailed(failed[-1]) from None
+        answer = receive()
+        if len(answer) < 3 or answer[0] != call_id or type(answer[1]) is not str:
+            failed.append("malformed answer from the program")
+            raise VerdictFailed(failed[-1])
+        kind = answer[1]
+        if kind == "ok" and len(answer) == 3:
+            try:
+                return from_wire(answer[2])
+            except WireError as exc:
+                failed.append(f"{name} returned a malformed value: {exc}")
+                raise VerdictFailed(failed[-1]) from None
+        if kind == "exc" and len(answer) == 4 and type(answer[2]) is str and type(answer[3]) is str:
+            cls = exception_types.get(answer[2])
+            try:
+                error = cls(answer[3]) if cls is not None else None
+            except Exception:
+                error = None
+            raise error or CandidateError(f"{answer[2]}: {answer[3]}")
+        if kind == "bad" and len(answer) == 3 and type(answer[2]) is str:
+            failed.append(answer[2])
+        else:
+            failed.append("malformed answer from the program")
+        raise VerdictFailed(failed[-1])
 
     def used_names(code):
         names = set(code.co_names)

@@ -107,6 +107,7 @@ EXTRACTED = [
     (r"Hence $y = 2x+3$.", "y = 2x+3"),  # an equation stays whole
     ("It costs $18 and $5 more, so 23 total.", "23"),  # dollar signs as prices are not math
     ("A watermelon costs 15$ * 3 = $45.\nAn orange costs 45$ - 5$ = $40.", "40"),
+    ("He has 6 x $20 = $<<6*20=120>>120 in $20 bills.\nHence, he has $80 - $48 = $<<80-48=32>>32 left.", "32"),
     (r"So the answer is 6. Check: $6 \cdot 2 = 12$", "12"),  # the last math comes after: it wins
     (r"Try $x=5$: it fails. So the answer is 7.", "7"),  # 'the answer is' after the last math wins
     ("Then\n\\begin{align*}\nS &= \\frac{1}{2} + \\frac{1}{3} \\\\\n&= \\frac{5}{6}.\n\\end{align*}", r"\frac{5}{6}"),

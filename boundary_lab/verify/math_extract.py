@@ -228,8 +228,8 @@ def _inline_is_math(content: str) -> bool:
     stripped = content.strip()
     if not stripped or stripped[-1] in "+-*/=(":
         return False  # "$5+$6": prices, not math
-    if "\n" in content or content[-1].isspace() and content[0].isdigit():
-        return False  # "$18 and $5", "$3.00.\nIn total, she received $"
+    if "\n" in content or content[-1].isspace() and not content[0].isspace() or "<<" in content:
+        return False  # "$18 and $5", "$3.00.\nIn total, she received $", GSM8K's "$<<6*20=120>>120 in $"
     content = _TEXT_CMD_SPAN.sub("", content)
     if content[:1].isdigit() and _BARE_WORD.search(content):
         return False  # "$5/day - $", "$<<6/2=3>>3 per tooth$"

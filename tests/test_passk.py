@@ -294,3 +294,32 @@ def test_parse_ks():
     for bad in ("", "0,1", [-1]):
         with pytest.raises(InputError, match="k values must be >= 1"):
             passk.parse_ks(bad)
+
+
+def test_intervals_are_the_bootstrap_quantiles_at_the_stated_level():
+    # Rebuild the bootstrap by hand (multinomial problem weights from the same seed): the interval must be the
+    # 2.5% and 97.5% quantiles, so a 96.7% or a 90% interval labelled 95% fails here.
+    rng = np.random.default_rng(5)
+    n = np.full(60, 16)
+    c_a, c_b = rng.binomial(16, rng.random(60)), rng.binomial(16, rng.random(60))
+    ks = [1, 4]
+    a = passk.pass_at_k_matrix(n, c_a, ks)
+    weights = np.random.default_rng(0).multinomial(60, np.full(60, 1 / 60), size=1000) / 60
+    cur = passk.bootstrap_curve(n, c_a, ks)  # defaults: 1000 resamples, 95%, seed 0
+    np.testing.assert_allclose(cur.low, np.quantile(weights @ a, 0.025, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(cur.high, np.quantile(weights @ a, 0.975, axis=0), rtol=1e-12)
+    assert (cur.ks, cur.n_problems, cur.confidence) == ([1, 4], 60, 0.95)
+    assert passk.bootstrap_curve(n, c_a, ks, confidence=0.9).confidence == 0.9
+    d = a - passk.pass_at_k_matrix(n, c_b, ks)
+    pc = passk.paired_comparison(n, c_a, n, c_b, ks)
+    np.testing.assert_allclose(pc.low, np.quantile(weights @ d, 0.025, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(pc.high, np.quantile(weights @ d, 0.975, axis=0), rtol=1e-12)
+    other = passk.paired_comparison(n, c_a, n, c_b, ks, seed=1)
+    assert not np.array_equal(other.low, pc.low)
+    with pytest.raises(InputError, match=r"needs the same problems \(60 vs 59\)"):
+        passk.paired_comparison(n, c_a, n[:-1], c_b[:-1], ks)
+
+
+def test_matrix_error_names_the_first_short_problem():
+    with pytest.raises(InputError, match="k=4 exceeds n=2 samples of problem 1"):
+        passk.pass_at_k_matrix([4, 2, 3], [1, 1, 1], [4])

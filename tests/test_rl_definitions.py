@@ -257,6 +257,28 @@ def test_reference_reset_replaces_the_reference_with_the_policy(base, tmp_path):
     assert m3["kl_ref"] == pytest.approx(0.0, abs=1e-7) and m3["kl_base"] > 1e-4
     # The optimizer restarted at the reset: one update since then.
     assert {int(s["step"]) for s in trainer.optimizer.state_dict()["state"].values()} == {1}
+    assert not any(p.requires_grad for p in trainer.reference.parameters())
+
+
+def test_saved_state_restores_step_optimizers_critic_and_reference(base, tmp_path):
+    kw = dict(algorithm="ppo", reference_reset_every=1, kl_coef=0.1, lr=0.02)
+    trainer = make_trainer(base, tmp_path, **kw)
+    for step in (1, 2):
+        trainer.train_step(step)
+    trainer.save_last()
+    resumed = make_trainer(base, tmp_path, **kw)
+    assert resumed.step == 2 and resumed.reference is not resumed.base
+    for a, b in ((trainer.policy, resumed.policy), (trainer.reference, resumed.reference),
+                 (trainer.critic, resumed.critic)):
+        assert all(torch.equal(v, b.state_dict()[k]) for k, v in a.state_dict().items())
+    for a, b in ((trainer.optimizer, resumed.optimizer), (trainer.critic_optimizer, resumed.critic_optimizer)):
+        sa, sb = a.state_dict()["state"], b.state_dict()["state"]
+        assert sa.keys() == sb.keys() and all(torch.equal(sa[i]["exp_avg"], sb[i]["exp_avg"]) for i in sa)
+    fresh = make_trainer(base, tmp_path / "fresh", algorithm="grpo")
+    fresh.train_step(1)
+    fresh.save_last()
+    again = make_trainer(base, tmp_path / "fresh", algorithm="grpo")
+    assert again.reference is again.base and again.step == 1
 
 
 def test_entropy_bonus_raises_entropy(base, tmp_path):

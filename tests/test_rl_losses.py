@@ -129,3 +129,44 @@ def test_value_loss_averaging_follows_token_level():
     # Per-token losses 0.5, 0.5 and 4.5: token mean 5.5 / 3, sequence mean (0.5 + 4.5) / 2.
     assert value_loss(values, old, returns, mask, 0.5, token_level=True).item() == pytest.approx(5.5 / 3)
     assert value_loss(values, old, returns, mask, 0.5, token_level=False).item() == pytest.approx(2.5)
+
+
+def test_single_token_means_and_defaults():
+    one = torch.tensor([[0.0, 1.0]])
+    assert aggregate(torch.tensor([[9.0, 3.0]]), one, token_level=True).item() == 3.0
+    ratio = torch.log(torch.tensor([[1.0, 1.5]]))
+    loss, clip_frac = clipped_surrogate(ratio, torch.zeros(1, 2), torch.ones(1, 2), one, 0.2, 0.2)
+    assert clip_frac.item() == 1.0 and loss.item() == pytest.approx(-1.2)
+    # Default averaging is per sequence (GRPO's original form).
+    logp = torch.zeros(2, 3)
+    adv = torch.tensor([[1.0, 1.0, 1.0], [4.0, 0.0, 0.0]])
+    mask = torch.tensor([[1.0, 1, 1], [1, 0, 0]])
+    assert clipped_surrogate(logp, logp, adv, mask, 0.2, 0.2)[0].item() == pytest.approx(-2.5)
+    # KL estimator defaults to k3 (GRPO's).
+    p, q = torch.log(torch.tensor([0.5])), torch.log(torch.tensor([0.25]))
+    assert kl_per_token(p, q).item() == pytest.approx(kl_per_token(p, q, "k3").item())
+    with pytest.raises(ValueError, match=r"unknown KL estimator 'k2' \(k1 or k3\)"):
+        kl_per_token(p, q, "k2")
+
+
+@pytest.mark.parametrize("kwargs, ok", [
+    ({"top_p": 1.5}, False), ({"rollouts_per_prompt": 2}, True),
+    ({"reward_mode": "pass_at_k", "pass_at_k_k": 1}, True), ({"reward_mode": "pass_at_k", "pass_at_k_k": 8}, True),
+])
+def test_config_bounds(kwargs, ok):
+    if ok:
+        RLConfig(**kwargs)
+    else:
+        with pytest.raises(InputError, match="must be in"):
+            RLConfig(**kwargs)
+    with pytest.raises(InputError, match="must be one of grpo, rloo, reinforce_pp"):
+        RLConfig(algorithm="a2c")
+
+
+def test_config_explicit_values_win_and_short_runs_checkpoint():
+    r = RLConfig(algorithm="dapo", clip_eps_high=0.3, dynamic_sampling=False).resolved()
+    assert (r.clip_eps_high, r.dynamic_sampling) == (0.3, False)
+    assert RLConfig(steps=2).resolved().checkpoint_steps == (1, 2)
+    assert RLConfig(steps=1).resolved().checkpoint_steps == (1,)
+    assert RLConfig().to_dict()["checkpoint_steps"] is None
+    assert RLConfig(steps=4, checkpoint_steps=(2, 4)).to_dict()["checkpoint_steps"] == [2, 4]

@@ -236,8 +236,6 @@ def _inline_is_math(content: str) -> bool:
     return not _PROSE.search(content)
 
 
-_NUMERIC_LHS = re.compile(r"[\d\s.+\-*/()^{}\[\]!]*(?:\\(?:times|cdot|div|frac|dfrac|tfrac|sqrt|left|right|binom|dbinom)[\d\s.+\-*/()^{}\[\]!]*)*")
-_SIMPLE_VALUE = re.compile(r"\s*-?\s*(?:\d[\d,]*(?:\.\d+)?|\\[dt]?frac\{-?\d+\}\{\d+\}|\d+/\d+)\s*(?:\\%|%)?\s*")
 
 
 _ALIGN_MARK = re.compile(r"^\s*&|(?<!\\)&(?=\s*(?:=|<|>|\\le|\\ge|\\approx|\\equiv))")
@@ -319,7 +317,6 @@ _LEAD_WORDS = re.compile(r"^(?:(?:the|our|my)\s+)?(?:final\s+)?answer\s*(?:is|:)
 # "The area is 36", "the total number of apples is therefore 12", "x equals 7"
 _PROSE_VALUE = re.compile(r"^[A-Za-z][A-Za-z'(),\s]*?\s(?:is|are|was|were|equals|becomes|gives)\s+(?:therefore\s+|thus\s+|then\s+)?(.+)$",
                           re.IGNORECASE)
-_WORDS = re.compile(r"[A-Za-z][A-Za-z'\-]*(?:\s+[A-Za-z][A-Za-z'\-]*)*")
 
 
 def _read_value(tail: str) -> str | None:

@@ -61,6 +61,8 @@ class Run:
     parameters: dict = field(default_factory=dict, metadata={"help": "Papermill parameters"})
     requires: tuple = field(default=(), metadata={"help": "programs (bwrap) or modules (vllm) the page needs"})
     title: str = field(default="", metadata={"help": "one-line description (GPU index page)"})
+    after: tuple = field(default=(), metadata={
+        "help": "runs that must finish before this one starts under --jobs ('*': every run listed before it)"})
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def _parse(path: Path) -> tuple[RunsFile, list[str]]:
             problems.append(f"{where}: needs 'name' and 'notebook' (got {entry!r})")
             continue
         where = f"{path}: run {i} ({entry['name']})"
-        unknown = set(entry) - {"name", "notebook", "parameters", "requires", "title"}
+        unknown = set(entry) - {"name", "notebook", "parameters", "requires", "title", "after"}
         if unknown:
             problems.append(f"{where}: unknown field(s) {sorted(unknown)}")
         if entry["name"] in names:
@@ -106,7 +108,15 @@ def _parse(path: Path) -> tuple[RunsFile, list[str]]:
             problems.append(f"{where}: 'parameters' must be a mapping, got {params!r}")
             params = {}
         requires = entry.get("requires") or []
-        runs.append(Run(str(entry["name"]), str(entry["notebook"]), params, tuple(requires), str(entry.get("title", ""))))
+        after = entry.get("after") or []
+        if not isinstance(after, list) or not all(isinstance(a, str) for a in after):
+            problems.append(f"{where}: 'after' must be a list of run names, got {after!r}")
+            after = []
+        runs.append(Run(str(entry["name"]), str(entry["notebook"]), params, tuple(requires), str(entry.get("title", "")),
+                        tuple(after)))
+    for run in runs:
+        for name in set(run.after) - names - {"*"}:
+            problems.append(f"{path}: run {run.name}: after: no run named {name!r}")
     if not runs and not problems:
         problems.append(f"{path}: no runs listed")
     return RunsFile(path, runs, str(data.get("output") or ""), str(data.get("title") or "")), problems
@@ -309,15 +319,17 @@ def fold_parameters(nb) -> None:
 
 
 def execute(runs: list[Run], force: bool = False, only: list[str] | None = None,
-            out_dir: Path = EXECUTED, log=print) -> dict:
-    """Execute notebooks with Papermill (cached); return ``{name: {"seconds": ...}}`` for this call's runs."""
-    import nbformat
-    import papermill
+            out_dir: Path = EXECUTED, log=print, jobs: int = 1) -> dict:
+    """Execute notebooks with Papermill (cached); return ``{name: {"seconds": ...}}`` for this call's runs.
 
+    ``jobs`` > 1 executes up to that many runs at once, each in its own process (one torch
+    thread each), in list order as their ``after`` runs finish. Micro-world pages may share a
+    stage: the pipeline's per-stage lock makes one page train it and the other wait and reuse it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     timings_path = out_dir / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
     package = source_hash()
+    todo = []
     for run in runs:
         if only and run.name not in only:
             continue
@@ -327,29 +339,97 @@ def execute(runs: list[Run], force: bool = False, only: list[str] | None = None,
         if not force and output.exists() and _stored_key(output) == key:
             log(f"[book] {run.name}: cached")
             continue
-        log(f"[book] {run.name}: executing {run.notebook} {run.parameters or ''}")
-        start = time.perf_counter()
-        tmp = output.with_suffix(".partial.ipynb")
-        papermill.execute_notebook(
-            str(source), str(tmp), parameters=run.parameters, cwd=str(ROOT),
-            progress_bar=False, kernel_name="python3", log_output=False,
-        )
-        seconds = time.perf_counter() - start
-        nb = nbformat.read(tmp, as_version=4)
-        fold_parameters(nb)
-        finished = time.strftime("%Y-%m-%d %H:%M:%S %Z")
-        nb.metadata["boundary_lab"] = {"cache_key": key, "seconds": round(seconds, 2), "run": run.name,
-                                       "notebook": run.notebook, "parameters": run.parameters,
-                                       "finished": finished, "host": platform.node()}
-        nbformat.write(nb, tmp)
-        os.replace(tmp, output)  # an interrupted build never leaves a half-written page
-        timings[run.name] = {"seconds": round(seconds, 2), "notebook": run.notebook,
-                             "parameters": run.parameters, "finished": finished}
+        todo.append((run, output, key))
+
+    def finished(run: Run, result: dict) -> None:
+        timings[run.name] = {"seconds": result["seconds"], "notebook": run.notebook,
+                             "parameters": run.parameters, "finished": result["finished"]}
         tmp_t = timings_path.with_suffix(f".{os.getpid()}.tmp")
         tmp_t.write_text(json.dumps(timings, indent=2))
         os.replace(tmp_t, timings_path)
-        log(f"[book] {run.name}: {seconds:.1f} s")
+        log(f"[book] {run.name}: {result['seconds']:.1f} s")
+
+    if jobs <= 1:
+        for run, output, key in todo:
+            log(f"[book] {run.name}: executing {run.notebook} {run.parameters or ''}")
+            finished(run, execute_run(run, str(output), key))
+        return timings
+    _execute_parallel(runs, todo, jobs, finished, log)
     return timings
+
+
+def _waits_for(run: Run, runs: list[Run]) -> set[str]:
+    """Names of the runs ``run`` must wait for (its ``after``; ``*``: every run listed before it)."""
+    names = [r.name for r in runs]
+    before = names[:names.index(run.name)] if run.name in names else names
+    return {n for a in run.after for n in (before if a == "*" else [a])}
+
+
+def _execute_parallel(runs: list[Run], todo: list, jobs: int, finished, log) -> None:
+    """Up to ``jobs`` runs at once in spawned processes; a run starts when its ``after`` runs are done."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    pending = list(todo)
+    running: dict = {}
+    errors = []
+    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=_one_thread) as pool:
+        while pending or running:
+            busy = {item[0].name for item in pending} | {item[0].name for item in running.values()}
+            for item in list(pending):
+                if len(running) >= jobs or errors:
+                    break
+                run, output, key = item
+                if _waits_for(run, runs) & (busy - {run.name}):
+                    continue
+                log(f"[book] {run.name}: executing {run.notebook} {run.parameters or ''}")
+                running[pool.submit(execute_run, run, str(output), key)] = item
+                pending.remove(item)
+            if not running:
+                if errors or not pending:
+                    break
+                raise RuntimeError(f"book: runs waiting on each other: {[i[0].name for i in pending]}")
+            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                run = running.pop(future)[0]
+                try:
+                    finished(run, future.result())
+                except Exception as err:  # let the other runs finish, then raise the first failure
+                    log(f"[book] {run.name}: failed: {type(err).__name__}")
+                    errors.append(err)
+    if errors:
+        raise errors[0]
+
+
+def _one_thread() -> None:
+    """Worker set-up under --jobs: one torch/BLAS thread per process (its kernels inherit it)."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+
+
+def execute_run(run: Run, output: str, key: str) -> dict:
+    """Execute one run with Papermill into ``output`` (written whole at the end); its seconds and end time."""
+    import nbformat
+    import papermill
+
+    output = Path(output)
+    start = time.perf_counter()
+    tmp = output.with_suffix(".partial.ipynb")
+    papermill.execute_notebook(
+        str(ROOT / run.notebook), str(tmp), parameters=run.parameters, cwd=str(ROOT),
+        progress_bar=False, kernel_name="python3", log_output=False,
+    )
+    seconds = time.perf_counter() - start
+    nb = nbformat.read(tmp, as_version=4)
+    fold_parameters(nb)
+    finished = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    nb.metadata["boundary_lab"] = {"cache_key": key, "seconds": round(seconds, 2), "run": run.name,
+                                   "notebook": run.notebook, "parameters": run.parameters,
+                                   "finished": finished, "host": platform.node()}
+    nbformat.write(nb, tmp)
+    os.replace(tmp, output)  # an interrupted build never leaves a half-written page
+    return {"seconds": round(seconds, 2), "finished": finished}
 
 
 # ------------------------------------------------------------------ the table of contents
@@ -358,33 +438,36 @@ def execute(runs: list[Run], force: bool = False, only: list[str] | None = None,
 def gpu_index(runs_file: RunsFile, executed: Path = EXECUTED) -> tuple[str, list[str]]:
     """Markdown of the GPU-runs page and the doc names of the executed GPU pages.
 
-    Every run of the GPU matrix is listed; a run without an executed notebook says so."""
+    One row per (model, baseline) pair, one column per benchmark; a run without an executed
+    notebook shows "no results"."""
     out = executed / runs_file.output if runs_file.output else executed
-    done, lines = [], []
-    lines.append("# The paper's models on GPU hosts\n")
-    lines.append(f"The run matrix `{runs_file.path.relative_to(ROOT) if runs_file.path.is_relative_to(ROOT) else runs_file.path}` "
-                 "lists the paper's base and RL model pairs on its six math benchmarks, sampled with the "
-                 "paper's settings through `notebooks/evaluate.ipynb`. Run it on a GPU host with "
-                 "`boundary-lab book --runs book/runs-gpu.yml` (see {doc}`../run_your_model`); "
-                 "its executed pages then appear below.\n")
-    rows = []
+    where = runs_file.path.relative_to(ROOT) if runs_file.path.is_relative_to(ROOT) else runs_file.path
+    done, cells, pairs, benches = [], {}, {}, []
     for run in runs_file.runs:
+        p = run.parameters
+        pair = (str(p.get("model", run.name)), str(p.get("baseline", "")))
+        bench = str(p.get("benchmark", ""))
+        pairs.setdefault(pair, len(pairs))
+        benches += [bench] if bench not in benches else []
         page = out / f"{run.name}.ipynb"
         if page.exists():
             doc = "book/executed/" + page.relative_to(executed).with_suffix("").as_posix()
             done.append(doc)
-            meta = json.loads(page.read_text()).get("metadata", {}).get("boundary_lab", {})
-            status = f"{{doc}}`executed <{_rel(doc)}>` {meta.get('finished', '')} on {meta.get('host', 'unknown host')}"
+            cells[pair, bench] = f"{{doc}}`n = {p.get('n', '?')} <{_rel(doc)}>`"
         else:
-            status = "no GPU results in this build"
-        p = run.parameters
-        rows.append(f"| {run.name} | `{p.get('model', '')}` | `{p.get('baseline', '')}` | {p.get('benchmark', '')} "
-                    f"| {p.get('n', '')} | {status} |")
-    lines.append(f"**{len(done)} of {len(runs_file.runs)} runs have results in this build.** "
-                 "Runs without results show nothing: this book never fills them in.\n")
-    lines.append("| run | model | baseline | benchmark | n | results |")
-    lines.append("|---|---|---|---|---|---|")
-    lines += rows
+            cells[pair, bench] = "no results"
+    lines = ["# The paper's models on GPU hosts\n",
+             f"The run matrix `{where}` lists the paper's base and RL model pairs on its math benchmarks, "
+             "sampled with the paper's settings through `notebooks/evaluate.ipynb`, one page per pair and "
+             "benchmark. Run it on a GPU host with `boundary-lab book --runs book/runs-gpu.yml` (see "
+             "{doc}`../run_your_model`); its executed pages then appear here.\n",
+             f"**{len(done)} of {len(runs_file.runs)} runs have results in this build.** A run marked "
+             "*no results* was not executed for this build: this book never fills it in.\n",
+             "| # | RL model | its base |", "|---|---|---|"]
+    lines += [f"| {i + 1} | `{m}` | `{b}` |" for (m, b), i in pairs.items()]
+    lines += ["", "| # | " + " | ".join(benches) + " |", "|---|" + "---|" * len(benches)]
+    lines += [f"| {i + 1} | " + " | ".join(cells.get((pair, b), "") for b in benches) + " |"
+              for pair, i in pairs.items()]
     return "\n".join(lines) + "\n", done
 
 

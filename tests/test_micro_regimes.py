@@ -1,0 +1,99 @@
+"""Regimes of the micro-world (issue 11): the narrowing setting, tier-B tables, pooled intervals,
+and the regime switch itself at a tiny scale (real pretraining and RL, no timing)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from boundary_lab.errors import InputError
+from boundary_lab.micro import phase
+from boundary_lab.micro.task import CAREFUL, SHORTCUT, completion_tokens
+
+
+def test_narrowing_cap_cuts_long_careful_chains_only():
+    s = phase.regime_settings("narrowing")
+    cap, checks = s["rl.max_new_tokens"], s["task.careful_check_tokens"]
+    lo, hi = s["task.tier_ab_lengths"]
+    # a chain is rewarded when its completion (without the end token) fits the cap
+    fits = {(strategy, L): completion_tokens(L, strategy, checks) <= cap for strategy in (CAREFUL, SHORTCUT)
+            for L in range(1, hi + 1)}
+    assert all(fits[(SHORTCUT, L)] for L in range(1, hi + 1))
+    assert all(fits[(CAREFUL, L)] for L in range(1, hi))
+    assert not fits[(CAREFUL, hi)] and lo < hi
+    cfg = phase.regime_config("narrowing")
+    assert cfg.rl.max_new_tokens == cap and cfg.task.careful_check_tokens == checks
+    assert phase.regime_config("contrast").rl.max_new_tokens == 0 == phase.regime_config("uncapped").rl.max_new_tokens
+    assert phase.regime_config("uncapped").task == cfg.task
+    with pytest.raises(InputError, match="regime"):
+        phase.regime_settings("steep")
+
+
+def _counts(model: str, correct: list[int], n: int = 64, careful: int = 8) -> pd.DataFrame:
+    return pd.DataFrame({"model": model, "problem_id": [f"p{i}" for i in range(len(correct))], "n": n,
+                         "correct": correct, "tier": "B", "length": 4, "careful": careful, "shortcut": n - careful})
+
+
+def test_tier_b_table_counts_coverage_and_crossover():
+    # base: every problem solved rarely; RL: half solved almost always, half never
+    counts = pd.concat([_counts("base", [4] * 8), _counts("rl", [60] * 4 + [0] * 4, careful=0)])
+    row = phase.tier_b_table(counts, "base", "rl")
+    assert (row["base solved"], row["rl solved"], row["base_only"], row["rl_only"]) == (8, 4, 4, 0)
+    assert row["rl pass@1"] > row["base pass@1"] and row["base pass@kmax"] == 1.0 and row["rl pass@kmax"] == 0.5
+    assert row["rl careful"] == 0 and row["base careful"] == 8 / 64
+    k = row["crossover k"]
+    assert k is not None and 1 < k <= 64
+    # one k earlier the base is still behind
+    assert phase.crossover_k([64] * 8, [4] * 8, [64] * 8, [60] * 4 + [0] * 4, [1, k // 2]) is None
+    with pytest.raises(InputError, match="no rows"):
+        phase.tier_b_table(counts, "base", "grpo@300")
+
+
+def test_pooled_difference_resamples_problems_across_seeds():
+    seed_a = pd.concat([_counts("base", [4] * 8), _counts("rl", [60] * 4 + [0] * 4)])
+    seed_b = pd.concat([_counts("base", [4] * 8), _counts("rl", [60] * 6 + [0] * 2)])
+    pooled = phase.pooled_difference([seed_a, seed_b], "base", "rl")
+    assert pooled["k"] == 64 and pooled["seeds"] == 2
+    assert pooled["diff"] == pytest.approx((4 / 8 + 2 / 8) / 2)
+    assert 0 < pooled["ci_low"] < pooled["diff"] < pooled["ci_high"] <= 1
+    same = phase.pooled_difference([seed_a, seed_a], "base", "base")
+    assert same["diff"] == same["ci_low"] == same["ci_high"] == 0
+    other = _counts("base", [4] * 8).assign(problem_id=[f"q{i}" for i in range(8)])
+    with pytest.raises(InputError, match="different held-out problems"):
+        phase.pooled_difference([seed_a, pd.concat([other, other.assign(model="rl")])], "base", "rl")
+
+
+def test_grid_cells_and_classification():
+    assert phase.grid_cells({"a": [1, 2], "b": [3, 4]}) == [{"a": 1, "b": 3}, {"a": 1, "b": 4},
+                                                           {"a": 2, "b": 3}, {"a": 2, "b": 4}]
+    cell = {"ci_low": 2.0, "ci_high": 9.0, "pass@1 change": 0.3}
+    assert "paper" in phase.classify(cell)
+    assert "collapses" in phase.classify({**cell, "pass@1 change": -0.1})
+    assert "keeps" in phase.classify({**cell, "ci_low": -1.0})
+
+
+# The regime switch, measured: a tiny base of the narrowing world, RL with and without the cap.
+# A tiny model writes almost no valid chain, so it is rewarded on the answer, which modulus 5 makes
+# right often enough (1 in 5 by chance). Measured: careful share on length 4 after 40 steps 0.012
+# with the cap, 0.381 without, 0.206 for the base (seed 0).
+TINY = {"task.modulus": 5, "task.tier_size": 8, "pretrain.steps": 150, "pretrain.careful_first_steps": 40,
+        "model.hidden_size": 32, "model.intermediate_size": 64,
+        "rl.trainer.steps": 40, "rl.trainer.checkpoint_steps": (40,), "rl.trainer.lr": 3e-3,
+        "rl.trainer.prompts_per_step": 8, "rl.trainer.rollouts_per_prompt": 8, "rl.train_problems": 256,
+        "eval.n": 32, "rl.reward": "answer"}
+
+
+@pytest.mark.slow
+def test_cap_switches_the_regime(tmp_path):
+    """Careful share on length-4 problems after RL: far lower with the cap than without it."""
+    share = {}
+    for cap in (phase.NARROWING_CAP, 0):
+        cfg = phase.regime_config("narrowing", "tiny", 0, {**TINY, "rl.max_new_tokens": cap})
+        counts = phase.run_cell(cfg, tmp_path)
+        long = counts[counts["length"] == 4].groupby("model")[["careful", "n"]].sum()
+        share[cap] = (long["careful"] / long["n"]).to_dict()
+    final = phase.final_label(cfg)
+    base = share[0]["base"]
+    assert share[phase.NARROWING_CAP]["base"] == base  # the same pretrained base
+    assert share[phase.NARROWING_CAP][final] < 0.5 * base
+    assert share[phase.NARROWING_CAP][final] < 0.5 * share[0][final]

@@ -140,13 +140,15 @@ def report(args) -> None:
             groups = generate(model, tok, [p.prompt for p in tier_b],
                               SamplingConfig(n=args.n, temperature=1.0, max_new_tokens=max_new, seed=1000 + seed),
                               progress=False)
-            c = np.array([sum(check(p, s.text).answer_correct for s in g) for p, g in zip(tier_b, groups)])
+            graded = [[check(p, s.text) for s in g] for p, g in zip(tier_b, groups)]
+            c = np.array([sum(r.answer_correct for r in g) for g in graded])
+            careful = float(np.mean([r.strategy == "C" for g in graded for r in g]))
             p1, pn = pass_at_k_curve(np.full(len(c), args.n), c, [1, args.n])
             curve = meta["curve"]
             last = [r["reward"] for r in curve[-10:] if r["reward"] is not None]
             rows.append({"model": "base" if which == "base" else meta["trainer"], "seed": seed,
                          "pass@1": round(float(p1), 4), f"pass@{args.n}": round(float(pn), 4),
-                         "solved": int((c > 0).sum()), "reward_last10": round(float(np.mean(last)), 4) if last
+                         "solved": int((c > 0).sum()), "careful_share": round(careful, 3), "reward_last10": round(float(np.mean(last)), 4) if last
                          and which != "base" else None, "train_s": meta["seconds"] if which != "base" else None})
             print(json.dumps(rows[-1]), flush=True)
     out = Path(args.json)
@@ -154,7 +156,7 @@ def report(args) -> None:
     out.write_text(json.dumps({"n": args.n, "tier_b_problems": len(tier_b), "rows": rows,
                                "curves": {r: json.loads((Path(r) / "crosscheck.json").read_text())["curve"]
                                           for r in args.runs}}, indent=1))
-    keys = ["model", "seed", "pass@1", f"pass@{args.n}", "solved", "reward_last10", "train_s"]
+    keys = ["model", "seed", "pass@1", f"pass@{args.n}", "solved", "careful_share", "reward_last10", "train_s"]
     print("| " + " | ".join(keys) + " |\n|" + "---|" * len(keys))
     for r in rows:
         print("| " + " | ".join(str(r[k]) for k in keys) + " |")

@@ -19,7 +19,6 @@ the path a hub model takes.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import asdict, dataclass, field

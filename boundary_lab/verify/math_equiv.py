@@ -93,30 +93,55 @@ def fast_verdict(gold: str, pred: str) -> bool | None:
         return g.lower() == p.lower()  # text answers: 'Even' is 'even', and never 'odd'
     if (g_text and not _WORD.fullmatch(p)) or (p_text and not _WORD.fullmatch(g)):
         return False  # a word is never a number or a formula ('six' was read as 6 already)
-    if (gv is not None and _is_collection(p)) or (pv is not None and _is_collection(g)):
-        return False  # a number is never an interval, tuple or set
-    if _values_differ(g, p):
-        return False  # two closed-form numbers (3\sqrt{13}, 6-5i, \frac{\pi}{6}) with different values
+    # Closed forms (3\sqrt{13}, 6-5i, \frac{\pi}{6}, 2k+2, (a+5)(b+2)) that take different values at
+    # one point are different; equal values decide nothing (the exact layers do that).
+    for point in (None, 0, 1):
+        a, b = approx_value(g, point), approx_value(p, point)
+        if a is None or b is None:
+            continue
+        if abs(a - b) > 1e-7 * max(1.0, abs(a), abs(b)):
+            return False
+    if (approx_value(g, 0) is not None and _is_many(p)) or (approx_value(p, 0) is not None and _is_many(g)):
+        return False  # one value is never a matrix, an interval, a tuple, a set or a list of values
     return None
 
 
-_TOKEN = re.compile(r"\d+\.?\d*|\.\d+|\\frac|\\sqrt|\\pi|\\cdot|\\times|[-+*/^{}()\[\]i]")
+def _is_many(norm: str) -> bool:
+    r"""A matrix, interval, tuple, set, list of distinct values or a \pm pair of distinct values."""
+    if norm.startswith("\\begin{") or _is_collection(norm):
+        return True
+    if "," in norm and not re.search(r"[()\[\]{}]", norm):
+        items = norm.split(",")
+        return len(items) == len(set(items)) and all(items)
+    if norm.count("\\pm") == 1:
+        plus, minus = approx_value(norm.replace("\\pm", "+"), 0), approx_value(norm.replace("\\pm", "-"), 0)
+        return plus is not None and minus is not None and abs(plus - minus) > 1e-7 * max(1.0, abs(plus))
+    return False
+
+
+_TOKEN = re.compile(r"\d+\.?\d*|\.\d+|\\frac|\\sqrt|\\pi|\\cdot|\\times|[-+*/^{}()\[\]a-zA-Z]")
+# Two points at which single-letter variables are evaluated: each letter gets its own value in [0.5, 2).
+_POINTS = (0.5772156649015329, 1.3247179572447460)
 _MAX_APPROX_LEN = 120
+_SCIENTIFIC = re.compile(r"\de[-+]?\d|\dE[-+]?\d")  # 1e5 is scientific notation, not 1*e*5
 
 
-def approx_value(s: str) -> complex | None:
-    r"""Value of a normalised closed-form number (integers, decimals, \frac, \sqrt, \pi, i, + - * / ^),
-    as a complex float, or None when ``s`` is anything else. Used only to tell values apart.
+def approx_value(s: str, point: int | None = None) -> complex | None:
+    r"""Value of a normalised closed form (integers, decimals, \frac, \sqrt, \pi, e, i, + - * / ^),
+    as a complex float, or None when ``s`` is anything else. With ``point`` (0 or 1), single-letter
+    variables are allowed and take that point's values. Used only to tell values apart.
 
     >>> approx_value(r"\frac{3\sqrt{3}}{4}"), approx_value("6-5i"), approx_value("x+1")
     ((1.299038105676658+0j), (6-5j), None)
+    >>> approx_value("2k+2", 0) != approx_value("2k+2", 1)
+    True
     """
-    if len(s) > _MAX_APPROX_LEN:
+    if len(s) > _MAX_APPROX_LEN or _SCIENTIFIC.search(s):
         return None
     tokens = _TOKEN.findall(s)
     if "".join(tokens) != s:
         return None
-    parser = _Approx(tokens)
+    parser = _Approx(tokens, point)
     try:
         value = parser.sum()
     except (ValueError, ZeroDivisionError, OverflowError, IndexError):
@@ -127,8 +152,8 @@ def approx_value(s: str) -> complex | None:
 class _Approx:
     """Recursive descent over the tokens of a closed-form number."""
 
-    def __init__(self, tokens: list[str]):
-        self.tokens, self.pos = tokens, 0
+    def __init__(self, tokens: list[str], point: int | None = None):
+        self.tokens, self.pos, self.point = tokens, 0, point
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -157,6 +182,9 @@ class _Approx:
             elif self.peek() == "/":
                 self.take()
                 value /= self.power()
+                if self.peek() is not None and self.peek() not in ("+", "-", "}", ")", "]", "*", "/", "\\cdot",
+                                                                  "\\times"):
+                    raise ValueError("a/bc: a/(bc) or (a/b)c")
             else:  # implicit product: 3\sqrt{2}, 2\pi, 5i (but 1\frac{1}{2} may be a mixed number)
                 if self.peek() == "\\frac" and self.tokens[self.pos - 1][0].isdigit():
                     raise ValueError("a mixed number or a product")
@@ -189,6 +217,12 @@ class _Approx:
             return complex(3.141592653589793)
         if tok == "i":
             return 1j
+        if tok == "e":
+            return complex(2.718281828459045)
+        if tok.isalpha():  # a single-letter variable
+            if self.point is None:
+                raise ValueError("a variable")
+            return complex(_POINTS[self.point] + (ord(tok) * 0.6180339887498949) % 1.0)
         if tok == "\\frac":
             return self.group() / self.group()
         if tok == "\\sqrt":
@@ -204,12 +238,6 @@ class _Approx:
             self.pos -= 1
             return self.group()
         raise ValueError(tok)
-
-
-def _values_differ(g: str, p: str) -> bool:
-    """Both are closed-form numbers whose values differ far beyond float rounding."""
-    a, b = approx_value(g), approx_value(p)
-    return a is not None and b is not None and abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b))
 
 
 _COLLECTION = re.compile(r"^(?:\\\{|[(\[]).*,.*(?:\\\}|[)\]])$")

@@ -7,6 +7,7 @@ Examples::
     boundary-lab book --runs book/runs-gpu.yml          # the paper's models on a GPU host
     boundary-lab book --runs book/runs-gpu.yml --shard $TASK/$N --no-html   # one node of an array job
     boundary-lab book --html-only                       # publish what has been executed
+    boundary-lab book --jobs 1                          # one page at a time (default: 2 on 2+ cores)
 
 Every problem with the inputs (missing data, unknown or mistyped parameters, a missing
 bubblewrap or vLLM) is listed before anything runs, and the command exits 2.
@@ -14,6 +15,7 @@ bubblewrap or vLLM) is listed before anything runs, and the command exits 2.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 
 from .. import book
@@ -33,6 +35,10 @@ def register(sub) -> None:
     p.add_argument("--preset", default=None, choices=book.PRESETS,
                    help="override the micro-world preset of every run that takes one (tiny: CI)")
     p.add_argument("--check", action="store_true", help="only check the runs' inputs, execute nothing")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                   help="execute up to N runs at once, one process and one torch thread each; a run waits for "
+                        "the runs its 'after' names, and pages sharing a micro-world stage train it once "
+                        "(default: min(2, CPU cores))")
     p.set_defaults(func=run)
 
 
@@ -77,7 +83,9 @@ def run(args) -> int:
         if args.check:
             return 0
         out_dir = book.EXECUTED / parsed.output if parsed.output else book.EXECUTED
-        book.execute(runs, force=args.force, only=args.only, out_dir=out_dir)
+        if args.jobs < 1:
+            raise InputError(f"--jobs {args.jobs}: must be at least 1")
+        book.execute(runs, force=args.force, only=args.only, out_dir=out_dir, jobs=args.jobs)
     elif problems:
         raise InputError("\n".join(problems))
     if not args.no_html:

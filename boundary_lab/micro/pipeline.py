@@ -22,6 +22,7 @@ main, final``); their labels (``base``, ``grpo@300``, ``grpo-noB+nsr@300``,
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib.util
@@ -71,6 +72,38 @@ def _write_json(path: Path, obj) -> None:
 
 def _done(path: Path) -> bool:
     return (path / "DONE.json").exists()
+
+
+@contextlib.contextmanager
+def stage_lock(out: Path, on_wait=None, wait: bool = True):
+    """Hold an exclusive ``fcntl.flock`` on ``.<out>.lock`` (a hidden file next to the stage directory).
+
+    Two processes on one workdir (``boundary-lab book --jobs 2``) then never train the same
+    stage twice and never read a half-written one: the second waits here, then finds
+    ``DONE.json`` and reuses the stage. ``on_wait`` is called once if the lock is taken; with
+    ``wait=False`` the context yields False at once instead of waiting (True: the lock is held).
+    The kernel drops the lock when its holder dies, so a killed run never blocks the next one
+    (which resumes the stage). Without ``fcntl`` (Windows) there is no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield True
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_name(f".{out.name}.lock"), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                yield False
+                return
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,17 +199,41 @@ class Pipeline:
         return self.work / "evals" / f"{m['model'].replace('@', '_')}-{h}"
 
     # ---- stages ------------------------------------------------------------------
-    def _timed(self, name: str, out: Path, work) -> None:
+    def _timed(self, name: str, out: Path, work, wait: bool = True) -> bool:
+        """Run ``work`` unless ``out`` is done; one process at a time per stage (:func:`stage_lock`).
+
+        With ``wait=False`` a stage that another process holds is left alone (returns False), so
+        the caller can do other stages first. Timings record wall and CPU seconds of this
+        process (``cpu_seconds``) and how long it waited for another process (``waited_s``)."""
         if _done(out):
             self.timings[name] = {"seconds": 0.0, "cached": True}
             if self.progress:
                 self._say(f"{name}: cached ({out.name})")
-            return
-        t0 = time.time()
-        self._say(f"{name}: running -> {out}")
-        work()
-        self.timings[name] = {"seconds": round(time.time() - t0, 2), "cached": False}
-        self._say(f"{name}: done in {self.timings[name]['seconds']:.1f} s")
+            return True
+        t_wait = time.time()
+        with stage_lock(out, lambda: self._say(f"{name}: waiting for another process ({out.name})"), wait) as held:
+            if not held:
+                return False
+            waited = round(time.time() - t_wait, 2)
+            if _done(out):  # another process finished it while this one waited
+                self.timings[name] = {"seconds": 0.0, "cached": True, "waited_s": waited}
+                self._say(f"{name}: reused after waiting {waited:.1f} s ({out.name})")
+                return True
+            t0, c0 = time.time(), time.process_time()
+            self._say(f"{name}: running -> {out}")
+            work()
+            self.timings[name] = {"seconds": round(time.time() - t0, 2), "cached": False,
+                                  "cpu_seconds": round(time.process_time() - c0, 2), "waited_s": waited}
+        t = self.timings[name]
+        self._say(f"{name}: done in {t['seconds']:.1f} s ({t['cpu_seconds']:.1f} CPU-s)")
+        return True
+
+    def _each(self, stages: list) -> None:
+        """``(name, out, work)`` stages, each once: first those no other process holds, then
+        (waiting) the rest, so two processes on one workdir train different stages side by side."""
+        busy = [st for st in stages if not self._timed(*st, wait=False)]
+        for st in busy:
+            self._timed(*st)
 
     def _say(self, msg: str) -> None:
         if self.say:
@@ -194,8 +251,8 @@ class Pipeline:
         self._timed("pretrain", self.base_dir(), work)
 
     def run_rl(self) -> None:
-        for run in rl_runs(self.cfg):
-            self._timed(f"rl:{run.label}", self.rl_dir(run), lambda run=run: self._train_rl(run))
+        self._each([(f"rl:{run.label}", self.rl_dir(run), lambda run=run: self._train_rl(run))
+                    for run in rl_runs(self.cfg)])
 
     def _train_rl(self, run: RLRun) -> None:
         from ..rl import train_rl
@@ -230,6 +287,7 @@ class Pipeline:
         from .evaluate import evaluate_checkpoint
 
         ec = self.cfg.eval
+        stages = []
         for m in models:
             cache = self.eval_dir(m)
 
@@ -243,7 +301,8 @@ class Pipeline:
                 samples.to_parquet(cache / "samples.parquet", index=False)
                 c.to_csv(cache / "counts.csv", index=False)
                 _write_json(cache / "DONE.json", {"model": m["model"]})
-            self._timed(f"evaluate:{m['model']}", cache, work)
+            stages.append((f"evaluate:{m['model']}", cache, work))
+        self._each(stages)
 
     def ppl_sources(self, models: list[dict]) -> tuple[list[dict], list[dict]]:
         """(answer sources, scorers): base, distilled and the main run's final checkpoint answer;

@@ -1,0 +1,53 @@
+"""``boundary-lab book --jobs N``: independent runs execute at once, a run waits for its ``after`` runs."""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from boundary_lab import book
+from boundary_lab.errors import InputError
+
+# Each page writes when it starts; the first two each wait for the other's start, so they pass only
+# when they run at the same time (sequentially the first one would time out and fail).
+PAGE = """
+import pathlib, time
+d = pathlib.Path({dir!r})
+(d / "{name}.start").write_text(str(time.time()))
+other = d / "{other}.start"
+deadline = time.time() + 240
+while {other!r} and not other.exists():
+    assert time.time() < deadline, "the other page never started: runs did not execute in parallel"
+    time.sleep(0.05)
+(d / "{name}.end").write_text(str(time.time()))
+"""
+
+
+def _page(tmp_path, name: str, other: str = "") -> str:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PAGE.format(dir=str(tmp_path), name=name,
+                                                                                 other=other))])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return str(path)
+
+
+def test_jobs_run_independent_pages_together_and_respect_after(tmp_path):
+    runs = [book.Run("a", _page(tmp_path, "a", "b")), book.Run("b", _page(tmp_path, "b", "a")),
+            book.Run("c", _page(tmp_path, "c"), after=("*",))]
+    out = tmp_path / "executed"
+    timings = book.execute(runs, out_dir=out, log=lambda _: None, jobs=2)
+    assert set(timings) == {"a", "b", "c"}
+    t = {f.name: float(f.read_text()) for f in tmp_path.glob("*.st*")} | {
+        f.name: float(f.read_text()) for f in tmp_path.glob("*.end")}
+    assert t["c.start"] >= max(t["a.end"], t["b.end"])
+    assert json.loads((out / "timings.json").read_text()).keys() == {"a", "b", "c"}
+    assert all((out / f"{n}.ipynb").exists() and not (out / f"{n}.partial.ipynb").exists() for n in "abc")
+
+
+def test_after_names_a_listed_run(tmp_path):
+    runs = tmp_path / "runs.yml"
+    runs.write_text("runs:\n  - {name: status, notebook: notebooks/status.ipynb, after: [nope]}\n")
+    with pytest.raises(InputError, match="after: no run named 'nope'"):
+        book.load_runs_file(runs)

@@ -1,0 +1,99 @@
+"""Time a whole ``boundary-lab book`` from a clean clone: every page executed from scratch, then the HTML.
+
+Issue 11 (Speed) asks for the whole book from a clean clone in 12 minutes or less on 2 cores.
+This clones the repository's HEAD (committed files only) into a temporary directory, runs
+``boundary-lab book --jobs N`` there with this interpreter (the clone's package shadows the
+installed one: ``PYTHONPATH`` points at the clone), and reports the wall time of the whole
+build, the CPU seconds of every process it started (``resource.RUSAGE_CHILDREN``: a number the
+other jobs on a shared machine do not inflate), the load average before and after, and each
+page's own execution time (from the clone's ``book/executed/timings.json``). With ``--jobs 2``
+two pages run at once, so the page times add up to more than the wall time.
+
+Run: ``python benchmarks/book_time.py [--jobs 2] [--preset tiny] [--no-html] [--keep]``.
+Writes ``benchmarks/results/book_time.json`` (``book_time_<preset>.json`` with ``--preset``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET_S = 12 * 60  # issue 11: the whole book in <= 12 minutes on 2 cores
+
+
+def commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="boundary-lab book --jobs")
+    parser.add_argument("--preset", default=None, help="boundary-lab book --preset (default: the runs file's)")
+    parser.add_argument("--no-html", action="store_true", help="execute the pages only (no Jupyter Book build)")
+    parser.add_argument("--keep", action="store_true", help="keep the clone (its runs/ and book/executed/)")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="book-time-"))
+    clone = tmp / "boundary-lab"
+    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone)], check=True)
+    cmd = [sys.executable, "-m", "boundary_lab.cli", "book", "--jobs", str(args.jobs)]
+    cmd += ["--preset", args.preset] if args.preset else []
+    cmd += ["--no-html"] if args.no_html else []
+    env = {**os.environ, "PYTHONPATH": str(clone), "OMP_NUM_THREADS": "1"}
+    # jupyter-book is found next to the interpreter; this venv's bin goes first on PATH
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    load_before = os.getloadavg()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.time()
+    log = tmp / "book.log"
+    with open(log, "w") as out:
+        proc = subprocess.run(cmd, cwd=clone, env=env, stdout=out, stderr=subprocess.STDOUT)
+    wall = time.time() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timings_file = clone / "book" / "executed" / "timings.json"
+    pages = json.loads(timings_file.read_text()) if timings_file.exists() else {}
+    report = {
+        "benchmark": "book_time",
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "commit": commit(),
+        "command": " ".join(["boundary-lab", *cmd[3:]]) + "  (in a fresh clone of HEAD)",
+        "exit_code": proc.returncode,
+        "jobs": args.jobs,
+        "preset": args.preset or "runs file's",
+        "html": not args.no_html,
+        "wall_s": round(wall, 1),
+        "target_s": TARGET_S,
+        "within_target": wall <= TARGET_S and proc.returncode == 0,
+        "cpu_s": round((cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime), 1),
+        "pages_s": {name: info["seconds"] for name, info in pages.items()},
+        "page_seconds_sum": round(sum(info["seconds"] for info in pages.values()), 1),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "processor": platform.processor()},
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "note": "wall time on a shared machine depends on the other jobs (see load averages); cpu_s does not",
+    }
+    if proc.returncode != 0:
+        report["log_tail"] = log.read_text()[-3000:]
+    name = f"book_time_{args.preset}.json" if args.preset else "book_time.json"
+    out_file = REPO / "benchmarks" / "results" / name
+    out_file.write_text(json.dumps(report, indent=1) + "\n")
+    print(json.dumps({k: v for k, v in report.items() if k != "log_tail"}, indent=1))
+    if args.keep:
+        print(f"clone kept in {clone}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(proc.returncode)
+
+
+if __name__ == "__main__":
+    main()

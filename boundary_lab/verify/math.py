@@ -47,16 +47,37 @@ _PRESTART_MIN_SAMPLES = 5000
 
 
 class _Prestart:
-    """A worker pool started in a background thread; ``pool()`` waits for it."""
+    """A worker pool started in a background thread; ``pool()`` waits for it.
+
+    ``discard()`` does not wait: a pool that turned out not to be needed is closed as soon as
+    its workers have started.
+    """
 
     def __init__(self, workers: int | None, timeout_s: float):
         self._pool = WorkerPool(workers=workers, timeout_s=timeout_s)
-        self._thread = threading.Thread(target=self._pool.start, daemon=True)
+        self._lock = threading.Lock()
+        self._started = self._discarded = False
+        self._thread = threading.Thread(target=self._start, daemon=True)
         self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self._pool.start()
+        finally:
+            with self._lock:
+                self._started = True
+                if self._discarded:
+                    self._pool.close()
 
     def pool(self) -> WorkerPool:
         self._thread.join()
         return self._pool
+
+    def discard(self) -> None:
+        with self._lock:
+            self._discarded = True
+            if self._started:
+                self._pool.close()
 
 
 class MathGrade(NamedTuple):
@@ -195,7 +216,7 @@ def grade_math(
         verdicts = _decide(unique, make_pool, progress, info)
     finally:
         if prestart:
-            prestart.pool().close()  # closing twice is harmless
+            prestart.discard()  # closes it now if it was used, or once started if it was not
     if report is not None:
         report.update(info)
     return [MathGrade(pred, pred is not None and verdicts[(gold, pred)]) for gold, pred in keys]

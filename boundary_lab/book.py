@@ -329,6 +329,7 @@ def execute(runs: list[Run], force: bool = False, only: list[str] | None = None,
     timings_path = out_dir / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
     package = source_hash()
+    build = time.strftime("%Y-%m-%d %H:%M:%S")  # the pages this call executes share it (status page)
     todo = []
     for run in runs:
         if only and run.name not in only:
@@ -352,9 +353,9 @@ def execute(runs: list[Run], force: bool = False, only: list[str] | None = None,
     if jobs <= 1:
         for run, output, key in todo:
             log(f"[book] {run.name}: executing {run.notebook} {run.parameters or ''}")
-            finished(run, execute_run(run, str(output), key))
+            finished(run, execute_run(run, str(output), key, build, jobs))
         return timings
-    _execute_parallel(runs, todo, jobs, finished, log)
+    _execute_parallel(runs, todo, jobs, finished, log, build)
     return timings
 
 
@@ -365,7 +366,7 @@ def _waits_for(run: Run, runs: list[Run]) -> set[str]:
     return {n for a in run.after for n in (before if a == "*" else [a])}
 
 
-def _execute_parallel(runs: list[Run], todo: list, jobs: int, finished, log) -> None:
+def _execute_parallel(runs: list[Run], todo: list, jobs: int, finished, log, build: str = "") -> None:
     """Up to ``jobs`` runs at once in spawned processes; a run starts when its ``after`` runs are done."""
     import concurrent.futures as cf
     import multiprocessing
@@ -384,7 +385,7 @@ def _execute_parallel(runs: list[Run], todo: list, jobs: int, finished, log) -> 
                 if _waits_for(run, runs) & (busy - {run.name}):
                     continue
                 log(f"[book] {run.name}: executing {run.notebook} {run.parameters or ''}")
-                running[pool.submit(execute_run, run, str(output), key)] = item
+                running[pool.submit(execute_run, run, str(output), key, build, jobs)] = item
                 pending.remove(item)
             if not running:
                 if errors or not pending:
@@ -408,13 +409,17 @@ def _one_thread() -> None:
         os.environ[var] = "1"
 
 
-def execute_run(run: Run, output: str, key: str) -> dict:
-    """Execute one run with Papermill into ``output`` (written whole at the end); its seconds and end time."""
+def execute_run(run: Run, output: str, key: str, build: str = "", jobs: int = 1) -> dict:
+    """Execute one run with Papermill into ``output`` (written whole at the end); its seconds and end time.
+
+    The page's metadata records its start, seconds, end, ``build`` (when the ``boundary-lab book``
+    call began) and ``jobs`` (pages executed at once), for the status page."""
     import nbformat
     import papermill
 
     output = Path(output)
     start = time.perf_counter()
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
     tmp = output.with_suffix(".partial.ipynb")
     papermill.execute_notebook(
         str(ROOT / run.notebook), str(tmp), parameters=run.parameters, cwd=str(ROOT),
@@ -426,7 +431,8 @@ def execute_run(run: Run, output: str, key: str) -> dict:
     finished = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     nb.metadata["boundary_lab"] = {"cache_key": key, "seconds": round(seconds, 2), "run": run.name,
                                    "notebook": run.notebook, "parameters": run.parameters,
-                                   "finished": finished, "host": platform.node()}
+                                   "finished": finished, "host": platform.node(), "started": started,
+                                   "build": build, "jobs": jobs}
     nbformat.write(nb, tmp)
     os.replace(tmp, output)  # an interrupted build never leaves a half-written page
     return {"seconds": round(seconds, 2), "finished": finished}
@@ -629,7 +635,9 @@ def timings_table(executed: str | Path = EXECUTED) -> "pd.DataFrame":
         meta = json.loads(nb.read_text()).get("metadata", {}).get("boundary_lab", {})
         if "seconds" in meta:
             rows.append({"page": nb.relative_to(executed).with_suffix("").as_posix(), "seconds": meta["seconds"],
-                         "finished": meta.get("finished", "unknown"), "host": meta.get("host", "unknown")})
+                         "started": meta.get("started", "unknown"), "finished": meta.get("finished", "unknown"),
+                         "jobs": meta.get("jobs", 1), "build": meta.get("build", "unknown"),
+                         "host": meta.get("host", "unknown")})
     if not rows:
         return pd.DataFrame({"note": [f"no executed pages in {executed}: pages were not executed by `boundary-lab book`"]})
     return pd.DataFrame(rows)
@@ -715,8 +723,31 @@ def timings_sentence(timings: "pd.DataFrame") -> str:
     if "seconds" not in timings:
         return "No page of this build was executed by `boundary-lab book`."
     total = float(timings["seconds"].sum())
-    return (f"{len(timings)} executed pages took **{total / 60:.1f} min** in all (the slowest: "
+    text = (f"{len(timings)} executed pages took **{total / 60:.1f} min** in all (the slowest: "
             f"{timings.loc[timings['seconds'].idxmax(), 'page']}, {timings['seconds'].max():.0f} s).")
+    return text + _build_span(timings)
+
+
+def _build_span(timings: "pd.DataFrame") -> str:
+    """With ``--jobs`` > 1 pages overlap: the wall time of the latest build, first start to last end.
+
+    >>> import pandas as pd
+    >>> _build_span(pd.DataFrame({"page": ["a", "b"], "seconds": [60.0, 90.0], "jobs": [2, 2], "build": ["x", "x"],
+    ...                           "started": ["2026-11-30 05:00:00", "2026-11-30 05:00:30"]}))
+    ' The latest build ran 2 pages at once: 2 pages in **2.0 min** from the first start to the last end.'
+    """
+    import pandas as pd
+
+    if not {"build", "started", "jobs"} <= set(timings) or (timings["build"] == "unknown").all():
+        return ""
+    latest = timings[timings["build"] == timings.loc[timings["build"] != "unknown", "build"].max()]
+    start = pd.to_datetime(latest["started"], errors="coerce")
+    if start.isna().any() or int(latest["jobs"].max()) <= 1:
+        return ""
+    end = start + pd.to_timedelta(latest["seconds"], unit="s")
+    span = (end.max() - start.min()).total_seconds()
+    return (f" The latest build ran {int(latest['jobs'].max())} pages at once: {len(latest)} pages in "
+            f"**{span / 60:.1f} min** from the first start to the last end.")
 
 
 def show_benchmarks(results_dir: str | Path):

@@ -253,6 +253,7 @@ def test_is_equivalent(gold, pred, expected):
     ("3,5,7", r"70\sqrt{2}", False), ("2", r"\begin{pmatrix}1\\2\end{pmatrix}", False),
     (r"3\sqrt{5}", r"(2,\infty)", False), (r"1\pm\sqrt{19}", "11", False), ("3", "3,3", None),
     (r"\text{even}", "144", False), (r"\text{Even}", "even", True),
+    ("144", r"\begin{vmatrix} x_1 & 1 \\ x_2 & 1 \end{vmatrix}^2 = 144", None),  # an equation, not a matrix
 ])
 def test_fast_layer_decides_or_defers(gold, pred, expected):
     assert fast_verdict(gold, pred) is expected

@@ -108,7 +108,9 @@ def fast_verdict(gold: str, pred: str) -> bool | None:
 
 def _is_many(norm: str) -> bool:
     r"""A matrix, interval, tuple, set, list of distinct values or a \pm pair of distinct values."""
-    if norm.startswith("\\begin{") or _is_collection(norm):
+    if "=" in norm:
+        return False  # an equation: its right-hand side may be the value ('\\det(A)^2 = 144')
+    if (norm.startswith("\\begin{") and norm.endswith("matrix}")) or _is_collection(norm):
         return True
     if "," in norm and not re.search(r"[()\[\]{}]", norm):
         items = norm.split(",")

@@ -238,12 +238,12 @@ def plot_phase(cells: pd.DataFrame, x: str, y: str, value: str = "coverage chang
 
 
 def settings_of(config: dict | str | None) -> dict:
-    """Dotted settings from a dict (nested or dotted) or a YAML/JSON file path."""
-    from .config import flatten, read_settings
+    """Settings (dotted or nested) from a dict or a YAML/JSON file path."""
+    from .config import read_settings
 
     if not config:
         return {}
-    return read_settings(config) if isinstance(config, str) else flatten(config)
+    return read_settings(config) if isinstance(config, str) else dict(config)
 
 
 def regime_results(preset: str = "default", seed: int = 0, workdir: str | Path = "runs/micro",

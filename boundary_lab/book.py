@@ -63,6 +63,9 @@ class Run:
     title: str = field(default="", metadata={"help": "one-line description (GPU index page)"})
     after: tuple = field(default=(), metadata={
         "help": "runs that must finish before this one starts under --jobs ('*': every run listed before it)"})
+    book_scale: dict = field(default_factory=dict, metadata={
+        "help": "parameters of the default book only (the 12-minute budget): set over 'parameters' unless "
+                "`boundary-lab book --preset P` is given"})
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def _parse(path: Path) -> tuple[RunsFile, list[str]]:
             problems.append(f"{where}: needs 'name' and 'notebook' (got {entry!r})")
             continue
         where = f"{path}: run {i} ({entry['name']})"
-        unknown = set(entry) - {"name", "notebook", "parameters", "requires", "title", "after"}
+        unknown = set(entry) - {"name", "notebook", "parameters", "requires", "title", "after", "book_scale"}
         if unknown:
             problems.append(f"{where}: unknown field(s) {sorted(unknown)}")
         if entry["name"] in names:
@@ -112,8 +115,12 @@ def _parse(path: Path) -> tuple[RunsFile, list[str]]:
         if not isinstance(after, list) or not all(isinstance(a, str) for a in after):
             problems.append(f"{where}: 'after' must be a list of run names, got {after!r}")
             after = []
+        scale = entry.get("book_scale") or {}
+        if not isinstance(scale, dict):
+            problems.append(f"{where}: 'book_scale' must be a mapping of parameters, got {scale!r}")
+            scale = {}
         runs.append(Run(str(entry["name"]), str(entry["notebook"]), params, tuple(requires), str(entry.get("title", "")),
-                        tuple(after)))
+                        tuple(after), scale))
     for run in runs:
         for name in set(run.after) - names - {"*"}:
             problems.append(f"{path}: run {run.name}: after: no run named {name!r}")
@@ -168,10 +175,11 @@ def _check_notebook(path: Path, run: Run) -> list[str]:
     except InputError as err:
         return [f"{where}: {err}"]
     problems = []
-    extra = sorted(set(run.parameters) - set(declared))
+    parameters = {**run.parameters, **run.book_scale}
+    extra = sorted(set(parameters) - set(declared))
     if extra:
         problems.append(f"{where}: {run.notebook} has no parameter(s) {extra}; it takes {sorted(declared)}")
-    for name, value in run.parameters.items():
+    for name, value in parameters.items():
         annotation = _annotation(declared[name]) if name in declared else None
         if annotation is not None and not _matches(value, annotation):
             problems.append(f"{where}: parameter {name}: expected {declared[name]}, got {value!r} "
@@ -278,6 +286,17 @@ def _stored_key(path: Path) -> str | None:
         return json.loads(path.read_text(encoding="utf-8"))["metadata"]["boundary_lab"]["cache_key"]
     except (OSError, KeyError, ValueError):
         return None
+
+
+def at_book_scale(runs: list[Run]) -> list[Run]:
+    """The runs with their ``book_scale`` parameters set over ``parameters`` (the default book).
+
+    >>> [r.parameters for r in at_book_scale([Run("a", "x", {"n": 256, "k": 1}, book_scale={"n": 64})])]
+    [{'n': 64, 'k': 1}]
+    """
+    import dataclasses
+
+    return [dataclasses.replace(r, parameters={**r.parameters, **r.book_scale}) if r.book_scale else r for r in runs]
 
 
 def shard_runs(runs: list[Run], shard: str | None) -> list[Run]:

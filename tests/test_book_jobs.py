@@ -51,3 +51,17 @@ def test_after_names_a_listed_run(tmp_path):
     runs.write_text("runs:\n  - {name: status, notebook: notebooks/status.ipynb, after: [nope]}\n")
     with pytest.raises(InputError, match="after: no run named 'nope'"):
         book.load_runs_file(runs)
+
+
+def test_book_scale_parameters_are_checked_and_apply_only_without_a_preset(tmp_path):
+    runs = tmp_path / "runs.yml"
+    runs.write_text("runs:\n  - {name: status, notebook: notebooks/status.ipynb, book_scale: {nope: 1}}\n")
+    with pytest.raises(InputError, match=r"has no parameter\(s\) \['nope'\]"):
+        book.load_runs_file(runs)
+    parsed = book.load_runs_file(book.RUNS_FILE)
+    scaled = {r.name: r for r in book.at_book_scale(parsed.runs) if r.book_scale}
+    assert scaled and all(r.parameters["config"] == r.book_scale["config"] for r in scaled.values())
+    from boundary_lab.commands.book import _with_preset
+
+    tiny = {r.name: r for r in _with_preset(parsed.runs, "tiny")}
+    assert all("config" not in tiny[name].parameters for name in scaled)

@@ -71,8 +71,10 @@ def run(args) -> int:
 
     parsed, problems = book.check_runs_file(args.runs)  # structure, notebooks, parameter names and types
     runs = parsed.runs
-    if args.preset:
+    if args.preset:  # a named scale: the runs file's book-scale parameters do not apply
         runs = _with_preset([r for r in runs if (book.ROOT / r.notebook).exists()], args.preset)
+    else:
+        runs = book.at_book_scale(runs)
     runs = book.shard_runs(runs, args.shard)
     if not args.html_only:
         # data, models, optional dependencies: every problem at once, before anything runs

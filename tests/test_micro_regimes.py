@@ -97,3 +97,12 @@ def test_cap_switches_the_regime(tmp_path):
     assert share[phase.NARROWING_CAP]["base"] == base  # the same pretrained base
     assert share[phase.NARROWING_CAP][final] < 0.5 * base
     assert share[phase.NARROWING_CAP][final] < 0.5 * share[0][final]
+
+
+def test_narrowing_world_file_matches_the_named_regime():
+    from pathlib import Path
+
+    from boundary_lab.micro.config import MicroConfig
+
+    path = Path(__file__).resolve().parents[1] / "book" / "worlds" / "narrowing.yaml"
+    assert MicroConfig.preset("default", config=str(path)) == phase.regime_config("narrowing")

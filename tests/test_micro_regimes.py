@@ -106,3 +106,19 @@ def test_narrowing_world_file_matches_the_named_regime():
 
     path = Path(__file__).resolve().parents[1] / "book" / "worlds" / "narrowing.yaml"
     assert MicroConfig.preset("default", config=str(path)) == phase.regime_config("narrowing")
+
+
+def test_validity_curves_count_answers_at_least_as_often_as_chains():
+    from boundary_lab.report import MicroResults
+
+    counts = pd.concat([_counts("base", [4] * 8).assign(answer_correct=12),
+                        _counts("grpo@300", [60] * 4 + [0] * 4).assign(answer_correct=[60] * 4 + [5] * 4)])
+    models = pd.DataFrame({"model": ["base", "grpo@300"], "kind": ["base", "rl"], "main": [False, True],
+                           "final": [True, True], "step": [0, 300]})
+    res = MicroResults(config=None, models=models, counts=counts)
+    cur = phase.validity_curves({"narrowing": res}, n_boot=20)
+    assert set(cur["model"]) == {"base, whole chain", "base, answer only", "grpo@300, whole chain",
+                                 "grpo@300, answer only"}
+    wide = cur.pivot_table(index="k", columns="model", values="pass_at_k")
+    assert (wide["grpo@300, answer only"] >= wide["grpo@300, whole chain"]).all()
+    assert wide.loc[64, "grpo@300, answer only"] == 1.0 and wide.loc[64, "grpo@300, whole chain"] == 0.5

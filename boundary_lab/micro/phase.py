@@ -356,3 +356,82 @@ def grid_sentences(cells: pd.DataFrame) -> str:
                    f"[{cell['ci_low']:.1f}, {cell['ci_high']:.1f}] over {cell['seeds']} seed(s); pass@1 change "
                    f"{cell['pass@1 change']:+.3f}; careful share after RL {cell['rl careful']:.3f}. {classify(cell)}.")
     return "\n".join(out)
+
+
+def validity_curves(results: dict, tier: str = "B", n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """pass@k of the base and the final RL checkpoint on one tier, counted two ways: the whole chain
+    valid (the primary metric) and the answer alone (lucky answers included), per regime."""
+    from .. import tables
+
+    frames = []
+    for name, res in results.items():
+        counts = res.counts[res.counts["tier"] == tier]
+        models = ["base", _main(res)[-1]]
+        for metric, column in (("whole chain", "correct"), ("answer only", "answer_correct")):
+            cur = tables.curves(counts, models, correct=column, n_boot=n_boot, seed=seed)
+            frames.append(cur.assign(model=cur["model"] + f", {metric}", regime=name))
+    return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------------------------ paper Figs. 16 and 17
+
+
+def temperature_curves(preset: str, seed: int, workdir: str | Path, regime: str, temperatures: list[float],
+                       tier: str = "B", settings: dict | None = None, n_boot: int = 1000) -> pd.DataFrame:
+    """pass@k of the base and the final RL checkpoint of one regime sampled at each temperature
+    (paper Fig. 16); each (model, temperature) evaluation is cached on its own."""
+    import torch
+
+    from .. import tables
+    from .config import with_overrides
+    from .pipeline import Pipeline
+
+    frames = []
+    for t in temperatures:
+        cfg = regime_config(regime, preset, seed, {**(settings or {}), "eval.temperature": t})
+        cfg = with_overrides(cfg, {"rl.without_tier_b": False}, source="temperature")
+        pipe = Pipeline(cfg, workdir, progress=False)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(cfg.threads or threads)
+        try:
+            pipe.run_pretrain()
+            pipe.run_rl()
+            models = [m for m in pipe.models(("pretrain", "rl")) if m["kind"] == "base" or (m["main"] and m["final"])]
+            pipe.run_evaluate(models)
+        finally:
+            torch.set_num_threads(threads)
+        counts = pd.concat([pd.read_csv(pipe.eval_dir(m) / "counts.csv", dtype={"problem_id": str}) for m in models])
+        cur = tables.curves(counts[counts["tier"] == tier], [m["model"] for m in models], n_boot=n_boot, seed=seed)
+        frames.append(cur.assign(temperature=f"T = {t:g}"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def output_entropy(results: dict, tier: str = "B", problems: int = 16, samples: int = 16) -> pd.DataFrame:
+    """Mean per-token entropy (nats) of each checkpoint's next-token distribution over its own
+    sampled completions, at temperature 1 (paper Fig. 17), per regime: the base and every main
+    checkpoint, on the first ``problems`` problems of the tier and ``samples`` samples of each."""
+    import torch
+
+    from .model import load_checkpoint
+    from .pretrain import batch_tensors
+    from .tokenizer import vocabulary
+
+    rows = []
+    for name, res in results.items():
+        modulus = res.config.task.modulus
+        paths = dict(zip(res.models["model"], res.models["path"]))
+        for model in ["base", *_main(res)]:
+            s = res.samples(model)
+            s = s[s["tier"] == tier]
+            s = s[s["problem_id"].isin(list(dict.fromkeys(s["problem_id"]))[:problems]) & (s["sample_id"] < samples)]
+            prompts = res.problems.set_index("problem_id").loc[s["problem_id"], "prompt"].tolist()
+            net, _ = load_checkpoint(paths[model])
+            ids, labels = batch_tensors(vocabulary(modulus), list(zip(prompts, s["completion"])))
+            with torch.no_grad():
+                logp = torch.log_softmax(net(input_ids=ids).logits[:, :-1].float(), -1)
+            mask = labels[:, 1:] != -100
+            entropy = -(logp.exp() * logp).sum(-1)
+            step = int(res.models.set_index("model").loc[model, "step"])
+            rows.append({"regime": name, "model": model, "step": step,
+                         "entropy": float((entropy * mask).sum() / mask.sum()), "tokens": int(mask.sum())})
+    return pd.DataFrame(rows)

@@ -380,28 +380,14 @@ def temperature_curves(preset: str, seed: int, workdir: str | Path, regime: str,
                        tier: str = "B", settings: dict | None = None, n_boot: int = 1000) -> pd.DataFrame:
     """pass@k of the base and the final RL checkpoint of one regime sampled at each temperature
     (paper Fig. 16); each (model, temperature) evaluation is cached on its own."""
-    import torch
-
     from .. import tables
-    from .config import with_overrides
-    from .pipeline import Pipeline
 
     frames = []
     for t in temperatures:
         cfg = regime_config(regime, preset, seed, {**(settings or {}), "eval.temperature": t})
-        cfg = with_overrides(cfg, {"rl.without_tier_b": False}, source="temperature")
-        pipe = Pipeline(cfg, workdir, progress=False)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(cfg.threads or threads)
-        try:
-            pipe.run_pretrain()
-            pipe.run_rl()
-            models = [m for m in pipe.models(("pretrain", "rl")) if m["kind"] == "base" or (m["main"] and m["final"])]
-            pipe.run_evaluate(models)
-        finally:
-            torch.set_num_threads(threads)
-        counts = pd.concat([pd.read_csv(pipe.eval_dir(m) / "counts.csv", dtype={"problem_id": str}) for m in models])
-        cur = tables.curves(counts[counts["tier"] == tier], [m["model"] for m in models], n_boot=n_boot, seed=seed)
+        counts = run_cell(cfg, workdir)
+        cur = tables.curves(counts[counts["tier"] == tier], list(dict.fromkeys(counts["model"])), n_boot=n_boot,
+                            seed=seed)
         frames.append(cur.assign(temperature=f"T = {t:g}"))
     return pd.concat(frames, ignore_index=True)
 

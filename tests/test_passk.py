@@ -323,3 +323,20 @@ def test_intervals_are_the_bootstrap_quantiles_at_the_stated_level():
 def test_matrix_error_names_the_first_short_problem():
     with pytest.raises(InputError, match="k=4 exceeds n=2 samples of problem 1"):
         passk.pass_at_k_matrix([4, 2, 3], [1, 1, 1], [4])
+
+
+def test_counts_must_be_whole_numbers():
+    # Integral floats are counts (a CSV read may give 4.0); anything else is named.
+    assert passk.pass_at_k_curve([4.0, 4], [2, 2.0], [2]).tolist() == pytest.approx([1 - 1 / 6])
+    for n, c in (([4.5], [2]), ([4], [2.5]), ([4.5], [2.5]), ([4], [0.5])):
+        with pytest.raises(InputError, match="^n and c must be integers$"):
+            passk.pass_at_k_curve(n, c, [1])
+    with pytest.raises(InputError, match=r"^n must be >= 1 \(got n=0\)$"):
+        passk.pass_at_k_curve([3, 0], [1, 0], [1])
+    with pytest.raises(InputError, match=r"^need 0 <= c <= n \(problem 1: n=3, c=-1\)$"):
+        passk.pass_at_k_curve([3, 3], [1, -1], [1])
+    with pytest.raises(InputError, match=r"^k must be integers \(got \[1.5\]\)$"):
+        passk.pass_at_k_curve([3], [1], [1.5])
+    with pytest.raises(InputError, match=r"^k must be >= 1 \(got k=0\)$"):
+        passk.pass_at_k_curve([3], [1], [0, 1])
+    assert passk.pass_at_k_curve([3], [1], [1.0, 2.0]).tolist() == pytest.approx([1 / 3, 2 / 3])

@@ -73,7 +73,8 @@ def main() -> None:
         "html": not args.no_html,
         "wall_s": round(wall, 1),
         "target_s": TARGET_S,
-        "within_target": wall <= TARGET_S and proc.returncode == 0,
+        # the target is the default book's; a --preset build (tiny: CI) only checks the machinery
+        "within_target": (wall <= TARGET_S and proc.returncode == 0) if not args.preset else None,
         "cpu_s": round((cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime), 1),
         "pages_s": {name: info["seconds"] for name, info in pages.items()},
         "page_seconds_sum": round(sum(info["seconds"] for info in pages.values()), 1),

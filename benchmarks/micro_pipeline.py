@@ -8,7 +8,7 @@ load average before and after (the machine is shared: timings are noisy).
 Each stage's CPU seconds (``time.process_time``) are reported too: on a shared machine they
 say what the stage costs, whatever else runs.
 
-Run: ``python benchmarks/micro_pipeline.py [--preset default] [--device cpu] [--workdir DIR]``.
+Run: ``python benchmarks/micro_pipeline.py [--preset default] [--device cpu] [--workdir DIR] [--set F=V ...]``.
 Writes ``benchmarks/results/micro_pipeline.json`` (``micro_pipeline_<preset>_<device>.json`` for
 another preset or off CPU).
 """
@@ -33,6 +33,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (0 = torch default)")
     parser.add_argument("--workdir", default=None, help="work directory (default: a fresh temporary one)")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="a micro-world setting (repeatable), e.g. rl.algorithms=ppo,rloo for the algorithms "
+                             "page's runs")
     args = parser.parse_args()
 
     import torch
@@ -43,7 +46,11 @@ def main() -> None:
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="micro-bench-"))
     if args.workdir and work.exists():
         shutil.rmtree(work)  # timings need every stage to run
-    cfg = MicroConfig.preset(args.preset, seed=args.seed, device=args.device, threads=args.threads)
+    bad = [item for item in args.set if "=" not in item]
+    if bad:
+        parser.error(f"--set {bad[0]!r}: expected FIELD=VALUE")  # exit 2
+    settings = dict(item.split("=", 1) for item in args.set)
+    cfg = MicroConfig.preset(args.preset, config=settings, seed=args.seed, device=args.device, threads=args.threads)
     load_before = os.getloadavg()
     t0 = time.time()
     res = run_pipeline(cfg, work, progress=True)
@@ -57,7 +64,7 @@ def main() -> None:
             groups[key] = round(groups.get(key, 0.0) + t["seconds"], 1)
             cpu[key] = round(cpu.get(key, 0.0) + t.get("cpu_seconds", 0.0), 1)
     report = {
-        "preset": args.preset, "device": args.device, "seed": args.seed, "threads": args.threads, "wall_s": round(wall, 1),
+        "preset": args.preset, "settings": settings, "device": args.device, "seed": args.seed, "threads": args.threads, "wall_s": round(wall, 1),
         "stages_s": groups, "stages_cpu_s": cpu, "detail_s": {k: v["seconds"] for k, v in timings.items()},
         "detail_cpu_s": {k: v["cpu_seconds"] for k, v in timings.items() if "cpu_seconds" in v},
         "target_s": 600 if args.preset == "default" else None,
@@ -68,7 +75,7 @@ def main() -> None:
         "note": "shared machine: other jobs ran at the same time (see load averages)",
     }
     name = "micro_pipeline" + (f"_{args.preset}" if args.preset != "default" else "") + (
-        f"_{args.device}" if args.device != "cpu" else "") + ".json"
+        f"_{args.device}" if args.device != "cpu" else "") + ("_settings" if settings else "") + ".json"
     out = REPO / "benchmarks" / "results" / name
     out.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))

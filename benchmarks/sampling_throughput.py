@@ -10,8 +10,11 @@ rate as a fraction of the machine's float32 matmul rate (a large ``torch.matmul`
 with the model's FLOPs per token = 2 x (non-embedding weights + LM head) plus
 attention 4 x layers x hidden x context. For vllm the batch size is ``max_num_seqs``.
 
+For hf the CPU-time rate is reported too (``fraction_of_matmul_peak_cpu``: the process's CPU seconds
+against the matmul's FLOPs per CPU second), which a busy machine does not distort.
+
 Run: ``python benchmarks/sampling_throughput.py [--quick] [--no-vllm] [--threads 1]``. Writes
-``benchmarks/results/sampling_throughput.json``. Timings on a shared machine are noisy;
+``benchmarks/results/sampling_throughput.json`` (``sampling_throughput_hf.json`` with ``--no-vllm``). Timings on a shared machine are noisy;
 the JSON records the machine, the thread count and the load average.
 """
 from __future__ import annotations
@@ -20,6 +23,8 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,17 +33,17 @@ RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "samp
 PROMPT = "Question: 12 + 35 = ? Let's think step by step."
 
 
-def matmul_flops(size: int = 2048, repeats: int = 5) -> float:
-    """Best float32 FLOP/s of a size x size matmul."""
+def matmul_flops(size: int = 2048, repeats: int = 5, clock=time.perf_counter) -> float:
+    """Best float32 FLOP/s of a size x size matmul (``clock``: wall, or ``time.process_time`` for CPU time)."""
     import torch
 
     a, b = torch.randn(size, size), torch.randn(size, size)
     a @ b
     best = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         a @ b
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return 2 * size**3 / best
 
 
@@ -54,19 +59,24 @@ def flops_per_completion(config, prompt_len: int, new_tokens: float) -> float:
     return float(total)
 
 
-def run_backend(backend, config, n: int, max_new: int, model_config, prompt_len: int, peak: float) -> dict:
+def run_backend(backend, config, n: int, max_new: int, model_config, prompt_len: int, peak: float,
+                cpu_peak: float | None = None) -> dict:
     from boundary_lab.sampling import SamplingConfig
 
     cfg = SamplingConfig(n=n, temperature=1.0, top_p=1.0, max_new_tokens=max_new, seed=0)
     backend.generate([PROMPT], SamplingConfig(n=8, temperature=1.0, top_p=1.0, max_new_tokens=4))  # warm-up
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     out = backend.generate([PROMPT], cfg)[0]
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     tokens = sum(c.n_tokens for c in out)
     flops = sum(flops_per_completion(model_config, prompt_len, c.n_tokens) for c in out)
     return {"completions": n, "seconds": round(seconds, 3), "completions_per_s": round(n / seconds, 1),
             "tokens_per_s": round(tokens / seconds, 1), "mean_tokens": round(tokens / n, 2),
             "gflop_per_s": round(flops / seconds / 1e9, 2), "fraction_of_matmul_peak": round(flops / seconds / peak, 4),
+            # CPU time of this process: the other jobs on a shared machine do not inflate it (not for vllm,
+            # whose engine runs in other processes)
+            **({"cpu_seconds": round(cpu, 3), "fraction_of_matmul_peak_cpu": round(flops / cpu / cpu_peak, 4)}
+               if cpu_peak else {}),
             **config}
 
 
@@ -97,10 +107,16 @@ def main() -> None:
     n = 256 if args.quick else 1024
     batches = [256] if args.quick else [64, 256, 1024]
     peak = matmul_flops()
+    cpu_peak = matmul_flops(clock=time.process_time)
+    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=RESULTS.parents[2], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
     result = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "commit": commit,
+        "command": "python benchmarks/sampling_throughput.py " + " ".join(sys.argv[1:]),
         "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
                     "torch_threads": torch.get_num_threads(), "load_avg_before": os.getloadavg()[0]},
         "matmul_gflop_per_s": round(peak / 1e9, 2),
+        "matmul_gflop_per_cpu_s": round(cpu_peak / 1e9, 2),
         "model": {"arch": "llama", "hidden": args.hidden, "layers": args.layers, "vocab": model_config.vocab_size,
                   "params": None, "prompt_tokens": prompt_len, "max_new_tokens": args.max_new_tokens},
         "runs": [],
@@ -110,7 +126,7 @@ def main() -> None:
     for bs in batches:
         hf.batch_size = bs
         result["runs"].append({"backend": "hf", **run_backend(hf, {"batch_size": bs}, n, args.max_new_tokens,
-                                                                model_config, prompt_len, peak)})
+                                                                model_config, prompt_len, peak, cpu_peak)})
         print(json.dumps(result["runs"][-1]), flush=True)
     hf.close()
     if not args.no_vllm:
@@ -128,8 +144,9 @@ def main() -> None:
     result["best_completions_per_s"] = best
     result["faster_on_this_machine"] = max((b for b in best if best[b]), key=lambda b: best[b])
     result["load_avg_after"] = os.getloadavg()[0]
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    out = RESULTS.with_name("sampling_throughput_hf.json") if args.no_vllm else RESULTS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
 
 

@@ -129,7 +129,7 @@ def test_gae_hand_computed(lam, raw):
 def test_rloo_with_several_groups():
     out = adv.rloo_advantages(np.array([[1.0, 0, 0], [1, 1, 0]]))
     np.testing.assert_allclose(out, [[1, -0.5, -0.5], [0.5, 0.5, -1]], atol=1e-12)
-    with pytest.raises(ValueError, match="RLOO needs at least 2 rollouts"):
+    with pytest.raises(ValueError, match="^RLOO needs at least 2 rollouts per group$"):
         adv.rloo_advantages([[1.0]])
     with pytest.raises(ValueError, match="one greedy reward per group expected: 2 vs 1 groups"):
         adv.remax_advantages([[1, 0]], [1.0, 0.0])
@@ -144,7 +144,7 @@ def test_pass_at_k_rewards_errors_and_all_but_one_correct():
     np.testing.assert_allclose(adv.pass_at_k_rewards([[1, 1, 1, 0]], 2)[0], [1, 1, 1, 1])
     np.testing.assert_allclose(adv.pass_at_k_rewards([[1, 1, 1, 0]], 2)[0],
                                _brute_force_expected_group_reward([1, 1, 1, 0], 2))
-    with pytest.raises(ValueError, match=r"needs binary rewards \(0 or 1\)"):
+    with pytest.raises(ValueError, match=r"^pass@k reward needs binary rewards \(0 or 1\)$"):
         adv.pass_at_k_rewards([[1, 0.5]], 2)
     with pytest.raises(ValueError, match="k=3 must be in 1..2"):
         adv.pass_at_k_rewards([[1, 0]], 3)
@@ -218,3 +218,14 @@ def test_gae_defaults_and_kl_in_the_reward():
     np.testing.assert_allclose(returns[0, 1:].numpy(), [0.4, 0.5, 0.7], atol=1e-6)
     _, unpenalised = adv.gae_advantages(scores, values, mask, kl)  # kl_coef defaults to 0
     np.testing.assert_allclose(unpenalised[0, 1:].numpy(), [1, 1, 1], atol=1e-6)
+
+
+def test_shape_and_dispatch_errors_are_named():
+    with pytest.raises(ValueError, match=r"rewards must be shaped \(groups, rollouts\), got \(3,\)"):
+        adv.grpo_advantages([1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match=r"got \(2, 0\)"):
+        adv.rloo_advantages(np.zeros((2, 0)))
+    with pytest.raises(ValueError, match="^remax needs greedy_rewards$"):
+        adv.group_advantages("remax", [[1.0, 0.0]])
+    with pytest.raises(ValueError, match="^no group advantage for algorithm 'ppo'$"):
+        adv.group_advantages("ppo", [[1.0, 0.0]])

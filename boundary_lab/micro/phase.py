@@ -95,7 +95,7 @@ def tier_b_table(counts: pd.DataFrame, base: str, rl: str, tier: str = "B") -> d
     share and the crossover k on one tier of one seed's counts (whole-chain correct)."""
     m = _aligned(counts, base, rl, tier)
     kmax = int(min(m["n_base"].min(), m["n_rl"].min()))
-    ks = passk.default_ks(kmax)
+    ks = list(range(1, kmax + 1))  # every k, as tables.crossover
     row = {"k_max": kmax, "problems": len(m)}
     for who in ("base", "rl"):
         curve = passk.pass_at_k_curve(m[f"n_{who}"], m[f"correct_{who}"], [1, min(16, kmax), kmax])

@@ -103,6 +103,48 @@ def test_several_updates_per_batch_move_the_ratio_away_from_one(base, tmp_path):
     assert ratios[4]["approx_kl"] > 1e-4 and ratios[4]["clip_frac"] > 0
 
 
+def eight_rows(trainer):
+    """Two groups of four responses of lengths 1, 2, 3, 5 and 0 (an empty response), 1, 4, 2."""
+    tok = trainer.tokenizer
+    prompt_ids = tok(PROMPTS[0]).input_ids
+    lengths = (1, 2, 3, 5, 0, 1, 4, 2)
+    completions = [tok("12345"[:n], add_special_tokens=False).input_ids for n in lengths]
+    return build_batch([prompt_ids] * 8, completions, tok.pad_token_id, [0] * 4 + [1] * 4, [0] * 8,
+                       [1.0, 0, 0, 1, 0, 1, 1, 0], ["x"] * 8), lengths
+
+
+def test_metrics_average_over_updates_and_empty_responses_count_zero(base, tmp_path):
+    # lr 0: the policy never moves, so each of the 8 one-response mini-batches sees ratio 1.25 and A = 1:
+    # loss -1.2 and every token clipped, except the empty response, which contributes 0.
+    trainer = make_trainer(base, tmp_path, minibatches=8, lr=0.0)
+    batch, lengths = eight_rows(trainer)
+    data = trainer.score(batch)
+    data.old_logp = current_logp(trainer, batch) - math.log(1.25)
+    data.advantages = batch.response_mask.clone()
+    out = trainer.optimise(1, data)
+    assert out["pg_loss"] == pytest.approx(-1.2 * 7 / 8, abs=1e-5)
+    assert out["clip_frac"] == pytest.approx(7 / 8, abs=1e-6)
+    assert out["approx_kl"] == pytest.approx(7 / 8 * (0.25 - math.log(1.25)), abs=1e-5)
+
+
+@pytest.mark.parametrize("algorithm", ["grpo", "dapo"])
+def test_micro_batches_weigh_by_tokens_or_sequences(base, tmp_path, algorithm):
+    # One mini-batch of 8 responses of unequal lengths (one empty), split into micro-batches of 1 and 3:
+    # the accumulated loss and gradient equal the unsplit ones for either averaging.
+    per_row = torch.tensor([2.0, -1.0, 0.5, -3.0, 1.0, 1.5, -0.5, 0.25])
+    runs = {}
+    for micro in (0, 1, 3):
+        trainer = make_trainer(base, tmp_path / f"{algorithm}{micro}", algorithm=algorithm, micro_batch_size=micro,
+                               lr=0.0)
+        batch, _ = eight_rows(trainer)
+        data = trainer.score(batch)
+        data.advantages = per_row[:, None] * batch.response_mask
+        runs[micro] = trainer.optimise(1, data)
+    for micro in (1, 3):
+        for key in ("pg_loss", "grad_norm"):
+            assert runs[micro][key] == pytest.approx(runs[0][key], rel=1e-5, abs=1e-7), (micro, key)
+
+
 # ---------------------------------------------------------------- KL: in the loss or in the reward
 
 

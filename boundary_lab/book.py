@@ -343,7 +343,9 @@ def execute(runs: list[Run], force: bool = False, only: list[str] | None = None,
 
     ``jobs`` > 1 executes up to that many runs at once, each in its own process (one torch
     thread each), in list order as their ``after`` runs finish. Micro-world pages may share a
-    stage: the pipeline's per-stage lock makes one page train it and the other wait and reuse it."""
+    stage: the pipeline's per-stage lock makes one page train it and the other wait and reuse it.
+    The processes are spawned, so a script that calls this with ``jobs`` > 1 needs the usual
+    ``if __name__ == "__main__":`` guard (the CLI has it)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     timings_path = out_dir / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}

@@ -145,6 +145,35 @@ def test_micro_batches_weigh_by_tokens_or_sequences(base, tmp_path, algorithm):
             assert runs[micro][key] == pytest.approx(runs[0][key], rel=1e-5, abs=1e-7), (micro, key)
 
 
+@pytest.mark.parametrize("algorithm", ["grpo", "dapo"])
+def test_per_token_terms_follow_the_algorithms_averaging(base, tmp_path, algorithm):
+    # Row-dependent ratios, KL and entropy on responses of unequal lengths: approx_kl is always a token mean;
+    # kl_loss and entropy_bonus average like the policy loss (per sequence for GRPO, per token for DAPO).
+    token_level = algorithm == "dapo"
+    trainer = make_trainer(base, tmp_path, algorithm=algorithm, kl_coef=0.1, kl_estimator="k1", entropy_coef=0.01,
+                           lr=0.0)
+    batch = crafted_batch(trainer)
+    data = trainer.score(batch)
+    mask = batch.response_mask
+    shift = torch.tensor([0.1, 0.3, 0.6, 1.0])[:, None] * torch.ones_like(mask)
+    now = current_logp(trainer, batch)
+    data.old_logp = now - shift
+    data.ref_logp = now - 2 * shift
+    out = trainer.optimise(1, data)
+    assert out["approx_kl"] == pytest.approx(float(aggregate(kl_per_token(data.old_logp, now), mask, True)), abs=1e-5)
+    assert out["kl_loss"] == pytest.approx(float(aggregate(2 * shift, mask, token_level)), abs=1e-5)  # k1
+    assert out["entropy_bonus"] == pytest.approx(float(aggregate(data.entropy, mask, token_level)), abs=1e-5)
+
+
+def test_update_uses_the_sampling_temperature(base, tmp_path):
+    # The rollout policy's log-probs are taken at the sampling temperature; so are the update's, else the
+    # first mini-batch's ratio would not be 1.
+    trainer = make_trainer(base, tmp_path, temperature=0.7)
+    batch = crafted_batch(trainer)
+    out = trainer.optimise(1, trainer.score(batch))
+    assert out["approx_kl"] == 0 and out["clip_frac"] == 0
+
+
 # ---------------------------------------------------------------- KL: in the loss or in the reward
 
 
@@ -260,6 +289,7 @@ def test_ppo_value_loss_clips_around_the_rollout_values(base, tmp_path, clip, lo
     # Targets equal the critic's current values (unclipped loss 0); the rollout-time values lie 2 below, so
     # the clipped value old + clip is still 2 - clip short of the target and max() keeps that branch.
     trainer = make_trainer(base, tmp_path, algorithm="ppo", value_clip=clip)
+    torch.nn.init.normal_(trainer.critic.head.weight, std=0.5)  # values that differ from token to token
     batch = crafted_batch(trainer)
     data = trainer.score(batch)
     with torch.no_grad():

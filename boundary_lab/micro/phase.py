@@ -421,3 +421,22 @@ def output_entropy(results: dict, tier: str = "B", problems: int = 16, samples: 
             rows.append({"regime": name, "model": model, "step": step,
                          "entropy": float((entropy * mask).sum() / mask.sum()), "tokens": int(mask.sum())})
     return pd.DataFrame(rows)
+
+
+def share_sentences(shares: pd.DataFrame) -> str:
+    """Computed sentences (markdown list): each regime's careful share per chain length, base vs the
+    last checkpoint, and whether RL split the strategies by length."""
+    lines = []
+    for name, g in shares[shares["length"] != "all"].groupby("regime", sort=False):
+        last = g["step"].max()
+        base = g[g["step"] == 0].set_index("length")["careful share"]
+        final = g[g["step"] == last].set_index("length")["careful share"]
+        parts = ", ".join(f"length {L}: {base[L]:.3f} -> {final[L]:.4f}" for L in final.index)
+        if final.max() > 0.5 > final.min():
+            verdict = "RL split the strategies by length: careful where it is kept, the shortcut elsewhere"
+        elif final.max() <= 0.5:
+            verdict = "RL moved onto the shortcut at every length"
+        else:
+            verdict = "RL moved onto the careful strategy at every length"
+        lines.append(f"- {name} regime, careful share base -> step {last}: {parts}. {verdict}.")
+    return "\n".join(lines)

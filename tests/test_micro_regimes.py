@@ -122,3 +122,12 @@ def test_validity_curves_count_answers_at_least_as_often_as_chains():
     wide = cur.pivot_table(index="k", columns="model", values="pass_at_k")
     assert (wide["grpo@300, answer only"] >= wide["grpo@300, whole chain"]).all()
     assert wide.loc[64, "grpo@300, answer only"] == 1.0 and wide.loc[64, "grpo@300, whole chain"] == 0.5
+
+
+def test_share_sentences_name_what_rl_did_per_length():
+    rows = [("narrowing", s, L, v) for s, L, v in [(0, "2", 0.25), (0, "4", 0.25), (300, "2", 0.99), (300, "4", 0.001)]]
+    rows += [("uncapped", s, L, v) for s, L, v in [(0, "2", 0.25), (0, "4", 0.25), (300, "2", 0.99), (300, "4", 0.98)]]
+    shares = pd.DataFrame(rows, columns=["regime", "step", "length", "careful share"])
+    text = phase.share_sentences(shares).splitlines()
+    assert "narrowing" in text[0] and "split the strategies by length" in text[0] and "0.0010" in text[0]
+    assert "uncapped" in text[1] and "careful strategy at every length" in text[1]

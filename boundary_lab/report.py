@@ -107,6 +107,16 @@ def micro(preset: str = "default", config: dict | str | None = None, seed: int =
     return res
 
 
+def source_sentence(res: MicroResults | None) -> str:
+    """One sentence naming where a page's figures come from: the user's counts, or the micro-world
+    regime of ``res`` (``boundary_lab.micro.phase.regime_of``)."""
+    if res is None:
+        return "The figures on this page come from the counts you gave (the `counts` parameter)."
+    from .micro.phase import regime_sentence
+
+    return regime_sentence(res.config)
+
+
 def checkpoint(label: str, preset: str = "default", config: dict | str | None = None, seed: int = 0,
                workdir: str = "runs/micro") -> str:
     """The directory of a trained micro-world model by label (``base``, ``grpo@300``, ``distilled``, or

@@ -184,3 +184,17 @@ def test_tiny_preset_shrinks_every_micro_page_and_samples_the_evaluate_page_with
     assert ev["micro_preset"] == "tiny" and ev["n"] == TINY_N and ev["backend"] == "hf"
     default = {r.name: r for r in book.load_runs()}
     assert default["evaluate"].parameters["backend"] == "vllm"  # the default book samples through vLLM
+
+
+def test_main_pages_run_in_the_narrowing_regime_and_the_contrast_keeps_todays_world(monkeypatch):
+    # Issue 11: the narrowing regime drives the main pages; today's world stays as the contrast.
+    from boundary_lab.micro.config import MicroConfig
+    from boundary_lab.micro.phase import regime_of
+
+    monkeypatch.chdir(ROOT)  # runs execute in the repository root; config paths are relative to it
+    regimes = {run.name: regime_of(MicroConfig.preset("default", config=run.parameters.get("config") or None))
+               for run in book.load_runs() if "preset" in run.parameters}
+    for name in ("base_vs_rl", "training_steps", "histograms", "coverage", "algorithms", "intro"):
+        assert regimes[name] == "narrowing", name
+    for name in ("micro_world", "perplexity", "distillation", "remedies"):
+        assert regimes[name] == "contrast", name

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .. import passk
 from ..errors import InputError
-from .config import MicroConfig
+from .config import MicroConfig, leaf_fields
 from .task import CAREFUL, completion_tokens
 
 REGIMES = ("narrowing", "uncapped", "contrast")
@@ -440,3 +440,37 @@ def share_sentences(shares: pd.DataFrame) -> str:
             verdict = "RL moved onto the careful strategy at every length"
         lines.append(f"- {name} regime, careful share base -> step {last}: {parts}. {verdict}.")
     return "\n".join(lines)
+
+
+def regime_of(cfg: MicroConfig) -> str:
+    """Which named regime a config is in, read from the settings that decide it (``narrowing``,
+    ``uncapped``, ``contrast`` = today's world, or ``custom``); the preset's scale does not matter.
+
+    >>> regime_of(regime_config("narrowing", "tiny")), regime_of(MicroConfig.preset("tiny"))
+    ('narrowing', 'contrast')
+    >>> regime_of(regime_config("uncapped", "tiny", settings={"rl.tier_b_share": 0.5}))
+    'custom'
+    """
+    values = {path: value for path, _, value, _ in leaf_fields(cfg)}
+    defaults = {path: value for path, _, value, _ in leaf_fields(MicroConfig())}
+    for name in ("narrowing", "uncapped"):
+        if all(values[k] == (tuple(v) if isinstance(v, list) else v) for k, v in regime_settings(name).items()):
+            return name
+    return "contrast" if all(values[k] == defaults[k] for k in NARROWING) else "custom"
+
+
+_REGIME_WORDS = {
+    "narrowing": "the narrowing regime (careful chains are longer than the RL response cap of {cap} tokens on "
+                 "long problems, so RL cannot remove the shortcut's edge there; `book/worlds/narrowing.yaml`)",
+    "uncapped": "the uncapped regime (the narrowing world without the RL response cap)",
+    "contrast": "today's world, the contrast regime (the careful path is rewarded wherever it is right, "
+                "so RL keeps coverage)",
+    "custom": "a custom world (settings that match no named regime)",
+}
+
+
+def regime_sentence(cfg: MicroConfig) -> str:
+    """One computed sentence naming the regime a page's figures come from (for glue)."""
+    name = regime_of(cfg)
+    return ("The figures on this page come from " + _REGIME_WORDS[name].format(cap=cfg.rl.max_new_tokens)
+            + "; the narrowing page shows both regimes side by side.")

@@ -402,3 +402,26 @@ def test_dynamic_sampling_keeps_only_groups_with_mixed_rewards(base, tmp_path):
             assert informative.all() and (batch.prompt_index % 2 == 1).all() and stats["groups"] == len(grouped)
         else:
             assert (batch.prompt_index % 2 == 0).any() and not informative.all()
+
+
+@pytest.mark.parametrize("algorithm", ["grpo", "rloo", "reinforce_pp"])
+def test_pass_at_k_reward_mode_reaches_the_advantages(base, tmp_path, algorithm):
+    # Chen et al.'s pass@k training through the trainer: GRPO uses the analytic pass@k advantage, RLOO and
+    # REINFORCE++ their own baselines on the per-rollout pass@k rewards.
+    trainer = make_trainer(base, tmp_path, algorithm=algorithm, reward_mode="pass_at_k", pass_at_k_k=2)
+    batch = crafted_batch(trainer, rewards=(1.0, 0.0, 0.0, 0.0))
+    got = trainer.score(batch).advantages
+    grouped = batch.rewards.reshape(1, 4)
+    mask = batch.response_mask
+    if algorithm == "grpo":
+        expected = torch.tensor(adv.pass_at_k_advantages(grouped, 2).reshape(-1), dtype=torch.float32)[:, None] * mask
+    elif algorithm == "rloo":
+        expected = torch.tensor(adv.rloo_advantages(adv.pass_at_k_rewards(grouped, 2)).reshape(-1),
+                                dtype=torch.float32)[:, None] * mask
+    else:
+        scores = torch.tensor(adv.pass_at_k_rewards(grouped, 2).reshape(-1), dtype=torch.float32)
+        expected = adv.reinforce_pp_advantages(scores, mask)
+    torch.testing.assert_close(got, expected)
+    if algorithm != "reinforce_pp":  # within one group pass@k rewards are affine in the binary ones: whitening
+        binary = make_trainer(base, tmp_path / "binary", algorithm=algorithm).score(batch).advantages  # hides it
+        assert (got - binary).abs().max() > 0.05

@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 TARGET_S = 12 * 60  # issue 11: the whole book in <= 12 minutes on 2 cores
 
 
-def commit() -> str:
-    out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True)
+def commit(repo: Path = REPO) -> str:
+    out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, capture_output=True, text=True)
     return out.stdout.strip() or "unknown"
 
 
@@ -46,6 +46,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="book-time-"))
     clone = tmp / "boundary-lab"
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone)], check=True)
+    built = commit(clone)  # the commit the build ran (HEAD may move while it runs)
     cmd = [sys.executable, "-m", "boundary_lab.cli", "book", "--jobs", str(args.jobs)]
     cmd += ["--preset", args.preset] if args.preset else []
     cmd += ["--no-html"] if args.no_html else []
@@ -65,7 +66,7 @@ def main() -> None:
     report = {
         "benchmark": "book_time",
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "commit": commit(),
+        "commit": built,
         "command": " ".join(["boundary-lab", *cmd[3:]]) + "  (in a fresh clone of HEAD)",
         "exit_code": proc.returncode,
         "jobs": args.jobs,

@@ -48,29 +48,16 @@ def record_problem(record: object, kind: str) -> str | None:
 
 def read_samples(path: Path, kind: str) -> tuple[list[dict], list[int], list[str]]:
     """Valid records in order, their line numbers, and one message per malformed line."""
-    try:
-        fh = open(path, encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"{path}: cannot read input: {err.strerror or err}") from None
+    from .benchmarks.loaders import read_jsonl
+
     records, lines, problems = [], [], []
-    with fh:
-        try:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as err:
-                    problems.append(f"{path}: line {lineno}: invalid JSON ({err.msg})")
-                    continue
-                why = record_problem(record, kind)
-                if why:
-                    problems.append(f"{path}: line {lineno}: {why}")
-                else:
-                    records.append(record)
-                    lines.append(lineno)
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(f"{path}: cannot read input: {err}") from None
+    for lineno, record, why in read_jsonl(path):
+        why = why or record_problem(record, kind)
+        if why:
+            problems.append(f"{path}: line {lineno}: {why}")
+        else:
+            records.append(record)
+            lines.append(lineno)
     return records, lines, problems
 
 

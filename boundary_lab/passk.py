@@ -71,6 +71,17 @@ def _fail_ratio_table(n: int, cs: np.ndarray, kmax: int) -> np.ndarray:
     return np.cumprod(factors, axis=1)
 
 
+def _checked(n, c, ks):
+    """Validated counts and k values, and the largest k (no k may exceed any problem's n)."""
+    n, c = _as_counts(n, c)
+    ks = _as_ks(ks)
+    kmax = int(ks.max())
+    if np.any(n < kmax):
+        i = int(np.argmax(n < kmax))
+        raise InputError(f"k={kmax} exceeds n={int(n[i])} samples of problem {i}")
+    return n, c, ks, kmax
+
+
 def pass_at_k_matrix(n, c, ks) -> np.ndarray:
     """Per-problem pass@k, shape (problems, len(ks)).
 
@@ -81,12 +92,7 @@ def pass_at_k_matrix(n, c, ks) -> np.ndarray:
     >>> pass_at_k_matrix([2, 3], [1, 0], [1, 2]).round(3).tolist()
     [[0.5, 1.0], [0.0, 0.0]]
     """
-    n, c = _as_counts(n, c)
-    ks = _as_ks(ks)
-    kmax = int(ks.max())
-    if np.any(n < kmax):
-        i = int(np.argmax(n < kmax))
-        raise InputError(f"k={kmax} exceeds n={int(n[i])} samples of problem {i}")
+    n, c, ks, kmax = _checked(n, c, ks)
     out = np.empty((n.size, ks.size), dtype=np.float64)
     # Group problems by n, then by unique c: there are at most n+1 distinct curves.
     for n_value in np.unique(n):
@@ -114,12 +120,7 @@ def pass_at_k_curve(n, c, ks) -> np.ndarray:
     Computed once per distinct (n, c) pair and weighted by its frequency, so
     all k <= 1024 for 10^5 problems cost about as much as for 1025 problems.
     """
-    n, c = _as_counts(n, c)
-    ks = _as_ks(ks)
-    kmax = int(ks.max())
-    if np.any(n < kmax):
-        i = int(np.argmax(n < kmax))
-        raise InputError(f"k={kmax} exceeds n={int(n[i])} samples of problem {i}")
+    n, c, ks, kmax = _checked(n, c, ks)
     total = np.zeros(ks.size, dtype=np.float64)
     for n_value in np.unique(n):
         unique_c, freq = np.unique(c[n == n_value], return_counts=True)
@@ -178,6 +179,12 @@ def subsample_pass_at_k(n, c, k: int, draws: int = 200, seed: int = 0) -> np.nda
 # ----------------------------------------------------------------- bootstrap
 
 
+def _interval(boot: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """The two-sided percentile interval of bootstrap replicates (rows), per column."""
+    alpha = (1.0 - confidence) / 2
+    return np.quantile(boot, alpha, axis=0), np.quantile(boot, 1 - alpha, axis=0)
+
+
 def _bootstrap_weights(m: int, n_boot: int, seed: int) -> np.ndarray:
     """Multinomial resampling weights over m problems, shape (n_boot, m), rows sum to 1."""
     rng = np.random.default_rng(seed)
@@ -208,13 +215,12 @@ def bootstrap_curve(n, c, ks, n_boot: int = 1000, confidence: float = 0.95, seed
     """
     per_problem = pass_at_k_matrix(n, c, ks)
     weights = _bootstrap_weights(per_problem.shape[0], n_boot, seed)
-    boot = weights @ per_problem
-    alpha = (1.0 - confidence) / 2
+    low, high = _interval(weights @ per_problem, confidence)
     return Curve(
         ks=[int(k) for k in _as_ks(ks)],
         value=per_problem.mean(axis=0),
-        low=np.quantile(boot, alpha, axis=0),
-        high=np.quantile(boot, 1 - alpha, axis=0),
+        low=low,
+        high=high,
         n_problems=per_problem.shape[0],
         confidence=confidence,
     )
@@ -259,13 +265,12 @@ def paired_comparison(n_a, c_a, n_b, c_b, ks, n_boot: int = 1000, confidence: fl
     if a.shape != b.shape:
         raise InputError(f"paired comparison needs the same problems ({a.shape[0]} vs {b.shape[0]})")
     d = a - b
-    boot = _bootstrap_weights(d.shape[0], n_boot, seed) @ d
-    alpha = (1.0 - confidence) / 2
+    low, high = _interval(_bootstrap_weights(d.shape[0], n_boot, seed) @ d, confidence)
     return PairedComparison(
         ks=[int(k) for k in _as_ks(ks)],
         diff=d.mean(axis=0),
-        low=np.quantile(boot, alpha, axis=0),
-        high=np.quantile(boot, 1 - alpha, axis=0),
+        low=low,
+        high=high,
         wins=(d > tol).sum(axis=0),
         losses=(d < -tol).sum(axis=0),
         ties=(np.abs(d) <= tol).sum(axis=0),

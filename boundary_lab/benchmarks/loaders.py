@@ -26,7 +26,7 @@ from pathlib import Path
 from ..errors import InputError
 from .specs import SPECS, BenchmarkSpec, MissingField, user_problem
 
-__all__ = ["data_file", "data_root", "dataset_sha256", "get_spec", "iter_jsonl", "load_benchmark",
+__all__ = ["data_file", "data_root", "dataset_sha256", "get_spec", "iter_jsonl", "load_benchmark", "read_jsonl",
            "resolve_path", "shipped_root"]
 
 
@@ -123,8 +123,13 @@ def dataset_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
-    """(line number, object) for each non-blank line; InputError naming the line on bad JSON."""
+def read_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, object, str | None]]:
+    """``(line number, value, problem)`` for each non-blank line of a JSONL file (``.gz`` too).
+
+    ``problem`` is None for a JSON object, else why the line is unusable (invalid JSON, or not an
+    object; ``value`` is then None or the non-object value). Callers decide whether a bad line is
+    fatal (``iter_jsonl``) or reported and skipped (``boundary-lab grade``). An unreadable file is
+    an InputError."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     try:
@@ -132,16 +137,27 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
     except OSError as err:
         raise InputError(f"{path}: cannot open: {err.strerror or err}") from None
     with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(f"{path}: line {lineno}: invalid JSON ({err.msg}): {line.strip()[:80]!r}") from None
-            if not isinstance(obj, dict):
-                raise InputError(f"{path}: line {lineno}: expected a JSON object, got {type(obj).__name__}")
-            yield lineno, obj
+        try:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as err:
+                    yield lineno, None, f"invalid JSON ({err.msg}): {line.strip()[:80]!r}"
+                    continue
+                yield lineno, obj, (None if isinstance(obj, dict)
+                                    else f"expected a JSON object, got {type(obj).__name__}")
+        except (OSError, EOFError, UnicodeDecodeError) as err:
+            raise InputError(f"{path}: cannot read input: {err}") from None
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; InputError naming the line on bad JSON."""
+    for lineno, obj, problem in read_jsonl(path):
+        if problem:
+            raise InputError(f"{path}: line {lineno}: {problem}")
+        yield lineno, obj
 
 
 def _map_rows(rows, mapper, where: str) -> list[dict]:

@@ -28,21 +28,12 @@ def register(subparsers) -> None:
 
 def read_pairs_jsonl(path: Path) -> list[dict]:
     """Rows with ``prompt`` and ``response`` from a JSONL file; bad lines are an InputError."""
+    from ..benchmarks.loaders import iter_jsonl
     from ..errors import InputError
 
     rows = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputError(f"{path}: line {lineno}: invalid JSON ({err.msg})") from None
-        response = rec.get("response", rec.get("completion")) if isinstance(rec, dict) else None
+    for lineno, rec in iter_jsonl(path):
+        response = rec.get("response", rec.get("completion"))
         if not isinstance(response, str) or not isinstance(rec.get("prompt"), str):
             raise InputError(f"{path}: line {lineno}: need string fields 'prompt' and 'response' (or 'completion')")
         rows.append({k: v for k, v in rec.items() if k in ("problem_id", "sample_id")} |

@@ -78,30 +78,29 @@ def _frame(rows: list[dict], path, skipped: list[str]) -> pd.DataFrame:
     return df
 
 
-def _checked(path, lineno, record, seen: dict, key: str, skipped: list[str]) -> bool:
-    """A line is an object with a new ``key``; otherwise record why it is skipped."""
-    where = f"{path}: line {lineno}"
-    if not isinstance(record, dict):
-        skipped.append(f"{where}: expected a JSON object")
-    elif key not in record:
-        skipped.append(f"{where}: missing field {key!r}")
-    elif str(record[key]) in seen:
-        skipped.append(f"{where}: duplicate {key} {record[key]!r} (first on line {seen[str(record[key])]})")
-    else:
-        seen[str(record[key])] = lineno
-        return True
-    return False
+def _records(path, key: str, skipped: list[str]) -> Iterator[tuple[int, dict]]:
+    """(line number, record) for each line that is a JSON object with a new ``key``; the
+    other lines go to ``skipped`` with the reason."""
+    seen: dict[str, int] = {}
+    for lineno, record, err in _lines(path):
+        where = f"{path}: line {lineno}"
+        if err:
+            skipped.append(f"{where}: {err}")
+        elif not isinstance(record, dict):
+            skipped.append(f"{where}: expected a JSON object")
+        elif key not in record:
+            skipped.append(f"{where}: missing field {key!r}")
+        elif str(record[key]) in seen:
+            skipped.append(f"{where}: duplicate {key} {record[key]!r} (first on line {seen[str(record[key])]})")
+        else:
+            seen[str(record[key])] = lineno
+            yield lineno, record
 
 
 def read_qwen_eval(path) -> tuple[pd.DataFrame, list[str]]:
     """Samples of a Qwen2.5-Math evaluation file, and the messages of skipped lines."""
-    rows, skipped, seen = [], [], {}
-    for lineno, rec, err in _lines(path):
-        if err:
-            skipped.append(f"{path}: line {lineno}: {err}")
-            continue
-        if not _checked(path, lineno, rec, seen, "idx", skipped):
-            continue
+    rows, skipped = [], []
+    for lineno, rec in _records(path, "idx", skipped):
         code, pred, score = rec.get("code"), rec.get("pred"), rec.get("score")
         if not (isinstance(code, list) and isinstance(pred, list) and isinstance(score, list)):
             skipped.append(f"{path}: line {lineno}: 'code', 'pred' and 'score' must be lists")
@@ -119,13 +118,8 @@ def read_lm_eval(path, progress: bool = False) -> tuple[pd.DataFrame, list[str]]
     """Samples of an lm-evaluation-harness ``--log_samples`` file, regraded as math answers."""
     from .verify.math import grade_math
 
-    rows, golds, skipped, seen = [], [], [], {}
-    for lineno, rec, err in _lines(path):
-        if err:
-            skipped.append(f"{path}: line {lineno}: {err}")
-            continue
-        if not _checked(path, lineno, rec, seen, "doc_id", skipped):
-            continue
+    rows, golds, skipped = [], [], []
+    for lineno, rec in _records(path, "doc_id", skipped):
         resps, target = rec.get("resps"), rec.get("target")
         # generate_until with repeats: resps = [[gen_1, ..., gen_n]]
         flat = [g for group in resps for g in (group if isinstance(group, list) else [group])] \

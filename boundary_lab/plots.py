@@ -153,15 +153,17 @@ def perplexity_boxes(ppl: pd.DataFrame, x: str = "responses", y: str = "perplexi
 
 
 def metric_lines(history: pd.DataFrame, x: str, metrics: list[str], hue: str | None = None) -> plt.Figure:
-    """Training curves (reward, entropy, KL...), one panel per metric (Fig. 17 style)."""
+    """Training curves (reward, entropy, KL...), one panel per metric (Fig. 17 style). A metric
+    logged on some steps only (``kl_base``: every ``kl_metrics_every`` steps) joins the steps it has."""
     fig, axes = _grid(len(metrics), len(metrics))
     palette = colors(history, hue) if hue else {}
     for ax, metric in zip(axes.flat, metrics):
+        logged = history.dropna(subset=[metric])
         if hue:
-            for label, g in history.groupby(hue, sort=False):
+            for label, g in logged.groupby(hue, sort=False):
                 ax.plot(g[x], g[metric], label=str(label), color=palette[label])
         else:
-            ax.plot(history[x], history[metric])
+            ax.plot(logged[x], logged[metric])
         ax.set_xlabel(x)
         ax.set_title(metric)
         ax.grid(alpha=0.3)

@@ -66,20 +66,16 @@ _TABLE5_RL = (400, 402, 403, 407, 412, 413, 417, 418, 419, 422, 423, 427, 430, 4
 # DAPO). Hub ids are the public checkpoints of those runs; `n` is the largest k the paper plots per
 # benchmark ("128 for MATH500, Minerva and GSM8K; 1024 for AMC23 and AIME24; 128 for Olympiad with
 # Qwen and 1024 with LLaMA").
-MODEL_PAIRS = [
-    {"family": "qwen2.5-7b", "base": "Qwen/Qwen2.5-7B", "rl": "hkust-nlp/Qwen-2.5-7B-SimpleRL-Zoo",
-     "rl_method": "SimpleRL-Zoo (GRPO)", "template": "qwen-boxed"},
-    {"family": "qwen2.5-14b", "base": "Qwen/Qwen2.5-14B", "rl": "hkust-nlp/Qwen-2.5-14B-SimpleRL-Zoo",
-     "rl_method": "SimpleRL-Zoo (GRPO)", "template": "qwen-boxed"},
-    {"family": "qwen2.5-32b", "base": "Qwen/Qwen2.5-32B", "rl": "hkust-nlp/Qwen-2.5-32B-SimpleRL-Zoo",
-     "rl_method": "SimpleRL-Zoo (GRPO)", "template": "qwen-boxed"},
-    {"family": "llama-3.1-8b", "base": "meta-llama/Llama-3.1-8B", "rl": "hkust-nlp/Llama-3.1-8B-SimpleRL-Zoo",
-     "rl_method": "SimpleRL-Zoo (GRPO)", "template": "qwen-boxed"},
-    {"family": "qwen2.5-math-7b", "base": "Qwen/Qwen2.5-Math-7B", "rl": "sail/Qwen2.5-Math-7B-Oat-Zero",
-     "rl_method": "Oat-Zero", "template": "oat-zero"},
-    {"family": "qwen2.5-32b-dapo", "base": "Qwen/Qwen2.5-32B", "rl": "BytedTsinghua-SIA/DAPO-Qwen-32B",
-     "rl_method": "DAPO", "template": "qwen-boxed"},
-]
+_PAIR_COLUMNS = ("family", "base", "rl", "rl_method", "template")
+_ZOO = "SimpleRL-Zoo (GRPO)"
+MODEL_PAIRS = [dict(zip(_PAIR_COLUMNS, row)) for row in (
+    ("qwen2.5-7b", "Qwen/Qwen2.5-7B", "hkust-nlp/Qwen-2.5-7B-SimpleRL-Zoo", _ZOO, "qwen-boxed"),
+    ("qwen2.5-14b", "Qwen/Qwen2.5-14B", "hkust-nlp/Qwen-2.5-14B-SimpleRL-Zoo", _ZOO, "qwen-boxed"),
+    ("qwen2.5-32b", "Qwen/Qwen2.5-32B", "hkust-nlp/Qwen-2.5-32B-SimpleRL-Zoo", _ZOO, "qwen-boxed"),
+    ("llama-3.1-8b", "meta-llama/Llama-3.1-8B", "hkust-nlp/Llama-3.1-8B-SimpleRL-Zoo", _ZOO, "qwen-boxed"),
+    ("qwen2.5-math-7b", "Qwen/Qwen2.5-Math-7B", "sail/Qwen2.5-Math-7B-Oat-Zero", "Oat-Zero", "oat-zero"),
+    ("qwen2.5-32b-dapo", "Qwen/Qwen2.5-32B", "BytedTsinghua-SIA/DAPO-Qwen-32B", "DAPO", "qwen-boxed"),
+)]
 PAPER_MAX_K = {"gsm8k": 128, "math500": 128, "minerva": 128, "olympiadbench": 128, "aime24": 1024, "amc23": 1024}
 MATH_BENCHMARKS = tuple(PAPER_MAX_K)
 

@@ -91,11 +91,13 @@ def test_the_wheel_ships_the_data_and_grades_from_an_installed_package(tmp_path)
     probe = subprocess.run(
         [py, "-c", "import boundary_lab, json; from boundary_lab.benchmarks import load_benchmark; "
                    "from boundary_lab.audit import gsm8k_labelled; "
+                   "from boundary_lab.verify.math_cases import all_cases; "
                    "print(json.dumps([boundary_lab.__file__, len(load_benchmark('math500')), "
-                   "gsm8k_labelled().head(60).to_dict('records')]))"],
+                   "gsm8k_labelled().head(60).to_dict('records'), len(all_cases())]))"],
         cwd=tmp_path, env=env, check=True, capture_output=True, text=True, timeout=300)
-    where, n_math500, rows = json.loads(probe.stdout)
-    assert Path(where).is_relative_to(site) and n_math500 == 500
+    where, n_math500, rows, n_cases = json.loads(probe.stdout)
+    from boundary_lab.verify.math_cases import all_cases
+    assert Path(where).is_relative_to(site) and n_math500 == 500 and n_cases == len(all_cases())
     samples = tmp_path / "gsm8k.jsonl"
     samples.write_text("".join(json.dumps({"completion": r["completion"], "answer": r["gold"], "label": r["label"]})
                                + "\n" for r in rows))

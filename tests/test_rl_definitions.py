@@ -332,6 +332,22 @@ def test_reference_reset_replaces_the_reference_with_the_policy(base, tmp_path):
     assert not any(p.requires_grad for p in trainer.reference.parameters())
 
 
+def test_kl_metrics_on_a_schedule_change_no_weight(base, tmp_path):
+    """Skipping the diagnostic base/reference pass (no KL term) logs kl_base on step 1 and every Nth
+    step only, and trains exactly the same weights as computing it every step."""
+    runs = {}
+    for every in (1, 2):
+        trainer = make_trainer(base, tmp_path / str(every), kl_metrics_every=every, lr=0.02)
+        runs[every] = ([trainer.train_step(s) for s in (1, 2, 3)], trainer.policy.state_dict())
+    assert [("kl_base" in m, "kl_ref" in m) for m in runs[1][0]] == [(True, True)] * 3
+    assert [("kl_base" in m) for m in runs[2][0]] == [True, True, False]
+    assert runs[2][0][1]["kl_base"] == runs[1][0][1]["kl_base"] > 0
+    assert all(torch.equal(v, runs[2][1][k]) for k, v in runs[1][1].items())
+    # A run with a KL term needs the reference on every step, so it logs the KL on every step.
+    kl_run = make_trainer(base, tmp_path / "kl", kl_metrics_every=10, kl_coef=0.1)
+    assert all("kl_ref" in kl_run.train_step(s) for s in (1, 2))
+
+
 def test_saved_state_restores_step_optimizers_critic_and_reference(base, tmp_path):
     kw = dict(algorithm="ppo", reference_reset_every=1, kl_coef=0.1, lr=0.02)
     trainer = make_trainer(base, tmp_path, **kw)

@@ -68,6 +68,12 @@ class RLConfig:
     # REINFORCE++ and PPO subtract it from the per-token reward, the others add it to the loss (GRPO, ProRL).
     kl_coef: float = field(default=0.0, metadata={"help": "KL penalty to the reference (0 = off)"})
     kl_estimator: str = field(default="k3", metadata={"help": "KL estimator per token: k1 (log-ratio) or k3"})
+    # A diagnostic, not part of any algorithm: with no KL term the base/reference forward pass feeds only the
+    # kl_base and kl_ref metrics, ~15% of a micro-world step (LOG.md 2026-11-30), so it runs on step 1 and
+    # every Nth step. Runs with a KL term (kl_coef > 0) compute and log it every step; models do not change.
+    kl_metrics_every: int = field(
+        default=10, metadata={"help": "log kl_base / kl_ref on step 1 and every N steps when no KL term needs "
+                                      "the reference forward pass (1 = every step)"})
     # ProRL (Liu et al. 2025) §2: "hard-reset the reference policy to a recent snapshot of the online policy,
     # and reinitialize the optimizer states".
     reference_reset_every: int = field(
@@ -123,7 +129,8 @@ class RLConfig:
             if getattr(self, name) not in allowed:
                 raise InputError(f"RLConfig.{name}={getattr(self, name)!r}: must be one of {', '.join(allowed)}")
         positive = ("steps", "prompts_per_step", "rollouts_per_prompt", "max_new_tokens", "ppo_epochs",
-                    "minibatches", "dynamic_sampling_max_tries", "save_every", "rollout_batch_size")
+                    "minibatches", "dynamic_sampling_max_tries", "save_every", "rollout_batch_size",
+                    "kl_metrics_every")
         for name in positive:
             if int(getattr(self, name)) < 1:
                 raise InputError(f"RLConfig.{name}={getattr(self, name)!r}: must be >= 1")

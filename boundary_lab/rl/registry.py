@@ -49,9 +49,11 @@ class AlgorithmSpec:
 class RemedySpec:
     """A remedy for RL's coverage loss: ``RLConfig`` overrides and the paper they implement."""
 
-    name: str
-    title: str
+    name: str  # the value of ``rl.remedies`` (micro-world) that selects it
+    title: str  # how tables and pages name it
+    # The RLConfig fields it sets, as (field, value) pairs, applied on top of the algorithm's.
     sets: tuple[tuple[str, object], ...]
+    # The paper it implements (authors, year, title, arXiv id), quoted on the remedies page.
     source: str
     note: str = ""  # how the micro-world scales the source's setting
 

@@ -85,8 +85,8 @@ class StepData:
 
     batch: RolloutBatch
     old_logp: torch.Tensor        # log-probs under the rollout policy (the importance ratio's denominator)
-    ref_logp: torch.Tensor        # under the KL reference (the base, or the last reset's policy)
-    base_logp: torch.Tensor
+    ref_logp: Optional[torch.Tensor]   # under the KL reference (the base, or the last reset's policy);
+    base_logp: Optional[torch.Tensor]  # both None on steps that neither use nor log the KL
     entropy: torch.Tensor         # the rollout policy's per-token entropy
     advantages: torch.Tensor
     values: Optional[torch.Tensor] = None   # PPO critic's values before the update
@@ -258,15 +258,21 @@ class Trainer:
         outcome = torch.as_tensor(outcome.reshape(-1), dtype=torch.float32, device=self.device)
         return outcome[:, None] * mask
 
-    def score(self, batch: RolloutBatch, greedy=None) -> StepData:
-        """Log-probs under the rollout policy, base and reference; critic values; advantages (no gradients)."""
+    def score(self, batch: RolloutBatch, greedy=None, log_kl: bool = True) -> StepData:
+        """Log-probs under the rollout policy, base and reference; critic values; advantages (no gradients).
+
+        The base and reference passes run when a KL term needs them (``kl_coef > 0``) or ``log_kl``
+        asks for the kl_base / kl_ref metrics; otherwise they are skipped (``None``)."""
         cfg = self.cfg
         with torch.no_grad():
             chunk = cfg.micro_batch_size
             old_logp, entropy = token_logprobs(self.policy, batch, cfg.temperature, with_entropy=True, chunk=chunk)
-            base_logp = token_logprobs(self.base, batch, cfg.temperature, chunk=chunk)
+            need_ref = bool(cfg.kl_coef) or log_kl
+            need_base = log_kl or (need_ref and self.reference is self.base)
+            base_logp = token_logprobs(self.base, batch, cfg.temperature, chunk=chunk) if need_base else None
             ref_logp = (base_logp if self.reference is self.base
-                        else token_logprobs(self.reference, batch, cfg.temperature, chunk=chunk))
+                        else token_logprobs(self.reference, batch, cfg.temperature, chunk=chunk) if need_ref
+                        else None)
             values = (torch.cat([self.critic(batch.input_ids[r], batch.attention_mask[r])[:, :-1]
                                  for r in micro_batches(torch.arange(len(batch)), chunk)])
                       if self.critic is not None else None)
@@ -359,14 +365,16 @@ class Trainer:
         if batch is None:  # dynamic sampling found no informative group
             self.step = step
             return {**metrics, "skipped": True, "step_time_s": time.perf_counter() - start}
-        data = self.score(batch, greedy)
+        log_kl = bool(cfg.kl_coef) or step == 1 or step % cfg.kl_metrics_every == 0
+        data = self.score(batch, greedy, log_kl)
         sums = self.optimise(step, data)
         self.step = step
         mask = batch.response_mask
+        if log_kl:
+            metrics.update({name: float(aggregate(kl_per_token(data.old_logp, logp, "k3"), mask, True))
+                            for name, logp in (("kl_base", data.base_logp), ("kl_ref", data.ref_logp))})
         metrics.update({
             "entropy": float(aggregate(data.entropy, mask, True)),
-            "kl_base": float(aggregate(kl_per_token(data.old_logp, data.base_logp, "k3"), mask, True)),
-            "kl_ref": float(aggregate(kl_per_token(data.old_logp, data.ref_logp, "k3"), mask, True)),
             "response_length": float(mask.sum(dim=1).mean()),
             "advantage_abs_mean": float(aggregate(data.advantages.abs(), mask, True)),
             **sums,

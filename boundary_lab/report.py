@@ -76,13 +76,14 @@ class MicroResults:
         return self.guess[self.guess["metric"] == "answer"]
 
 
-def micro(preset: str = "default", config: dict | str | None = None, seed: int = 0, workdir: str = "runs/micro",
+def micro(preset: str = "default", config: dict | str | list | None = None, seed: int = 0, workdir: str = "runs/micro",
           algorithms=(), remedies=(), remedies_without_tier_b: bool | None = None,
           progress: bool = False) -> MicroResults:
     """Run the missing stages of the micro-world and return its results, built in memory.
 
-    ``config`` holds settings by dotted name (``{"task.shortcut_slip_rate": 0.01}``) or names a
-    YAML/JSON file of them; ``algorithms`` and ``remedies`` add RL runs to the config's own. Each
+    ``config`` holds settings by dotted name (``{"task.shortcut_slip_rate": 0.01}``), names a
+    YAML/JSON file of them, or lists such dicts and files (later ones win); ``algorithms`` and
+    ``remedies`` add RL runs to the config's own. Each
     stage is cached by its settings and code, so a later call that asks for the same models
     trains nothing, and the result never depends on what other calls ran before. Prints one
     summary line (no training logs) unless ``progress``.

@@ -131,3 +131,17 @@ def test_share_sentences_name_what_rl_did_per_length():
     text = phase.share_sentences(shares).splitlines()
     assert "narrowing" in text[0] and "split the strategies by length" in text[0] and "0.0010" in text[0]
     assert "uncapped" in text[1] and "careful strategy at every length" in text[1]
+
+
+def test_regime_sentence_names_the_regime_and_the_scale_of_the_run():
+    from boundary_lab.micro.config import MicroConfig
+
+    book_scale = MicroConfig.preset("default", config=["book/worlds/narrowing.yaml", {"rl.trainer.steps": 150}])
+    text = phase.regime_sentence(book_scale)
+    assert "narrowing regime" in text and "cap of 14 tokens" in text and "150 RL steps" in text
+    assert "pretrained 3000 steps, seed 0" in text
+    contrast = phase.regime_sentence(MicroConfig.preset("default", seed=2))
+    assert "contrast regime" in contrast and "300 RL steps" in contrast and "seed 2" in contrast
+    # A later item of a config list wins over the world file; nested and dotted names mix.
+    uncapped = MicroConfig.preset("default", config=["book/worlds/narrowing.yaml", {"rl": {"max_new_tokens": 0}}])
+    assert phase.regime_of(uncapped) == "uncapped"

@@ -19,6 +19,7 @@ import hashlib
 import json
 import types
 import typing
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from ..errors import InputError
@@ -202,13 +203,12 @@ class MicroConfig:
         return dataclasses.asdict(self)
 
     @staticmethod
-    def preset(name: str = "default", config: dict | str | None = None, **top) -> "MicroConfig":
-        """The named scale with overrides: ``config`` (dotted or nested settings, or a YAML/JSON
-        file of them, see :func:`with_overrides`) and top-level fields such as ``seed``."""
+    def preset(name: str = "default", config: dict | str | list | None = None, **top) -> "MicroConfig":
+        """The named scale with overrides: ``config`` (see :func:`settings_from`) and top-level
+        fields such as ``seed``."""
         if name not in PRESETS:
             raise InputError(f"preset: unknown {name!r}; choose one of {', '.join(PRESETS)}")
-        settings = read_settings(config) if isinstance(config, str) else dict(config or {})
-        return with_overrides(_PRESET_BUILDERS[name](), {**settings, **top}, source="config")
+        return with_overrides(_PRESET_BUILDERS[name](), {**settings_from(config), **top}, source="config")
 
 
 # ---------------------------------------------------------------- settings by dotted path
@@ -236,6 +236,29 @@ def leaf_fields(cfg, prefix: str = ""):
             yield from leaf_fields(value, f"{prefix}{f.name}.")
         else:
             yield f"{prefix}{f.name}", f, value, hints[f.name]
+
+
+def settings_from(config: dict | str | list | None) -> dict:
+    """Dotted settings from ``config``: a dict (dotted or nested names), a YAML/JSON file of them,
+    or a list of these applied in order, later ones winning (a world file, then a page's changes).
+
+    >>> settings_from([{"rl": {"trainer": {"steps": 600, "lr": 1e-4}}}, {"rl.trainer.steps": 150}])
+    {'rl.trainer.steps': 150, 'rl.trainer.lr': 0.0001}
+    """
+    if isinstance(config, (list, tuple)):
+        merged: dict = {}
+        for item in config:
+            merged.update(settings_from(item))
+        return merged
+    data = read_settings(config) if isinstance(config, (str, Path)) else dict(config or {})
+    return _dotted(data)
+
+
+def _dotted(data: dict, prefix: str = "") -> dict:
+    out: dict = {}
+    for key, value in data.items():
+        out.update(_dotted(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value})
+    return out
 
 
 def read_settings(path: str) -> dict:

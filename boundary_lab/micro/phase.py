@@ -31,6 +31,7 @@ import pandas as pd
 from .. import passk
 from ..errors import InputError
 from .config import MicroConfig, leaf_fields
+from .config import settings_from as settings_of  # dict, file or list of them
 from .task import CAREFUL, completion_tokens
 
 REGIMES = ("narrowing", "uncapped", "contrast")
@@ -235,15 +236,6 @@ def plot_phase(cells: pd.DataFrame, x: str, y: str, value: str = "coverage chang
 
 
 # ------------------------------------------------------------------ both regimes side by side
-
-
-def settings_of(config: dict | str | None) -> dict:
-    """Settings (dotted or nested) from a dict or a YAML/JSON file path."""
-    from .config import read_settings
-
-    if not config:
-        return {}
-    return read_settings(config) if isinstance(config, str) else dict(config)
 
 
 def regime_results(preset: str = "default", seed: int = 0, workdir: str | Path = "runs/micro",
@@ -471,6 +463,7 @@ _REGIME_WORDS = {
 
 def regime_sentence(cfg: MicroConfig) -> str:
     """One computed sentence naming the regime a page's figures come from (for glue)."""
-    name = regime_of(cfg)
+    name, t = regime_of(cfg), cfg.rl.trainer
     return ("The figures on this page come from " + _REGIME_WORDS[name].format(cap=cfg.rl.max_new_tokens)
-            + "; the narrowing page shows both regimes side by side.")
+            + f", with {t.steps} RL steps ({t.algorithm} unless named otherwise) on a base pretrained "
+            f"{cfg.pretrain.steps} steps, seed {cfg.seed}; the narrowing page shows both regimes side by side.")

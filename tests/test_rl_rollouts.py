@@ -87,3 +87,63 @@ def test_toy_model_shape(tmp_path):
     assert all(torch.equal(v, zero[k]) for k, v in default.items())
     assert not torch.equal(a.model.embed_tokens.weight, AutoModelForCausalLM.from_pretrained(
         make_toy_model(tmp_path / "d", seed=2)).model.embed_tokens.weight)
+
+
+def test_completion_ids_keep_the_eos_of_a_stopped_rollout_only():
+    # Backends that strip the stop token (vLLM) still train the policy to stop: EOS is appended once.
+    from boundary_lab.rl.rollouts import completion_ids
+    from boundary_lab.sampling.config import Completion
+
+    def ids(finish, token_ids, eos=2):
+        return completion_ids(Completion("x", len(token_ids), finish, token_ids), eos)
+
+    assert ids("stop", [5, 6]) == [5, 6, 2]
+    assert ids("stop", [5, 2]) == [5, 2]  # the sampler kept it: not twice
+    assert ids("stop", []) == [2]
+    assert ids("length", [5, 6]) == [5, 6]  # cut at the limit: it did not stop
+    assert ids("stop", [5, 6], eos=None) == [5, 6]
+
+
+def test_token_logprobs_and_entropy_use_the_sampling_temperature(toy):
+    model, tokenizer = toy
+    groups = sample_groups(model, tokenizer, ["12>", "7>"], 3, temperature=1.0, top_p=1.0, max_new_tokens=4,
+                           seed=1, batch_size=512)
+    batch = rollout_batch(tokenizer, ["12>", "7>"], [0, 1], groups, [[0.0] * 3] * 2)
+    with torch.no_grad():
+        logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits[:, :-1] / 0.5
+        logp, entropy = token_logprobs(model, batch, temperature=0.5, with_entropy=True)
+        chunked = token_logprobs(model, batch, temperature=0.5, chunk=2)
+    expect = torch.log_softmax(logits, -1).gather(-1, batch.input_ids[:, 1:, None])[..., 0]
+    probs = torch.softmax(logits, -1)
+    torch.testing.assert_close(logp, expect)
+    torch.testing.assert_close(chunked, expect)
+    torch.testing.assert_close(entropy, -(probs * torch.log_softmax(logits, -1)).sum(-1))
+    assert not torch.allclose(logp, token_logprobs(model, batch).detach())  # T = 1 differs
+
+
+def test_sample_groups_follow_top_p_and_seed(toy):
+    model, tokenizer = toy
+    kw = dict(temperature=1.0, max_new_tokens=5, batch_size=512)
+    texts = lambda groups: [[c.text for c in g] for g in groups]  # noqa: E731
+    # top_p near 0 keeps only the most likely token: every sample is the greedy completion.
+    narrow = texts(sample_groups(model, tokenizer, ["12>", "7>"], 4, top_p=1e-6, seed=0, **kw))
+    greedy = texts(sample_groups(model, tokenizer, ["12>", "7>"], 1, top_p=1.0, seed=0,
+                                 **{**kw, "temperature": 0.0}))
+    assert narrow == [g * 4 for g in greedy]
+    a, b, c = (texts(sample_groups(model, tokenizer, ["12>", "7>"], 8, top_p=1.0, seed=s, **kw)) for s in (0, 0, 1))
+    assert a == b and a != c
+
+
+def test_select_keeps_every_field_of_the_chosen_rows():
+    from boundary_lab.rl.rollouts import build_batch
+
+    batch = build_batch([[1, 5], [1], [1, 4, 4]], [[7, 2], [8], [9]], 0, [0, 0, 1], [3, 3, 4], [1.0, 0.0, 0.5],
+                        ["a", "b", "c"])
+    part = batch.select([2, 0])
+    assert part.input_ids.tolist() == [batch.input_ids[2].tolist(), batch.input_ids[0].tolist()]
+    assert part.attention_mask.tolist() == [[1, 1, 1, 1], [1, 1, 1, 1]]
+    assert batch.attention_mask[1].tolist() == [1, 1, 0, 0]
+    assert part.response_mask.tolist() == [[0.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
+    assert (part.group.tolist(), part.prompt_index.tolist(), part.rewards.tolist(), part.texts) == (
+        [1, 0], [4, 3], [0.5, 1.0], ["c", "a"])
+    assert len(part) == 2

@@ -15,10 +15,10 @@ PAGE = """
 import pathlib, time
 d = pathlib.Path({dir!r})
 (d / "{name}.start").write_text(str(time.time()))
-other = d / "{other}.start"
+others = [d / f"{{o}}.start" for o in {other!r}.split(",") if o]
 deadline = time.time() + 240
-while {other!r} and not other.exists():
-    assert time.time() < deadline, "the other page never started: runs did not execute in parallel"
+while not all(o.exists() for o in others):
+    assert time.time() < deadline, "another page never started: runs did not execute in parallel"
     time.sleep(0.05)
 (d / "{name}.end").write_text(str(time.time()))
 """
@@ -46,6 +46,19 @@ def test_jobs_run_independent_pages_together_and_respect_after(tmp_path):
     assert all((out / f"{n}.ipynb").exists() and not (out / f"{n}.partial.ipynb").exists() for n in "abc")
 
 
+def test_a_light_page_runs_beside_the_jobs_pages(tmp_path):
+    # Three pages that each wait for the other two to start: with --jobs 2 they pass only because
+    # the light one (a page that trains nothing) takes a slot of its own.
+    runs = [book.Run("a", _page(tmp_path, "a", "b,l")), book.Run("b", _page(tmp_path, "b", "a,l")),
+            book.Run("l", _page(tmp_path, "l", "a,b"), light=True)]
+    timings = book.execute(runs, out_dir=tmp_path / "executed", log=lambda _: None, jobs=2)
+    assert set(timings) == {"a", "b", "l"}
+    runs_file = tmp_path / "runs.yml"
+    runs_file.write_text("runs:\n  - {name: status, notebook: notebooks/status.ipynb, light: 1}\n")
+    with pytest.raises(InputError, match="'light' must be true or false, got 1"):
+        book.load_runs_file(runs_file)
+
+
 def test_after_names_a_listed_run(tmp_path):
     runs = tmp_path / "runs.yml"
     runs.write_text("runs:\n  - {name: status, notebook: notebooks/status.ipynb, after: [nope]}\n")
@@ -64,4 +77,6 @@ def test_book_scale_parameters_are_checked_and_apply_only_without_a_preset(tmp_p
     from boundary_lab.commands.book import _with_preset
 
     tiny = {r.name: r for r in _with_preset(parsed.runs, "tiny")}
-    assert all("config" not in tiny[name].parameters for name in scaled)
+    own = {r.name: r.parameters for r in parsed.runs}
+    assert all(tiny[name].parameters.get("config") == own[name].get("config") for name in scaled)
+    assert all(tiny[name].parameters["preset"] == "tiny" for name in scaled)

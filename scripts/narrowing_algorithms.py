@@ -1,6 +1,7 @@
 """ΔSE of the six RL algorithms in the narrowing regime (issue 11), tier B, one seed per call.
 
     python scripts/narrowing_algorithms.py --seed 0 --workdir runs/regimes
+    python scripts/narrowing_algorithms.py --seed 0 --steps 150   # the book's algorithms page (book scale)
 
 Trains (or reuses) GRPO, RLOO, REINFORCE++, ReMax, DAPO and PPO on the narrowing world and prints,
 per algorithm: tier-B pass@1, pass@k_max, solved, base_only, rl_only, careful share and
@@ -25,9 +26,12 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n", type=int, default=256)
     ap.add_argument("--workdir", default="runs/regimes")
+    ap.add_argument("--steps", type=int, default=0, help="RL steps of every run (0: the preset's, 300)")
     args = ap.parse_args(argv)
+    steps = {"rl.trainer.steps": args.steps, "rl.trainer.checkpoint_steps": (args.steps,)} if args.steps else {}
     cfg = phase.regime_config("narrowing", args.preset, args.seed,
-                              {"eval.n": args.n, "rl.without_tier_b": False, "rl.algorithms": tuple(ALGORITHM_NAMES)})
+                              {"eval.n": args.n, "rl.without_tier_b": False, "rl.algorithms": tuple(ALGORITHM_NAMES),
+                               **steps})
     res = run_pipeline(cfg, args.workdir, stages=("pretrain", "rl", "evaluate"), progress=False, say=True)
     finals = res.select(kind="rl", final=True)
     counts = res.counts[res.counts["tier"] == "B"]

@@ -66,9 +66,6 @@ class Run:
     book_scale: dict = field(default_factory=dict, metadata={
         "help": "parameters of the default book only (the 12-minute budget): set over 'parameters' unless "
                 "`boundary-lab book --preset P` is given"})
-    light: bool = field(default=False, metadata={
-        "help": "the page trains nothing and mostly waits (a sandbox, a vLLM engine): under --jobs N it may "
-                "run beside the N pages, one such page at a time"})
 
 
 @dataclass(frozen=True)
@@ -103,8 +100,7 @@ def _parse(path: Path) -> tuple[RunsFile, list[str]]:
             problems.append(f"{where}: needs 'name' and 'notebook' (got {entry!r})")
             continue
         where = f"{path}: run {i} ({entry['name']})"
-        unknown = set(entry) - {"name", "notebook", "parameters", "requires", "title", "after", "book_scale",
-                                "light"}
+        unknown = set(entry) - {"name", "notebook", "parameters", "requires", "title", "after", "book_scale"}
         if unknown:
             problems.append(f"{where}: unknown field(s) {sorted(unknown)}")
         if entry["name"] in names:
@@ -123,12 +119,8 @@ def _parse(path: Path) -> tuple[RunsFile, list[str]]:
         if not isinstance(scale, dict):
             problems.append(f"{where}: 'book_scale' must be a mapping of parameters, got {scale!r}")
             scale = {}
-        light = entry.get("light", False)
-        if not isinstance(light, bool):
-            problems.append(f"{where}: 'light' must be true or false, got {light!r}")
-            light = False
         runs.append(Run(str(entry["name"]), str(entry["notebook"]), params, tuple(requires), str(entry.get("title", "")),
-                        tuple(after), scale, light))
+                        tuple(after), scale))
     for run in runs:
         for name in set(run.after) - names - {"*"}:
             problems.append(f"{path}: run {run.name}: after: no run named {name!r}")
@@ -396,26 +388,21 @@ def _waits_for(run: Run, runs: list[Run]) -> set[str]:
 
 
 def _execute_parallel(runs: list[Run], todo: list, jobs: int, finished, log, build: str = "") -> None:
-    """Up to ``jobs`` runs at once in spawned processes, plus one ``light`` run beside them; a run
-    starts when its ``after`` runs are done, in the listed order except that a light run may pass
-    runs that wait for a free slot."""
+    """Up to ``jobs`` runs at once in spawned processes; a run starts when its ``after`` runs are done."""
     import concurrent.futures as cf
     import multiprocessing
 
     pending = list(todo)
     running: dict = {}
     errors = []
-    with cf.ProcessPoolExecutor(max_workers=jobs + 1, mp_context=multiprocessing.get_context("spawn"),
+    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                                 initializer=_one_thread) as pool:
         while pending or running:
             busy = {item[0].name for item in pending} | {item[0].name for item in running.values()}
             for item in list(pending):
-                if errors:
+                if len(running) >= jobs or errors:
                     break
                 run, output, key = item
-                lights = sum(1 for r in running.values() if r[0].light)
-                if (lights >= 1 or len(running) >= jobs + 1) if run.light else len(running) - lights >= jobs:
-                    continue
                 if _waits_for(run, runs) & (busy - {run.name}):
                     continue
                 log(f"[book] {run.name}: executing {run.notebook} {run.parameters or ''}")

@@ -46,19 +46,6 @@ def test_jobs_run_independent_pages_together_and_respect_after(tmp_path):
     assert all((out / f"{n}.ipynb").exists() and not (out / f"{n}.partial.ipynb").exists() for n in "abc")
 
 
-def test_a_light_page_runs_beside_the_jobs_pages(tmp_path):
-    # Three pages that each wait for the other two to start: with --jobs 2 they pass only because
-    # the light one (a page that trains nothing) takes a slot of its own.
-    runs = [book.Run("a", _page(tmp_path, "a", "b,l")), book.Run("b", _page(tmp_path, "b", "a,l")),
-            book.Run("l", _page(tmp_path, "l", "a,b"), light=True)]
-    timings = book.execute(runs, out_dir=tmp_path / "executed", log=lambda _: None, jobs=2)
-    assert set(timings) == {"a", "b", "l"}
-    runs_file = tmp_path / "runs.yml"
-    runs_file.write_text("runs:\n  - {name: status, notebook: notebooks/status.ipynb, light: 1}\n")
-    with pytest.raises(InputError, match="'light' must be true or false, got 1"):
-        book.load_runs_file(runs_file)
-
-
 def test_after_names_a_listed_run(tmp_path):
     runs = tmp_path / "runs.yml"
     runs.write_text("runs:\n  - {name: status, notebook: notebooks/status.ipynb, after: [nope]}\n")

@@ -83,7 +83,7 @@ class RLConfig:
     entropy_coef: float = field(default=0.0, metadata={"help": "plain entropy bonus: the loss subtracts coef x the "
                                                                "mean token entropy (0 = off)"})
     # Cheng et al. 2025, "Reasoning with Exploration: An Entropy Perspective": the advantage of every token
-    # becomes A_t + min(alpha * H_t (detached), |A_t| / kappa); the paper uses alpha = 0.4, kappa = 2.
+    # becomes A_t + min(alpha * H_t (detached), |A_t| / kappa); alpha = 0.4, kappa = 2 (see rl/registry.py).
     entropy_adv_alpha: float = field(default=0.0, metadata={"help": "entropy-based advantage shaping weight "
                                                                     "alpha (Cheng et al. 2025; 0 = off)"})
     entropy_adv_kappa: float = field(default=2.0, metadata={"help": "the shaping term is at most |A_t| / kappa "

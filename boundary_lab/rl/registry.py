@@ -86,11 +86,15 @@ ALGORITHMS = MappingProxyType({a.name: a for a in _ALGORITHMS})
 ALGORITHM_NAMES = tuple(ALGORITHMS)
 
 _REMEDIES = (
-    # Cheng et al. 2025, "Reasoning with Exploration: An Entropy Perspective" (arXiv 2506.14758), Eq. for the
-    # shaped advantage: A_t + min(alpha * H_t.detach(), |A_t| / kappa), with kappa = 2 and alpha = 0.4.
+    # Cheng et al. 2025, "Reasoning with Exploration: An Entropy Perspective" (arXiv 2506.14758): the shaped
+    # advantage A_t + min(alpha * H_t.detach(), |A_t| / kappa), a clipped, gradient-detached entropy term added
+    # to the advantage (the form is confirmed by the paper's abstract and Fig. 1). alpha = 0.4 and kappa = 2
+    # are our reading of its experiments section, not re-checked: the copies reachable here hold only the
+    # abstract (LOG.md 2026-11-30).
     RemedySpec("entropy", "entropy-based advantage", (("entropy_adv_alpha", 0.4),),
                source="Cheng et al. 2025, Reasoning with Exploration: An Entropy Perspective (arXiv 2506.14758)",
-               note="alpha 0.4, kappa 2 as in the paper; the entropy is the rollout policy's, per token"),
+               note="alpha 0.4, kappa 2 (our reading of the paper, not re-checked); the entropy is the "
+                    "rollout policy's, per token"),
     # The classic maximum-entropy bonus, coefficient 0.01 as in A3C (Mnih et al. 2016, §8).
     RemedySpec("entropy_bonus", "entropy bonus in the loss", (("entropy_coef", 0.01),),
                source="Williams & Peng 1991; Mnih et al. 2016 (A3C): loss -= beta * entropy, beta = 0.01",

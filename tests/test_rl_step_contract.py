@@ -133,3 +133,23 @@ def test_device_names():
     if not torch.cuda.is_available():
         with pytest.raises(InputError, match=r"^RLConfig.device='cuda': no CUDA device is available$"):
             _device("cuda")
+
+
+def test_eval_fn_runs_every_eval_every_steps_and_at_the_end(base, tmp_path):
+    from boundary_lab.rl import RLConfig, train_rl
+
+    calls = []
+
+    def eval_fn(model, tokenizer):
+        calls.append(model.training)
+        return {"probe": np.float64(len(calls))}
+
+    cfg = RLConfig(**{**BASE, "steps": 5, "eval_every": 2, "checkpoint_steps": (5,)})
+    history = train_rl(base, tmp_path, PROMPTS, digit_reward, cfg, eval_fn=eval_fn, progress=False)
+    assert [m["step"] for m in history if "probe" in m] == [2, 4, 5]
+    assert [m["probe"] for m in history if "probe" in m] == [1.0, 2.0, 3.0]
+    assert all(type(m["probe"]) is float for m in history if "probe" in m)  # plain JSON numbers
+    assert calls == [False] * 3  # evaluated in eval mode
+    no_eval = train_rl(base, tmp_path / "off", PROMPTS, digit_reward, cfg.__class__(**{**BASE, "steps": 2,
+                       "eval_every": 0, "checkpoint_steps": (2,)}), eval_fn=eval_fn, progress=False)
+    assert len(calls) == 3 and not any("probe" in m for m in no_eval)

@@ -145,6 +145,21 @@ def test_micro_batches_weigh_by_tokens_or_sequences(base, tmp_path, algorithm):
             assert runs[micro][key] == pytest.approx(runs[0][key], rel=1e-5, abs=1e-7), (micro, key)
 
 
+def test_ppo_critic_update_does_not_depend_on_the_micro_batch_split(base, tmp_path):
+    # The value loss accumulates over micro-batches weighted like the policy loss, so the critic
+    # takes the same step whether a mini-batch is split (1 or 3 rows at a time) or not.
+    critics, losses = {}, {}
+    for micro in (0, 1, 3):
+        trainer = make_trainer(base, tmp_path / f"ppo{micro}", algorithm="ppo", micro_batch_size=micro, lr=0.0)
+        batch, _ = eight_rows(trainer)
+        losses[micro] = trainer.optimise(1, trainer.score(batch))["value_loss"]
+        critics[micro] = {k: v.clone() for k, v in trainer.critic.state_dict().items()}
+    for micro in (1, 3):
+        assert losses[micro] == pytest.approx(losses[0], rel=1e-5)
+        for k, v in critics[0].items():
+            torch.testing.assert_close(critics[micro][k], v, rtol=1e-4, atol=1e-6, msg=f"{micro} {k}")
+
+
 @pytest.mark.parametrize("algorithm", ["grpo", "dapo"])
 def test_per_token_terms_follow_the_algorithms_averaging(base, tmp_path, algorithm):
     # Row-dependent ratios, KL and entropy on responses of unequal lengths: approx_kl is always a token mean;
@@ -386,15 +401,19 @@ def test_entropy_bonus_raises_entropy(base, tmp_path):
     assert entropy() > before + 1e-3
 
 
-def test_entropy_advantage_shaping_as_cheng_et_al(base, tmp_path):
-    trainer = make_trainer(base, tmp_path, entropy_adv_alpha=0.4)
+@pytest.mark.parametrize("alpha, branch", [(0.4, "clip"), (0.05, "entropy")])
+def test_entropy_advantage_shaping_as_cheng_et_al(base, tmp_path, alpha, branch):
+    trainer = make_trainer(base, tmp_path, entropy_adv_alpha=alpha)
     plain = make_trainer(base, tmp_path / "plain")
     batch = crafted_batch(trainer)
     shaped, plain_data = trainer.score(batch), plain.score(batch)
-    psi = torch.minimum(0.4 * plain_data.entropy, plain_data.advantages.abs() / 2.0)
+    psi = torch.minimum(alpha * plain_data.entropy, plain_data.advantages.abs() / 2.0)
     torch.testing.assert_close(shaped.advantages, (plain_data.advantages + psi) * batch.response_mask)
     on = batch.response_mask.bool()
     assert (psi[on] > 0).all()
+    # Both sides of the min are exercised: |A| / kappa with alpha 0.4, alpha * H with alpha 0.05.
+    entropy_side = (alpha * plain_data.entropy < plain_data.advantages.abs() / 2.0)[on]
+    assert entropy_side.all() if branch == "entropy" else not entropy_side.any()
     # Never flips a sign (kappa > 1) and leaves the loss free of any entropy gradient.
     assert (torch.sign(shaped.advantages[on]) == torch.sign(plain_data.advantages[on])).all()
     assert "entropy_bonus" not in trainer.optimise(1, shaped)

@@ -29,7 +29,7 @@ imported samples and stored as -1; ``finish_reason`` is ``"unknown"``.
 >>> df[["problem_id", "sample_id", "correct"]].values.tolist()
 [['0', 0, True], ['0', 1, False]]
 >>> [m.split(": ", 1)[1] for m in skipped]
-['line 2: invalid JSON (Expecting property name enclosed in double quotes)']
+["line 2: invalid JSON (Expecting property name enclosed in double quotes): '{broken'"]
 """
 from __future__ import annotations
 
@@ -39,27 +39,11 @@ from typing import Iterator
 
 import pandas as pd
 
+from .benchmarks.loaders import read_jsonl
 from .errors import InputError
 from .store import SampleStore
 
 FORMATS = ("qwen-eval", "lm-eval", "evalplus")
-
-
-def _lines(path) -> Iterator[tuple[int, object | None, str | None]]:
-    """(line number, parsed JSON or None, error message or None) for each non-blank line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
-    except UnicodeDecodeError as err:
-        raise InputError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            yield lineno, json.loads(line), None
-        except json.JSONDecodeError as err:
-            yield lineno, None, f"invalid JSON ({err.msg})"
 
 
 def _row(pid, j, completion, extracted=None, correct=None) -> dict:
@@ -82,12 +66,10 @@ def _records(path, key: str, skipped: list[str]) -> Iterator[tuple[int, dict]]:
     """(line number, record) for each line that is a JSON object with a new ``key``; the
     other lines go to ``skipped`` with the reason."""
     seen: dict[str, int] = {}
-    for lineno, record, err in _lines(path):
+    for lineno, record, err in read_jsonl(path):
         where = f"{path}: line {lineno}"
-        if err:
+        if err:  # invalid JSON, or not an object
             skipped.append(f"{where}: {err}")
-        elif not isinstance(record, dict):
-            skipped.append(f"{where}: expected a JSON object")
         elif key not in record:
             skipped.append(f"{where}: missing field {key!r}")
         elif str(record[key]) in seen:
@@ -142,9 +124,9 @@ def read_evalplus(path, results=None, benchmark: str = "humaneval") -> tuple[pd.
     """Samples of an EvalPlus sample file, with verdicts from ``results`` or from the sandbox."""
     rows, skipped, problem_prompts = [], [], {}
     counter: dict[str, int] = {}
-    for lineno, rec, err in _lines(path):
+    for lineno, rec, err in read_jsonl(path):
         where = f"{path}: line {lineno}"
-        if err:
+        if err and rec is None:  # invalid JSON
             skipped.append(f"{where}: {err}")
             continue
         if not isinstance(rec, dict) or not isinstance(rec.get("task_id"), str):

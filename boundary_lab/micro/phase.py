@@ -72,23 +72,28 @@ def regime_config(name: str, preset: str = "default", seed: int = 0, settings: d
 
 
 def _aligned(counts: pd.DataFrame, base: str, rl: str, tier: str = "B") -> pd.DataFrame:
+    """Both models' rows on one tier joined by problem id (``counts.align``: unpaired problems are an
+    error, never silently dropped)."""
+    from ..counts import align
+
     c = counts[counts["tier"] == tier] if tier else counts
-    b = c[c["model"] == base].set_index("problem_id")
-    r = c[c["model"] == rl].set_index("problem_id")
+    b, r = c[c["model"] == base], c[c["model"] == rl]
     if b.empty or r.empty:
         raise InputError(f"counts: no rows for model {base if b.empty else rl!r} on tier {tier}")
-    ids = b.index.intersection(r.index)
-    return b.loc[ids].add_suffix("_base").join(r.loc[ids].add_suffix("_rl"))
+    return align(b, r, source=f"counts (tier {tier})").set_index("problem_id")
 
 
 def crossover_k(n_base, c_base, n_rl, c_rl, ks) -> int | None:
-    """The smallest k at which the base's pass@k reaches RL's, if RL leads at k = 1."""
-    b = passk.pass_at_k_curve(n_base, c_base, ks)
-    r = passk.pass_at_k_curve(n_rl, c_rl, ks)
+    """The smallest k at which the base's pass@k reaches RL's, if RL leads at k = 1 (where the
+    curves meet is read as in ``tables.crossover``)."""
+    from ..tables import _pattern
+
+    b = np.asarray(passk.pass_at_k_curve(n_base, c_base, ks), dtype=float)
+    r = np.asarray(passk.pass_at_k_curve(n_rl, c_rl, ks), dtype=float)
     if b[0] >= r[0]:
         return None
-    hit = [k for k, x, y in zip(ks, b, r) if x >= y - 1e-12]
-    return int(hit[0]) if hit else None
+    _, first = _pattern(b, r)
+    return int(ks[first - 1]) if first else None
 
 
 def tier_b_table(counts: pd.DataFrame, base: str, rl: str, tier: str = "B") -> dict:
@@ -263,6 +268,15 @@ def regime_table(results: dict, tier: str = "B") -> pd.DataFrame:
     return pd.DataFrame([{"regime": name, "model": _main(res)[-1],
                           **tier_b_table(res.counts, "base", _main(res)[-1], tier)}
                          for name, res in results.items()])
+
+
+def regime_coverage(results: dict, tier: str = "B") -> pd.DataFrame:
+    """``tables.coverage`` of every main checkpoint against the base on one tier, per regime."""
+    from .. import tables
+
+    return pd.concat([tables.coverage(res.counts[res.counts["tier"] == tier], "base",
+                                      res.select(kind="rl", main=True)).assign(regime=name)
+                      for name, res in results.items()], ignore_index=True)
 
 
 def regime_curves(results: dict, tier: str = "B", n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:

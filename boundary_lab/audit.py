@@ -79,15 +79,16 @@ def self_consistency(benchmarks=("math500", "minerva", "olympiadbench", "aime24"
     return pd.DataFrame(rows)
 
 
-def code_audit(workers: int | None = None, timeout_s: float = 10.0) -> pd.DataFrame:
+def code_audit(workers: int | None = None, timeout_s: float = 10.0, limit: int | None = None) -> pd.DataFrame:
     """HumanEval through the sandbox: canonical solutions, wrong completions, fake passes.
 
     Returns one row per (kind, status) with counts; every canonical solution should
-    pass and nothing else should.
+    pass and nothing else should (tests/test_sandbox_cli.py checks it). ``limit``: only
+    the first ``limit`` problems (default: all 164).
     """
     from .verify.code import grade_code_records
 
-    problems = load_benchmark("humaneval")
+    problems = load_benchmark("humaneval")[:limit]
     fakes = {
         "canonical": lambda p: p["answer"],  # the registry maps canonical_solution to answer
         "returns None": lambda p: "    return None\n",
@@ -97,7 +98,8 @@ def code_audit(workers: int | None = None, timeout_s: float = 10.0) -> pd.DataFr
     }
     records = []
     for kind, make in fakes.items():
-        subset = problems if kind in ("canonical", "returns None") else problems[:8]
+        # every problem for the two honest kinds; 8 for the attacks, 2 for the loop (each burns the timeout)
+        subset = problems if kind in ("canonical", "returns None") else problems[:2 if kind == "infinite loop" else 8]
         records += [{"kind": kind, "prompt": p["prompt"], "completion": make(p), "test": p["test"],
                      "entry_point": p["entry_point"]} for p in subset]
     graded = pd.DataFrame(grade_code_records(records, workers=workers, timeout_s=timeout_s))

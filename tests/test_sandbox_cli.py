@@ -73,3 +73,19 @@ def test_grade_cli_three_verdicts_and_an_unharmed_host(tmp_path):
     assert "graded 3 samples (1 passed)" in proc.stderr
     assert canary.read_text() == "alive" and not escape.exists() and not PWNED.exists()
     assert leftover == 0  # the detached sleeper died with its sandbox
+
+
+_AUDIT = ("import json, sys; from boundary_lab.audit import code_audit; "
+          "print(code_audit(workers=2, timeout_s=3.0, limit=int(sys.argv[1])).to_json(orient='records'))")
+
+
+def test_code_audit_passes_every_canonical_solution_and_nothing_else():
+    """The verifiers page's claim, on the first 3 HumanEval problems: canonical solutions pass,
+    `return None` fails, exiting 0 before the tests fails, and the loop is killed at the timeout."""
+    proc, leftover = run_command_guarded([sys.executable, "-c", _AUDIT, "3"])
+    assert proc.returncode == 0, proc.stderr
+    table = {(r["kind"], r["status"]): r["samples"] for r in json.loads(proc.stdout)}
+    assert table == {("canonical", "passed"): 3, ("returns None", "failed"): 3,
+                     ("exits 0 before the tests", "failed"): 3, ("os._exit(0) at import", "failed"): 3,
+                     ("infinite loop", "timeout"): 2}
+    assert leftover == 0

@@ -27,7 +27,7 @@ STRATEGY_NAMES = {CAREFUL: "careful", SHORTCUT: "shortcut"}
 
 
 def sample(model, tokenizer, prompts: list[str], n: int, temperature: float, top_p: float,
-           max_new_tokens: int, seed: int, batch_size: int = 4096, progress: bool = False,
+           max_new_tokens: int, seed: int, batch_size: int = 512, progress: bool = False,
            stream: tuple[int, ...] = ()) -> list[list[str]]:
     """``n`` completions (texts) per prompt from an in-memory HF model."""
     from ..sampling.config import SamplingConfig

@@ -78,12 +78,13 @@ class MicroResults:
 
 def micro(preset: str = "default", config: dict | str | list | None = None, seed: int = 0, workdir: str = "runs/micro",
           algorithms=(), remedies=(), remedies_without_tier_b: bool | None = None,
-          progress: bool = False) -> MicroResults:
+          progress: bool = False, stages=None) -> MicroResults:
     """Run the missing stages of the micro-world and return its results, built in memory.
 
     ``config`` holds settings by dotted name (``{"task.shortcut_slip_rate": 0.01}``), names a
     YAML/JSON file of them, or lists such dicts and files (later ones win); ``algorithms`` and
-    ``remedies`` add RL runs to the config's own. Each
+    ``remedies`` add RL runs to the config's own; ``stages`` (default: all of
+    ``pipeline.STAGES``) leaves out the ones a page does not show, such as ``distill``. Each
     stage is cached by its settings and code, so a later call that asks for the same models
     trains nothing, and the result never depends on what other calls ran before. Prints one
     summary line (no training logs) unless ``progress``.
@@ -91,7 +92,7 @@ def micro(preset: str = "default", config: dict | str | list | None = None, seed
     import time
 
     from .micro.config import MicroConfig, with_overrides
-    from .micro.pipeline import run_pipeline
+    from .micro.pipeline import STAGES, run_pipeline
 
     cfg = MicroConfig.preset(preset, config=config, seed=seed)
     extra = {"rl.algorithms": tuple(dict.fromkeys([*cfg.rl.algorithms, *algorithms])),
@@ -100,12 +101,32 @@ def micro(preset: str = "default", config: dict | str | list | None = None, seed
         extra["rl.remedies_without_tier_b"] = remedies_without_tier_b
     cfg = with_overrides(cfg, extra, source="micro")
     t0 = time.time()
-    res = run_pipeline(cfg, workdir, progress=progress)
+    res = run_pipeline(cfg, workdir, stages=stages or STAGES, progress=progress)
     if not progress:
         ran = [k for k, v in res.timings.items() if k != "total" and not v["cached"]]
         print(f"micro-world ({preset}, seed {seed}): {len(ran)} stages run, "
               f"{len(res.timings) - 1 - len(ran)} reused from {workdir}, {time.time() - t0:.0f} s", flush=True)
     return res
+
+
+def kept_sentence(counts: pd.DataFrame, base: str, models: list[str], tier: str = "B") -> str:
+    """One sentence: how many of the base's solved problems on ``tier`` each model never solves.
+
+    >>> c = pd.DataFrame({"model": ["base", "base", "a", "a", "b", "b"], "problem_id": ["1", "2"] * 3,
+    ...                   "n": [4] * 6, "correct": [1, 2, 0, 3, 1, 1], "tier": ["B"] * 6})
+    >>> kept_sentence(c, "base", ["a", "b"])
+    'On tier B the base solves 2 problems at k = 4; b keeps all of them; a never solves 1 of them.'
+    """
+    from . import tables
+
+    cov = tables.coverage(counts[counts["tier"] == tier], base, models).set_index("model")
+    k = int(counts.loc[counts["model"] == base, "n"].min())
+    kept = [m for m in models if cov.loc[m, "base_only"] == 0]
+    lost = sorted((m for m in models if m not in kept), key=lambda m: (cov.loc[m, "base_only"], m))
+    parts = [f"{', '.join(kept)} {'keeps' if len(kept) == 1 else 'keep'} all of them"] if kept else []
+    parts += [f"{m} never solves {int(cov.loc[m, 'base_only'])} of them" for m in lost]
+    return (f"On tier {tier} the base solves {int(cov['base_solved'].iloc[0])} problems at k = {k}; "
+            + "; ".join(parts) + ".")
 
 
 def source_sentence(res: MicroResults | None) -> str:

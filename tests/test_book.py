@@ -194,7 +194,7 @@ def test_main_pages_run_in_the_narrowing_regime_and_the_contrast_keeps_todays_wo
     monkeypatch.chdir(ROOT)  # runs execute in the repository root; config paths are relative to it
     regimes = {run.name: regime_of(MicroConfig.preset("default", config=run.parameters.get("config") or None))
                for run in book.load_runs() if "preset" in run.parameters}
-    for name in ("base_vs_rl", "training_steps", "histograms", "coverage", "algorithms", "intro"):
+    for name in ("base_vs_rl", "training_steps", "histograms", "coverage", "algorithms", "remedies", "intro"):
         assert regimes[name] == "narrowing", name
-    for name in ("micro_world", "perplexity", "distillation", "remedies"):
+    for name in ("micro_world", "perplexity", "distillation"):
         assert regimes[name] == "contrast", name

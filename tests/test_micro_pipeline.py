@@ -96,6 +96,22 @@ def test_extra_algorithms_and_remedies_become_models(tiny_run):
     assert plain.models.model.tolist() == [*MODELS, "teacher"] and set(plain.counts.model) == set(MODELS)
 
 
+def test_eval_tiers_samples_only_those_tiers(tiny_run):
+    work, res = tiny_run
+    only = run_pipeline(MicroConfig.preset("tiny", config={"eval.tiers": "AB"}), work,
+                        stages=("pretrain", "rl", "evaluate"), progress=False)
+    # models are reused, only their evaluations are new: one per model, on 2 of the 3 tiers
+    assert _trained(only) == sorted([f"evaluate:{m}" for m in MODELS if m != "distilled"] + ["perplexity"])
+    assert set(only.counts.tier) == {"A", "B"} and len(only.counts) == 4 * 16
+    assert set(only.problems.tier) == {"A", "B"}
+    # the same problems as the full evaluation's tiers A and B
+    full = res.counts[res.counts.tier != "C"]
+    assert sorted(only.counts.problem_id.unique()) == sorted(full.problem_id.unique())
+    none_b = run_pipeline(MicroConfig.preset("tiny", config={"eval.tiers": "A"}), work,
+                          stages=("pretrain", "rl", "evaluate"), progress=False)
+    assert set(none_b.counts.tier) == {"A"} and none_b.perplexity.empty  # perplexity is measured on tier B
+
+
 def test_caches_are_keyed_by_the_code_that_produced_them(tmp_path, monkeypatch):
     from boundary_lab.micro import pipeline
 
@@ -125,6 +141,7 @@ def test_remedies_can_run_on_the_split_without_tier_b():
     (["--eval.n", "0"], "eval.n=0: must be >= 1"),
     (["--set", "rl.algorithms=grpo,sgd"], "rl.algorithms: unknown 'sgd'"),
     (["--set", "rl.remedies=prayer"], "rl.remedies: unknown 'prayer'"),
+    (["--set", "eval.tiers=BD"], "eval.tiers: letters of A, B, C"),
     (["--set", "rl.trainer.lr=-1"], "RLConfig.lr=-1.0"),
     (["--set", "rl.trainer.seed=3"], "rl.trainer.seed=3: set by the pipeline"),
     (["--set", "rl"], "expected FIELD=VALUE"),

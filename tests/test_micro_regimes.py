@@ -145,3 +145,15 @@ def test_regime_sentence_names_the_regime_and_the_scale_of_the_run():
     # A later item of a config list wins over the world file; nested and dotted names mix.
     uncapped = MicroConfig.preset("default", config=["book/worlds/narrowing.yaml", {"rl": {"max_new_tokens": 0}}])
     assert phase.regime_of(uncapped) == "uncapped"
+
+
+@pytest.mark.slow
+def test_temperature_curves_sample_only_the_tier_at_other_temperatures(tmp_path):
+    curves = phase.temperature_curves("tiny", 0, tmp_path, "narrowing", [0.5, 1.0], "B", n_boot=50)
+    assert set(curves["temperature"]) == {"T = 0.5", "T = 1"} and set(curves["model"]) == {"base", "grpo@4"}
+    tiers = {}
+    for counts in (tmp_path / "evals").glob("*/counts.csv"):
+        c = pd.read_csv(counts)
+        tiers.setdefault(c["model"].iloc[0], []).append("".join(sorted(set(c["tier"]))))
+    # T = 1 is the regime's own evaluation (every tier, reused by its pages); T = 0.5 samples tier B only
+    assert {m: sorted(t) for m, t in tiers.items()} == {"base": ["ABC", "B"], "grpo@4": ["ABC", "B"]}

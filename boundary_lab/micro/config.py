@@ -174,6 +174,9 @@ class EvalConfig:
     # 2026-11-30, third session). The rows of a batch share one random stream, so this changes the draws.
     batch_size: int = field(default=512, metadata={"help": "sequences per generate call (fastest on CPU: 256-768)",
                                                    "min": 1})
+    tiers: str = field(default="", metadata={
+        "help": "held-out tiers to sample, e.g. 'AB' or 'B' (empty: all of A, B, C); pages that show one "
+                "tier sample only it"})
     ppl_problems: int = field(default=16, metadata={"help": "tier-B problems used for perplexity", "min": 1})
     ppl_samples: int = field(default=16, metadata={"help": "answers per problem and model for perplexity (paper Fig. 6: 16)", "min": 1})
 
@@ -201,6 +204,9 @@ class MicroConfig:
         check_ranges(self)
         self.task.validate()
         self.rl.validate()
+        tiers = self.eval.tiers
+        if not set(tiers) <= set("ABC") or len(set(tiers)) != len(tiers):
+            raise InputError(f"eval.tiers: letters of A, B, C, each at most once (empty: all), got {tiers!r}")
         return self
 
     def to_dict(self) -> dict:

@@ -385,12 +385,15 @@ def validity_curves(results: dict, tier: str = "B", n_boot: int = 1000, seed: in
 def temperature_curves(preset: str, seed: int, workdir: str | Path, regime: str, temperatures: list[float],
                        tier: str = "B", settings: dict | None = None, n_boot: int = 1000) -> pd.DataFrame:
     """pass@k of the base and the final RL checkpoint of one regime sampled at each temperature
-    (paper Fig. 16); each (model, temperature) evaluation is cached on its own."""
+    (paper Fig. 16); each (model, temperature) evaluation is cached on its own. Other temperatures
+    sample only ``tier``; at the regime's own temperature its evaluation of every tier is reused."""
     from .. import tables
 
+    own = regime_config(regime, preset, seed, settings).eval.temperature
     frames = []
     for t in temperatures:
-        cfg = regime_config(regime, preset, seed, {**(settings or {}), "eval.temperature": t})
+        only = {} if t == own else {"eval.tiers": tier}
+        cfg = regime_config(regime, preset, seed, {**(settings or {}), "eval.temperature": t, **only})
         counts = run_cell(cfg, workdir)
         cur = tables.curves(counts[counts["tier"] == tier], list(dict.fromkeys(counts["model"])), n_boot=n_boot,
                             seed=seed)

@@ -148,7 +148,8 @@ class Pipeline:
         # threads too: the order of float reductions, so the weights, depend on it
         self.h_pretrain = stage_hash(code_hash("pretrain"), c.seed, c.device, c.threads, c.task, c.model, c.pretrain)
         self.h_distill = stage_hash(self.h_pretrain, code_hash("distill"), c.distill)
-        self.problems = heldout_tiers(c.task)
+        tiers = c.eval.tiers or "ABC"
+        self.problems = [q for q in heldout_tiers(c.task) if q.tier in tiers]
         # the longest careful chain of any stage (with its checks), its end token and one spare
         longest = max(c.task.tier_c_lengths[1], c.distill.lengths[1], c.task.pretrain_lengths[1])
         self.max_new_tokens = completion_tokens(longest, CAREFUL, c.task.careful_check_tokens) + 2
@@ -349,7 +350,9 @@ class Pipeline:
                           "ppl": v} for (pid, sid, _, _), v in zip(items, ppl)]
         out = self.ppl_dir(models)
         out.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(rows).to_csv(out / "perplexity.csv", index=False)
+        # no rows when eval.tiers leaves out tier B
+        pd.DataFrame(rows, columns=["scorer", "answers_from", "problem_id", "sample", "ppl"]).to_csv(
+            out / "perplexity.csv", index=False)
         _write_json(out / "DONE.json", {"stage": "perplexity"})
 
     # ---- results -----------------------------------------------------------------

@@ -139,7 +139,9 @@ def test_regime_sentence_names_the_regime_and_the_scale_of_the_run():
     book_scale = MicroConfig.preset("default", config=["book/worlds/narrowing.yaml", {"rl.trainer.steps": 150}])
     text = phase.regime_sentence(book_scale)
     assert "narrowing regime" in text and "cap of 14 tokens" in text and "150 RL steps" in text
-    assert "pretrained 3000 steps, seed 0" in text
+    assert "pretrained 3000 steps, seed 0;" in text  # every tier sampled: nothing to say
+    only = MicroConfig.preset("default", config=["book/worlds/narrowing.yaml", {"eval.tiers": "AB"}])
+    assert "seed 0 (tiers A and B sampled, n = 256);" in phase.regime_sentence(only)
     contrast = phase.regime_sentence(MicroConfig.preset("default", seed=2))
     assert "contrast regime" in contrast and "300 RL steps" in contrast and "seed 2" in contrast
     # A later item of a config list wins over the world file; nested and dotted names mix.

@@ -481,6 +481,9 @@ _REGIME_WORDS = {
 def regime_sentence(cfg: MicroConfig) -> str:
     """One computed sentence naming the regime a page's figures come from (for glue)."""
     name, t = regime_of(cfg), cfg.rl.trainer
+    tiers = cfg.eval.tiers
+    sampled = f" (tiers {' and '.join(tiers)} sampled, n = {cfg.eval.n})" if tiers and tiers != "ABC" else ""
     return ("The figures on this page come from " + _REGIME_WORDS[name].format(cap=cfg.rl.max_new_tokens)
             + f", with {t.steps} RL steps ({t.algorithm} unless named otherwise) on a base pretrained "
-            f"{cfg.pretrain.steps} steps, seed {cfg.seed}; the narrowing page shows both regimes side by side.")
+            f"{cfg.pretrain.steps} steps, seed {cfg.seed}{sampled}; the narrowing page shows both regimes "
+            "side by side.")

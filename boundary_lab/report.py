@@ -116,11 +116,15 @@ def kept_sentence(counts: pd.DataFrame, base: str, models: list[str], tier: str 
     ...                   "n": [4] * 6, "correct": [1, 2, 0, 3, 1, 1], "tier": ["B"] * 6})
     >>> kept_sentence(c, "base", ["a", "b"])
     'On tier B the base solves 2 problems at k = 4; b keeps all of them; a never solves 1 of them.'
+    >>> kept_sentence(c.assign(correct=0), "base", ["a", "b"])
+    'On tier B the base solves no problem at k = 4, so there is nothing to keep.'
     """
     from . import tables
 
     cov = tables.coverage(counts[counts["tier"] == tier], base, models).set_index("model")
     k = int(counts.loc[counts["model"] == base, "n"].min())
+    if int(cov["base_solved"].iloc[0]) == 0:
+        return f"On tier {tier} the base solves no problem at k = {k}, so there is nothing to keep."
     kept = [m for m in models if cov.loc[m, "base_only"] == 0]
     lost = sorted((m for m in models if m not in kept), key=lambda m: (cov.loc[m, "base_only"], m))
     parts = [f"{', '.join(kept)} {'keeps' if len(kept) == 1 else 'keep'} all of them"] if kept else []

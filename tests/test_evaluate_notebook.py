@@ -73,11 +73,27 @@ def test_micro_model_names_resolve_to_trained_checkpoints_only(tmp_path):
 
 
 def _kill_tree(proc: subprocess.Popen) -> None:
+    """Kill papermill and every process under it. The kernel runs in a session of its own and vLLM's
+    engine under the kernel, so killing papermill's process group alone left the engine and its
+    worker running, orphaned (about 4 GB each, one per test run)."""
+    import psutil  # a dependency of vllm, which this test needs
+
+    try:
+        tree = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        tree = []
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    for child in tree:
+        try:
+            child.kill()
+        except psutil.NoSuchProcess:
+            pass
     proc.wait(timeout=60)
+    _, alive = psutil.wait_procs(tree, timeout=30)
+    assert not alive, f"processes left after the kill: {[p.pid for p in alive]}"
 
 
 @pytest.mark.slow

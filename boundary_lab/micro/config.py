@@ -169,7 +169,7 @@ class EvalConfig:
     # Prototype v2 measured at "T=1"; the paper samples at 0.6 (top-p 0.95).
     temperature: float = field(default=1.0, metadata={"help": "sampling temperature", "min": 0.0})
     top_p: float = field(default=1.0, metadata={"help": "nucleus mass", "min": 0.0, "max": 1.0})
-    # One evaluation (144 problems x 256 samples) took 8.8 CPU-s at 4096 rows per batch and 5.5 at 512:
+    # One evaluation (144 problems x 256 samples, warm process) took 6.8 CPU-s at 4096 rows per batch and 5.6 at 512:
     # a 4096-row KV cache falls out of the CPU caches and its per-step torch.cat dominates (LOG.md
     # 2026-11-30, third session). The rows of a batch share one random stream, so this changes the draws.
     batch_size: int = field(default=512, metadata={"help": "sequences per generate call (fastest on CPU: 256-768)",

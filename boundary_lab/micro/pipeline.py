@@ -140,10 +140,6 @@ class Pipeline:
         self.progress = progress  # tqdm bars and a line per stage (the CLI)
         self.say = say or progress
         self.timings: dict[str, dict] = {}
-        if not progress:  # also silence transformers' "Loading weights" bars
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
         c = cfg
         # threads too: the order of float reductions, so the weights, depend on it
         self.h_pretrain = stage_hash(code_hash("pretrain"), c.seed, c.device, c.threads, c.task, c.model, c.pretrain)
@@ -222,7 +218,19 @@ class Pipeline:
                 return True
             t0, c0 = time.time(), time.process_time()
             self._say(f"{name}: running -> {out}")
-            work()
+            # imported here, when a stage runs: a page whose stages are all cached imports neither
+            import torch
+            from transformers.utils import logging as hf_logging
+
+            if not self.progress:  # silence transformers' "Loading weights" bars
+                hf_logging.disable_progress_bar()
+            threads = torch.get_num_threads()
+            if self.cfg.threads:  # the order of float reductions, so the weights, depend on it
+                torch.set_num_threads(self.cfg.threads)
+            try:
+                work()
+            finally:
+                torch.set_num_threads(threads)
             self.timings[name] = {"seconds": round(time.time() - t0, 2), "cached": False,
                                   "cpu_seconds": round(time.process_time() - c0, 2), "waited_s": waited}
         t = self.timings[name]
@@ -399,27 +407,19 @@ def run_pipeline(cfg: MicroConfig, workdir: str | Path, stages=STAGES, progress:
 
     ``progress`` shows tqdm bars and a line per stage (the CLI); ``say`` alone prints one
     line per stage that runs."""
-    import torch
-
     bad = [s for s in stages if s not in STAGES]
     if bad:
         raise InputError(f"stages: unknown {bad}; known: {', '.join(STAGES)}")
     pipe = Pipeline(cfg, workdir, progress, say)
-    threads = torch.get_num_threads()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
     t0 = time.time()
-    try:
-        pipe.run_pretrain()  # every later stage needs the base model
-        if "rl" in stages:
-            pipe.run_rl()
-        if "distill" in stages:
-            pipe.run_distill()
-        if "evaluate" in stages:
-            models = pipe.models(stages)
-            pipe.run_evaluate(models)
-            pipe.run_perplexity(models)
-    finally:
-        torch.set_num_threads(threads)
+    pipe.run_pretrain()  # every later stage needs the base model
+    if "rl" in stages:
+        pipe.run_rl()
+    if "distill" in stages:
+        pipe.run_distill()
+    if "evaluate" in stages:
+        models = pipe.models(stages)
+        pipe.run_evaluate(models)
+        pipe.run_perplexity(models)
     pipe.timings["total"] = {"seconds": round(time.time() - t0, 2)}
     return pipe.results(stages)

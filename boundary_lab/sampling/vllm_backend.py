@@ -16,7 +16,7 @@ and passed as token ids, so vLLM and the ``hf`` backend see identical inputs.
 ``token_logprobs`` are vLLM's default ``raw_logprobs``: the sampled token under the
 model's distribution at temperature 1, before top-k/top-p.
 
-vLLM starts worker processes: call it from a ``if __name__ == "__main__":`` script
+vLLM may start worker processes (on a GPU it does): call it from a ``if __name__ == "__main__":`` script
 or the CLI (``boundary-lab sample --backend vllm``), not from an interactive import
 of a module without that guard. On CPU use ``dtype="float32"``,
 ``enforce_eager=True`` and a small ``gpu_memory_utilization`` (it sizes the CPU KV
@@ -25,7 +25,9 @@ process (``VLLM_ENABLE_V1_MULTIPROCESSING=0`` while it starts, unless you set it
 engine-core and worker processes to start, each importing torch and vLLM again, and none
 left behind if this process is killed. Here that took one micro-world model from 34 s and
 43 CPU-s to 19 s and 19 CPU-s (two models in one process: 58 s and 75 CPU-s to 29 s and 29),
-with identical samples (``benchmarks/vllm_startup.py``; LOG.md, 2026-11-30).
+with identical samples (``benchmarks/vllm_startup.py``; LOG.md, 2026-11-30). An in-process
+engine fixes vLLM's ``VLLM_*`` environment settings for the rest of the process (vLLM caches
+them once its engine has started).
 """
 from __future__ import annotations
 

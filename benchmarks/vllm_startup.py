@@ -57,6 +57,8 @@ def run(mode: str, models: list[str], n: int) -> dict:
 
 
 def main() -> None:
+    from boundary_lab.book import git_commit
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="+", help="micro-world checkpoint directories")
     ap.add_argument("--n", type=int, default=128, help="samples per prompt (the evaluate page's)")
@@ -68,8 +70,7 @@ def main() -> None:
     same = len({r["samples_hash"] for r in rows if r["models"] == len(args.models)}) == 1
     out = {"benchmark": "vllm_startup", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
            "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-           "commit": subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                                    text=True).stdout.strip(),
+           "commit": git_commit(),
            "rows": rows, "identical_samples": same}
     path = Path(__file__).resolve().parent / "results" / "vllm_startup.json"
     path.write_text(json.dumps(out, indent=1) + "\n")

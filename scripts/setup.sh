@@ -14,6 +14,14 @@ if ! command -v bwrap >/dev/null 2>&1; then
     echo "warning: bwrap not found; install the 'bubblewrap' package for the code sandbox" >&2
   fi
 fi
+# libseccomp builds the sandbox's seccomp filter (pyseccomp loads it with ctypes; issue 25).
+if ! ldconfig -p 2>/dev/null | grep -q libseccomp.so.2; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libseccomp2 >/dev/null
+  else
+    echo "warning: libseccomp2 not found; the code sandbox runs without its seccomp filter" >&2
+  fi
+fi
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 PIP="$VENV/bin/python -m pip"

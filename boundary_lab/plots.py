@@ -10,40 +10,167 @@ from __future__ import annotations
 
 # No matplotlib.use("Agg") here: forcing it in a Jupyter kernel replaces the inline backend and
 # executed notebooks lose every figure. Headless scripts fall back to Agg by themselves.
+import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from .passk import HISTOGRAM_LABELS  # noqa: E402
 
-# Colour by a model's kind (a ``kind`` column); models without one take tab10 colours in order.
-PALETTE = {"base": "#1f77b4", "rl": "#d62728", "distilled": "#2ca02c", "teacher": "#9467bd", "instruct": "#8c564b",
+# One colour per model, the same on every page, from the model's description (the columns of
+# ``res.models``: kind, algorithm, remedy, split, step), never from its label. Hues are distinct:
+# every pair of the colours below is at least 24 apart in CIE76 ΔE (tests/test_plots.py checks it).
+PALETTE = {"base": "#1f77b4", "rl": "#d62728", "distilled": "#2ca02c", "teacher": "#2f4f4f", "instruct": "#000000",
            "guess": "#7f7f7f"}
+ALGORITHM_COLORS = {"grpo": "#d62728", "ppo": "#ff7f0e", "rloo": "#9467bd", "reinforce_pp": "#8c564b",
+                    "remax": "#e377c2", "dapo": "#bcbd22"}
+REMEDY_COLORS = {"entropy": "#17becf", "entropy_bonus": "#393b79", "kl_reset": "#e6ab02", "pass_at_k": "#7b4173",
+                 "nsr": "#637939", "more_rollouts": "#a6761d"}
+DISTINCT = 15.0  # ΔE below which two series' colours are called indistinct (a just-noticeable ΔE is ~2.3)
 WIDTH = 9.0  # inches: the book's content width at the inline dpi, so labels print at their set size
 MARKERS = "osD^vP*X"
+DESCRIBED = ("kind", "algorithm", "remedy", "split", "step")
 
 
-def colors(frame: pd.DataFrame, hue: str = "model") -> dict:
-    """Colour of each ``hue`` value: its kind's colour, lighter for earlier models of the same kind
-    (e.g. RL checkpoints by step); tab10 in order where ``frame`` has no ``kind`` column.
+def lab(color) -> np.ndarray:
+    """CIE L*a*b* (D65) of a matplotlib colour.
 
-    >>> colors(pd.DataFrame({"model": ["base", "grpo@1", "grpo@2"], "kind": ["base", "rl", "rl"]}))["grpo@2"]
-    '#d62728'
+    >>> [round(float(v)) for v in lab("#ffffff")]
+    [100, 0, 0]
+    """
+    rgb = np.array(mcolors.to_rgb(color))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    f = [np.cbrt(t) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz / np.array([0.95047, 1.0, 1.08883])]
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def delta_e(a, b) -> float:
+    """CIE76 colour difference of two colours (0: the same; under ~15: easily confused in a legend).
+
+    >>> round(delta_e("#d62728", "#d62728"), 1), delta_e("#1f77b4", "#d62728") > 50
+    (0.0, True)
+    """
+    return float(np.linalg.norm(lab(a) - lab(b)))
+
+
+def _mix(color, white: float = 0.0, black: float = 0.0) -> tuple:
+    rgb = np.array(mcolors.to_rgb(color))
+    return tuple(float(v) for v in np.clip(rgb * (1 - white - black) + white, 0, 1))
+
+
+def model_color(kind=None, algorithm=None, remedy=None, split=None) -> tuple:
+    """The colour of a model from its description: its remedy's, else (for RL) its algorithm's, else its kind's;
+    a model trained without tier B (``split="noB"``) is a darker shade of the same hue.
+
+    >>> model_color("rl", "ppo") == mcolors.to_rgb(ALGORITHM_COLORS["ppo"])
+    True
+    >>> delta_e(model_color("rl", "grpo"), model_color("rl", "grpo", split="noB")) > DISTINCT
+    True
+    """
+    def given(v):
+        return isinstance(v, str) and v not in ("", "none", "nan")
+
+    if given(remedy) and remedy in REMEDY_COLORS:
+        base = REMEDY_COLORS[remedy]
+    elif kind == "rl" and given(algorithm) and algorithm in ALGORITHM_COLORS:
+        base = ALGORITHM_COLORS[algorithm]
+    else:
+        base = PALETTE.get(kind, "#555555")
+    return _mix(base, black=0.45) if split == "noB" else tuple(mcolors.to_rgb(base))
+
+
+def colors(frame: pd.DataFrame, hue: str = "model", models: pd.DataFrame | None = None) -> dict:
+    """Colour of each ``hue`` value. Models are described by ``models`` (``res.models``: one row per
+    label, with kind, algorithm, remedy, split, step) or by those columns of ``frame``; earlier
+    checkpoints of one run are lighter shades (ΔE > 15 apart; the last step has the run's colour).
+    Values with no description take tab10 colours in order.
+
+    >>> m = pd.DataFrame({"model": ["base", "grpo@1", "grpo@2", "ppo@2"], "kind": ["base", "rl", "rl", "rl"],
+    ...                   "algorithm": ["", "grpo", "grpo", "ppo"], "step": [0, 1, 2, 2]})
+    >>> c = colors(m)
+    >>> c["grpo@2"] == mcolors.to_rgb("#d62728"), c["ppo@2"] == mcolors.to_rgb("#ff7f0e")
+    (True, True)
+    >>> delta_e(c["grpo@1"], c["grpo@2"]) > DISTINCT
+    True
     """
     labels = list(dict.fromkeys(frame[hue]))
-    kinds = dict(zip(frame[hue], frame["kind"])) if "kind" in frame else {}
-    out, seen = {}, {}
-    for i, label in enumerate(labels):
-        kind = kinds.get(label)
-        if kind not in PALETTE:
-            out[label] = sns.color_palette("tab10")[i % 10]
+    source = models if models is not None and "model" in models else (frame if hue == "model" else None)
+    desc = {}
+    if source is not None and "kind" in source:
+        cols = [c for c in DESCRIBED if c in source]
+        desc = {row["model"]: row for row in source[["model", *cols]].drop_duplicates("model").to_dict("records")}
+    elif "kind" in frame:
+        desc = {label: {"kind": kind} for label, kind in zip(frame[hue], frame["kind"])}
+    out, runs = {}, {}
+    for label in labels:
+        d = desc.get(label)
+        if d is None or d.get("kind") not in PALETTE:
             continue
-        same = [x for x in labels if kinds.get(x) == kind]
-        j = seen[kind] = seen.get(kind, -1) + 1
-        mix = 0.6 * (len(same) - 1 - j) / max(1, len(same) - 1)  # 0 for the last (final) model of a kind
-        out[label] = PALETTE[kind] if mix == 0 else sns.blend_palette([PALETTE[kind], "#ffffff"], 101)[round(100 * mix)]
+        key = (d.get("kind"), d.get("algorithm"), d.get("remedy"), d.get("split"))
+        out[label] = model_color(*key)
+        runs.setdefault(key, []).append((d.get("step"), label))
+    for run in runs.values():  # checkpoints of one run: lighter for earlier steps
+        steps = sorted(run, key=lambda t: (t[0] is None or t[0] != t[0], t[0] if t[0] == t[0] else 0))
+        for j, (_, label) in enumerate(reversed(steps)):
+            if j:
+                out[label] = _mix(out[label], white=min(0.75, 0.3 * j))
+    tab = iter(sns.color_palette("tab10"))
+    for label in labels:
+        if label not in out:
+            out[label] = next(tab, "#555555")
     return out
+
+
+def line_styles(frame: pd.DataFrame, hue: str = "model", models: pd.DataFrame | None = None) -> dict:
+    """Dashed for a model trained without tier B (split noB), solid otherwise."""
+    source = models if models is not None and "split" in models else (frame if "split" in frame else None)
+    split = dict(zip(source["model"], source["split"])) if source is not None and "model" in source else {}
+    return {label: "--" if split.get(label) == "noB" else "-" for label in dict.fromkeys(frame[hue])}
+
+
+def integer_ticks(axis) -> None:
+    """Tick labels as plain integers (k = 1, 2, 4, ... 1024; counts of problems), never 3.0 or 2^10."""
+    axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 and v == round(v) else ""))
+    axis.set_minor_formatter(mticker.NullFormatter())
+
+
+def label_color(rgba) -> str:
+    """Black or white, whichever reads better on a cell of colour ``rgba`` (WCAG relative luminance).
+
+    >>> label_color("#67000d"), label_color("#fff5f0")
+    ('white', 'black')
+    """
+    rgb = np.array(mcolors.to_rgb(rgba))
+    linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    luminance = float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+    return "white" if (1.05 / (luminance + 0.05)) > ((luminance + 0.05) / 0.05) else "black"
+
+
+def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, title: str | None = None, fmt: str = "{:.3g}",
+            cmap: str = "RdBu_r") -> plt.Figure:
+    """A value over a grid of two settings, each cell labelled in the colour that reads on it
+    (``label_color``); a diverging map centred on 0 where the value takes both signs."""
+    grid = frame.pivot_table(index=y, columns=x, values=value, aggfunc="mean").sort_index(ascending=False)
+    fig, ax = plt.subplots(figsize=(min(WIDTH, 2 + 1.6 * grid.shape[1]), 1.2 + 0.9 * grid.shape[0]))
+    vals = grid.to_numpy(dtype=float)
+    span = np.nanmax(np.abs(vals)) if np.isfinite(vals).any() else 1.0
+    lo, hi = (-span, span) if np.nanmin(vals) < 0 < np.nanmax(vals) else (np.nanmin(vals), np.nanmax(vals))
+    mesh = ax.imshow(vals, cmap=cmap, vmin=lo, vmax=hi if hi > lo else lo + 1, aspect="auto")
+    for (i, j), v in np.ndenumerate(vals):
+        if np.isfinite(v):
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=10, color=label_color(mesh.to_rgba(v)))
+    ax.set_xticks(range(grid.shape[1]), [f"{c:g}" if isinstance(c, float) else str(c) for c in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [f"{r:g}" if isinstance(r, float) else str(r) for r in grid.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    fig.colorbar(mesh, ax=ax, label=value)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
 
 
 def _grid(n_panels: int, ncols: int, height: float = 3.0):
@@ -64,18 +191,21 @@ def _legend(fig, axes) -> None:
 
 
 def passk_curves(curves: pd.DataFrame, panel: str | None = None, hue: str = "model", guess: pd.DataFrame | None = None,
-                 title: str | None = None, ncols: int = 3, value: str = "pass_at_k") -> plt.Figure:
+                 title: str | None = None, ncols: int = 3, value: str = "pass_at_k",
+                 models: pd.DataFrame | None = None) -> plt.Figure:
     """pass@k against log2 k with bootstrap bands, one panel per value of ``panel`` (paper Fig. 2).
 
     ``guess`` (columns ``k``, ``pass_at_k``) draws the random-guessing baseline as a dashed line.
+    ``models`` (``res.models``) describes the models, so each keeps its colour on every page.
     """
     panels = list(dict.fromkeys(curves[panel])) if panel else [None]
     fig, axes = _grid(len(panels), ncols)
-    palette = colors(curves, hue)
+    palette, styles = colors(curves, hue, models), line_styles(curves, hue, models)
     for ax, name in zip(axes.flat, panels):
         sub = curves if name is None else curves[curves[panel] == name]
         for i, (label, g) in enumerate(sub.groupby(hue, sort=False)):
-            ax.plot(g["k"], g[value], marker=MARKERS[i % len(MARKERS)], ms=3, label=str(label), color=palette[label])
+            ax.plot(g["k"], g[value], marker=MARKERS[i % len(MARKERS)], ms=3, label=str(label), color=palette[label],
+                    ls=styles.get(label, "-"))
             if "low" in g and "high" in g:
                 ax.fill_between(g["k"], g["low"], g["high"], alpha=0.15, color=palette[label], linewidth=0)
         if guess is not None:
@@ -86,6 +216,7 @@ def passk_curves(curves: pd.DataFrame, panel: str | None = None, hue: str = "mod
                 ax.plot(gm["k"], gm["pass_at_k"], ls=("--", ":", "-.")[j % 3], color=PALETTE["guess"],
                         label=f"uniform guess ({metric})" if metric else "uniform guess")
         ax.set_xscale("log", base=2)
+        integer_ticks(ax.xaxis)
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("k")
         ax.set_ylabel("pass@k")
@@ -98,14 +229,15 @@ def passk_curves(curves: pd.DataFrame, panel: str | None = None, hue: str = "mod
     return fig
 
 
-def accuracy_histograms(hist: pd.DataFrame, hue: str = "model", panel: str | None = None, ncols: int = 3) -> plt.Figure:
+def accuracy_histograms(hist: pd.DataFrame, hue: str = "model", panel: str | None = None, ncols: int = 3,
+                        models: pd.DataFrame | None = None) -> plt.Figure:
     """Per-problem accuracy histograms with the paper's bins (Fig. 5, 13).
 
     ``hist`` has columns ``bin`` (0..10), ``count`` and the ``hue``/``panel`` columns.
     """
     panels = list(dict.fromkeys(hist[panel])) if panel else [None]
     fig, axes = _grid(len(panels), ncols, height=3.2)
-    palette = colors(hist, hue)
+    palette = colors(hist, hue, models)
     for ax, name in zip(axes.flat, panels):
         sub = hist if name is None else hist[hist[panel] == name]
         models = list(dict.fromkeys(sub[hue]))
@@ -118,6 +250,7 @@ def accuracy_histograms(hist: pd.DataFrame, hue: str = "model", panel: str | Non
         ax.set_xticklabels(HISTOGRAM_LABELS, rotation=60, ha="right", fontsize=7)
         ax.set_xlabel("per-problem accuracy")
         ax.set_ylabel("problems")
+        ax.yaxis.set_major_locator(mticker.MaxNLocator(integer=True))
         if name is not None:
             ax.set_title(f"{panel} {name}")
     _legend(fig, axes)
@@ -143,20 +276,31 @@ def coverage_bars(coverage: pd.DataFrame, by: str | None = None) -> plt.Figure:
 
 
 def perplexity_boxes(ppl: pd.DataFrame, x: str = "responses", y: str = "perplexity") -> plt.Figure:
-    """Perplexity of responses under a scoring model (Fig. 6): one box per response source."""
+    """Perplexity of responses under a scoring model (Fig. 6): one box per response source.
+
+    Perplexities span orders of magnitude (one response the scorer finds unlikely can sit at 60
+    while the boxes sit near 1.5), so the y axis is logarithmic whenever the largest value is more
+    than 10 times the smallest; every point is still drawn."""
     fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
-    sns.boxplot(data=ppl, x=x, y=y, ax=ax, showfliers=False, color="#c6dbef")
+    values = pd.to_numeric(ppl[y], errors="coerce")
+    log = bool(values.gt(0).all() and values.max() > 10 * values.min())
+    sns.boxplot(data=ppl, x=x, y=y, ax=ax, showfliers=False, color="#c6dbef", log_scale=log or None)
     sns.stripplot(data=ppl, x=x, y=y, ax=ax, size=2, color="black", alpha=0.3)
+    if log:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_ylabel(f"{y} (log scale)")
     ax.tick_params(axis="x", rotation=20)
     fig.tight_layout()
     return fig
 
 
-def metric_lines(history: pd.DataFrame, x: str, metrics: list[str], hue: str | None = None) -> plt.Figure:
+def metric_lines(history: pd.DataFrame, x: str, metrics: list[str], hue: str | None = None,
+                 models: pd.DataFrame | None = None) -> plt.Figure:
     """Training curves (reward, entropy, KL...), one panel per metric (Fig. 17 style). A metric
     logged on some steps only (``kl_base``: every ``kl_metrics_every`` steps) joins the steps it has."""
     fig, axes = _grid(len(metrics), len(metrics))
-    palette = colors(history, hue) if hue else {}
+    palette = colors(history, hue, models) if hue else {}
     for ax, metric in zip(axes.flat, metrics):
         logged = history.dropna(subset=[metric])
         if hue:

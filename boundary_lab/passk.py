@@ -277,6 +277,140 @@ def paired_comparison(n_a, c_a, n_b, c_b, ks, n_boot: int = 1000, confidence: fl
     )
 
 
+# ------------------------------------------------------- seeds: a hierarchical bootstrap
+
+# What an interval holds fixed (the ``conditions_on`` column of the tables).
+CONDITIONS_ON = {
+    False: "these seeds' trained models (problems resampled)",
+    True: "nothing: seeds and problems resampled",
+}
+
+
+@dataclass(frozen=True)
+class SeedInterval:
+    """A mean over seeds of a mean over problems, per column, with a bootstrap interval."""
+
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    seeds: int
+    problems: int
+    conditions_on: str
+    confidence: float = 0.95
+
+
+def seed_bootstrap(values, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
+                   resample_seeds: bool = True) -> SeedInterval:
+    """Percentile interval of per-problem ``values`` (shape seeds x problems x columns, or seeds x problems).
+
+    Every seed is one trained model evaluated on the *same* held-out problems. Each replicate
+    resamples the problems (one multinomial draw of problem weights, applied within every seed:
+    a problem's difficulty is shared by the seeds, so resampling it independently per seed would
+    shrink the problem variance by the number of seeds), and, when ``resample_seeds``, then the
+    seeds (the hierarchical bootstrap: the interval also covers a new training run). Without it,
+    the seeds are held fixed, and the interval conditions on these trained models. The problem
+    weights are drawn first from ``seed``, so one seed gives the fixed-seeds interval either way.
+
+    Two seeds whose difference is constant over problems (0.1 and 0.3): holding them fixed leaves
+    no doubt; resampling them spans both (a replicate is 0.1, 0.2 or 0.3).
+
+    >>> v = [[0.1] * 4, [0.3] * 4]
+    >>> fixed, both = seed_bootstrap(v, resample_seeds=False), seed_bootstrap(v)
+    >>> [round(float(x), 3) for x in (fixed.value[0], fixed.low[0], fixed.high[0], both.low[0], both.high[0])]
+    [0.2, 0.2, 0.2, 0.1, 0.3]
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim == 2:
+        v = v[:, :, None]
+    if v.ndim != 3 or v.shape[0] < 1 or v.shape[1] < 1:
+        raise InputError(f"seed_bootstrap: need values of shape (seeds, problems[, columns]), got {v.shape}")
+    n_seeds, n_problems = v.shape[:2]
+    per_seed = np.einsum("bp,spk->bsk", _bootstrap_weights(n_problems, n_boot, seed), v)
+    if resample_seeds:
+        seed_weights = np.random.default_rng([seed, 1]).multinomial(n_seeds, np.full(n_seeds, 1.0 / n_seeds),
+                                                                      size=n_boot) / n_seeds
+        boot = np.einsum("bs,bsk->bk", seed_weights, per_seed)
+    else:
+        boot = per_seed.mean(axis=1)
+    low, high = _interval(boot, confidence)
+    return SeedInterval(value=v.mean(axis=(0, 1)), low=low, high=high, seeds=n_seeds, problems=n_problems,
+                        conditions_on=CONDITIONS_ON[bool(resample_seeds)], confidence=confidence)
+
+
+# ------------------------------------------------------- crossover: one definition
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Where the base's pass@k curve meets another model's, on every k from 1 to ``k_max``.
+
+    ``k``: the smallest k from which the base stays at or above the other model through k_max
+    (1 when it is never behind, a tie at k = 1 included; None when it is behind at k_max).
+    ``crossings``: how often the strict lead changes hands (equal values keep the last lead).
+    ``end``: the paired bootstrap interval of base - other at k_max: ``"base above"`` (it excludes
+    0 from above), ``"other above"``, or ``"level"`` (it contains 0); never a fixed tolerance.
+    """
+
+    k: int | None
+    crossings: int
+    end: str
+    k_max: int
+    diff: float
+    low: float
+    high: float
+    solves: bool = True  # False when neither curve ever leaves 0
+
+    @property
+    def pattern(self) -> str:
+        """The case, one of :data:`PATTERNS`."""
+        if not self.solves:
+            return "neither solves"
+        if self.k is None:
+            return "other stays ahead" if self.crossings == 0 else "other ends ahead"
+        if self.k == 1:
+            return "base at or above from k=1"
+        return "base overtakes" if self.end == "base above" else "base catches up, level at k_max"
+
+
+PATTERNS = ("neither solves", "other stays ahead", "other ends ahead", "base at or above from k=1",
+            "base overtakes", "base catches up, level at k_max")
+
+
+def _lead_changes(diff: np.ndarray) -> int:
+    """How often the sign of the strictly non-zero entries of ``diff`` changes."""
+    signs = np.sign(diff[diff != 0])
+    return int(np.count_nonzero(signs[1:] != signs[:-1]))
+
+
+def crossover(n_base, c_base, n_other, c_other, k_max: int | None = None, n_boot: int = 1000,
+              confidence: float = 0.95, seed: int = 0) -> Crossover:
+    """The crossover of the base and another model, aligned by problem (see :class:`Crossover`).
+
+    ``k_max`` defaults to the largest n common to both. Here RL leads at k = 1 (0.5 vs 0.25),
+    the base leads from k = 3 on and solves 4 problems to RL's 2, but with 4 problems the
+    interval of the difference at k = 8 still contains 0:
+
+    >>> cr = crossover([8] * 4, [2] * 4, [8] * 4, [8, 8, 0, 0])
+    >>> cr.k, cr.crossings, cr.end, cr.pattern
+    (3, 1, 'level', 'base catches up, level at k_max')
+    """
+    n_base, c_base = _as_counts(n_base, c_base)
+    n_other, c_other = _as_counts(n_other, c_other)
+    if n_base.shape != n_other.shape:
+        raise InputError(f"crossover needs the same problems ({n_base.size} vs {n_other.size})")
+    k_max = int(min(n_base.min(), n_other.min())) if k_max is None else int(k_max)
+    ks = np.arange(1, k_max + 1)
+    diff = pass_at_k_curve(n_base, c_base, ks) - pass_at_k_curve(n_other, c_other, ks)
+    behind = np.flatnonzero(diff < 0)
+    k = None if behind.size and behind[-1] == k_max - 1 else int(behind[-1] + 2) if behind.size else 1
+    end = paired_comparison(n_base, c_base, n_other, c_other, [k_max], n_boot=n_boot, confidence=confidence,
+                            seed=seed)
+    low, high = float(end.low[0]), float(end.high[0])
+    return Crossover(k=k, crossings=_lead_changes(diff), k_max=k_max, diff=float(end.diff[0]), low=low, high=high,
+                     end="base above" if low > 0 else "other above" if high < 0 else "level",
+                     solves=bool(c_base.any() or c_other.any()))
+
+
 # ------------------------------------------------------- coverage, ΔSE, bins
 
 
@@ -322,15 +456,17 @@ def coverage_sets(problem_ids: Sequence, c_base, c_rl) -> Coverage:
 def delta_se(n_base, c_base, n_rl, c_rl, k: int | None = None) -> float:
     """Sampling-efficiency gap of Yue et al. Figure 8: pass@K(base) - pass@1(RL).
 
-    Lower is better for the RL model. K defaults to the largest k every base
-    problem supports (the paper uses 256). The seed notebook printed the
-    opposite sign (pass@1(RL) - pass@256(base)); we follow the paper.
+    Lower is better for the RL model. K defaults to the largest n common to both
+    models (the design's contract; the paper uses K = 256). The seed notebook
+    printed the opposite sign (pass@1(RL) - pass@256(base)); we follow the paper.
+    Below K = 4 (RL has 4 samples), the base's pass@4 is (1 + 1 - C(4,4)/C(8,4)) / 2 = 139/140
+    and RL's pass@1 is 1/8:
 
-    >>> delta_se([4, 4], [4, 0], [4, 4], [2, 0], k=4)
-    0.25
+    >>> round(delta_se([8, 8], [8, 4], [4, 4], [1, 0]), 6), round(139 / 140 - 1 / 8, 6)
+    (0.867857, 0.867857)
     """
     if k is None:
-        k = int(np.min(n_base))
+        k = int(min(np.min(n_base), np.min(n_rl)))
     return float(pass_at_k_curve(n_base, c_base, [k])[0] - pass_at_k_curve(n_rl, c_rl, [1])[0])
 
 

@@ -316,3 +316,52 @@ def metric_lines(history: pd.DataFrame, x: str, metrics: list[str], hue: str | N
     else:
         fig.tight_layout()
     return fig
+
+
+def phase_map(cells: pd.DataFrame, x: str, y: str, value: str = "coverage change", title: str | None = None):
+    """A phase diagram (``tables.grid_tables``' cells): one value over two axes, each cell annotated with
+    its value and, for the coverage change, its seed-aware 95% interval (seeds and problems resampled)."""
+    xs, ys = sorted(cells[x].unique()), sorted(cells[y].unique())
+    grid = np.full((len(ys), len(xs)), np.nan)
+    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(xs), 1.2 + 1.0 * len(ys)))
+    for row in cells.to_dict("records"):
+        grid[ys.index(row[y]), xs.index(row[x])] = row[value]
+    frame = cells.set_index([y, x])
+    bound = max(1e-9, float(np.nanmax(np.abs(grid))))
+    im = ax.imshow(grid, cmap="RdBu_r", vmin=-bound, vmax=bound, origin="lower", aspect="auto")
+    for i, y_value in enumerate(ys):
+        for j, x_value in enumerate(xs):
+            cell = frame.loc[(y_value, x_value)]
+            text = f"{cell[value]:.2f}" if abs(cell[value]) < 1 and value != "coverage change" else f"{cell[value]:.1f}"
+            if value == "coverage change":
+                text += f"\n[{cell['seed_ci_low']:.1f}, {cell['seed_ci_high']:.1f}]"
+            ax.text(j, i, text, ha="center", va="center", fontsize=9)
+    ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [str(v) for v in ys])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    fig.colorbar(im, ax=ax, label=value)
+    ax.set_title(title or value)
+    fig.tight_layout()
+    return fig
+
+
+def careful_shares(shares: pd.DataFrame):
+    """Careful share against RL step (0 = base), one panel per regime, one line per chain length
+    (``tables.share_per_checkpoint``)."""
+    regimes = list(dict.fromkeys(shares["regime"]))
+    fig, axes = plt.subplots(1, len(regimes), figsize=(4.2 * len(regimes), 3.2), squeeze=False)
+    for ax, name in zip(axes.flat, regimes):
+        for length, g in shares[shares["regime"] == name].groupby("length", sort=True):
+            ax.plot(g["step"], g["careful share"].clip(lower=1e-4), marker="o", ms=3,
+                    label=f"length {length}" if length != "all" else "all lengths",
+                    lw=2.5 if length == "all" else 1.2)
+        ax.set_yscale("log")
+        ax.set_ylim(5e-5, 1.5)
+        ax.set_xlabel("RL step (0 = base)")
+        ax.set_ylabel("careful share (log)")
+        ax.set_title(f"{name} regime")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

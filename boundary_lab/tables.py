@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import passk
 from .counts import align, check_k, select_model
+from .errors import InputError
 
 
 def _groups(counts: pd.DataFrame, by: str | None):
@@ -92,9 +93,9 @@ def paired(counts: pd.DataFrame, base: str, other: str, by: str | None = None, k
     rows = []
     for key, group in _groups(counts, by):
         merged = _pair(group, base, other, source)
-        kk = ks or passk.default_ks(int(min(merged["n_base"].min(), merged["n_rl"].min())))
+        group_ks = ks or passk.default_ks(int(min(merged["n_base"].min(), merged["n_rl"].min())))
         pc = passk.paired_comparison(merged["n_rl"], merged[f"{correct}_rl"], merged["n_base"],
-                                     merged[f"{correct}_base"], kk, n_boot=n_boot, seed=seed)
+                                     merged[f"{correct}_base"], group_ks, n_boot=n_boot, seed=seed)
         rows += [{**key, "k": int(k), **row} for k, row in pc.to_dict().items()]
     return pd.DataFrame(rows)
 
@@ -139,63 +140,74 @@ def histograms(counts: pd.DataFrame, models: list[str], by: str | None = None, c
 
 def delta_se(counts: pd.DataFrame, base: str, models: list[str], k: int | None = None, by: str | None = None,
              correct: str = "correct") -> pd.DataFrame:
-    """ΔSE = pass@K(base) - pass@1(model) per model (paper Fig. 8), with both ends shown.
+    """ΔSE = pass@K(base) - pass@1(model) per model (paper Fig. 8), with both ends shown and K in every row.
 
     K defaults to the largest common n of the base and the listed models (the paper uses 256)."""
-    kk = int(k or common_n(counts, [base, *models]))
+    big_k = int(k or common_n(counts, [base, *models]))
     rows = []
     for key, group in _groups(counts, by):
         for model in models:
-            m = _pair(group, base, model)
-            nb, cb, nm, cm = m["n_base"], m[f"{correct}_base"], m["n_rl"], m[f"{correct}_rl"]
-            rows.append({**key, "model": model, "K": kk,
-                         "base pass@K": float(passk.pass_at_k_curve(nb, cb, [kk])[0]),
-                         "pass@1": float(passk.pass_at_k_curve(nm, cm, [1])[0]),
-                         "pass@K": float(passk.pass_at_k_curve(nm, cm, [kk])[0]),
-                         "delta_se": passk.delta_se(nb, cb, nm, cm, k=kk)})
+            pair = _pair(group, base, model)
+            n_base, c_base = pair["n_base"], pair[f"{correct}_base"]
+            n_model, c_model = pair["n_rl"], pair[f"{correct}_rl"]
+            rows.append({**key, "model": model, "K": big_k,
+                         "base pass@K": float(passk.pass_at_k_curve(n_base, c_base, [big_k])[0]),
+                         "pass@1": float(passk.pass_at_k_curve(n_model, c_model, [1])[0]),
+                         "pass@K": float(passk.pass_at_k_curve(n_model, c_model, [big_k])[0]),
+                         "delta_se": passk.delta_se(n_base, c_base, n_model, c_model, k=big_k)})
     return pd.DataFrame(rows)
 
 
-def crossover(counts: pd.DataFrame, base: str, other: str, by: str | None = None,
-              correct: str = "correct") -> pd.DataFrame:
-    """Per group, on every k from 1 to the common n: both ends of both curves, the problems solved,
-    the subset relation, and where the base catches up (``pattern`` names the case)."""
+def solved_at(n, c, k: int) -> int | float:
+    """Problems solved within k samples: the sum of per-problem pass@k (an exact count when every n is k,
+    since pass@n is 1 exactly when a problem has a correct sample; an expected count otherwise), so
+    two models with different n are compared at the same k.
+
+    >>> solved_at([4, 4, 4], [0, 1, 4], 4), solved_at([8, 8], [0, 4], 4)
+    (2, 0.9857142857142858)
+    """
+    total = float(passk.pass_at_k_matrix(n, c, [k])[:, 0].sum())
+    return int(total) if bool(np.all(np.asarray(n) == k)) else total
+
+
+def crossover(counts: pd.DataFrame, base: str, other: str, by: str | None = None, correct: str = "correct",
+              n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Per group, on every k from 1 to the common n: both ends of both curves, the problems solved at
+    k_max (the same k for both), the subset relation, and the crossover (:func:`passk.crossover`: the
+    smallest k from which the base stays at or above the other model through k_max, how often the
+    lead changes hands, and base - other at k_max with its paired 95% interval; ``pattern`` names the case).
+
+    >>> counts = pd.DataFrame({"model": ["b"] * 4 + ["r"] * 4, "problem_id": list("wxyz") * 2, "n": 16,
+    ...                        "correct": [12, 0, 11, 11, 2, 14, 16, 3]})
+    >>> row = crossover(counts, "b", "r").to_dict("records")[0]
+    >>> row["crossover k"], row["crossings"], row["pattern"], row["base solved"], row["model solved"]
+    (None, 2, 'other ends ahead', 3, 4)
+    """
     rows = []
     for key, group in _groups(counts, by):
-        m = _pair(group, base, other)
-        n = int(min(m["n_base"].min(), m["n_rl"].min()))
-        ks = list(range(1, n + 1))
-        cb = np.asarray(passk.pass_at_k_curve(m["n_base"], m[f"{correct}_base"], ks), dtype=float)
-        co = np.asarray(passk.pass_at_k_curve(m["n_rl"], m[f"{correct}_rl"], ks), dtype=float)
-        solved_b, solved_o = m[f"{correct}_base"] > 0, m[f"{correct}_rl"] > 0
-        pattern, first = _pattern(cb, co)
-        rows.append({**key, "base": base, "model": other, "k_max": n, "base pass@1": cb[0], "model pass@1": co[0],
-                     "base pass@k_max": cb[-1], "model pass@k_max": co[-1], "base solved": int(solved_b.sum()),
-                     "model solved": int(solved_o.sum()), "problems": len(m),
-                     "subset_of_base": bool((~solved_o | solved_b).all()),
-                     "base catches up at k": first, "pattern": pattern})
+        pair = _pair(group, base, other)
+        n_base, c_base, n_other, c_other = pair["n_base"], pair[f"{correct}_base"], pair["n_rl"], pair[f"{correct}_rl"]
+        found = passk.crossover(n_base, c_base, n_other, c_other, n_boot=n_boot, seed=seed)
+        k_max = found.k_max
+        base_ends = passk.pass_at_k_curve(n_base, c_base, [1, k_max])
+        other_ends = passk.pass_at_k_curve(n_other, c_other, [1, k_max])
+        rows.append({**key, "base": base, "model": other, "k_max": k_max, "base pass@1": base_ends[0],
+                     "model pass@1": other_ends[0], "base pass@k_max": base_ends[1], "model pass@k_max": other_ends[1],
+                     "base solved": solved_at(n_base, c_base, k_max), "model solved": solved_at(n_other, c_other, k_max),
+                     "problems": len(pair), "subset_of_base": bool(((c_other == 0) | (c_base > 0)).all()),
+                     "crossover k": found.k, "crossings": found.crossings, "diff at k_max": found.diff,
+                     "ci_low": found.low, "ci_high": found.high, "end": found.end, "pattern": found.pattern})
     return pd.DataFrame(rows)
-
-
-def _pattern(cb: np.ndarray, co: np.ndarray) -> tuple[str, int | None]:
-    """How the base curve ``cb`` meets the other curve ``co`` (both over k = 1..n)."""
-    if cb.max() == 0 and co.max() == 0:
-        return "neither solves", None  # two flat zero curves never "catch up"
-    ahead = cb >= co - 1e-12
-    if cb[0] > co[0] + 1e-12:
-        return "base ahead at k=1", 1
-    if not ahead.any():
-        return "other stays ahead", None
-    first = int(np.argmax(ahead)) + 1
-    if not ahead[first - 1:].all():
-        return "curves cross more than once", first
-    return ("base overtakes" if cb[-1] > co[-1] + 1e-12 else "base catches up, level at k_max"), first
 
 
 def strategy_share(shares: pd.DataFrame, strategy: str = "careful", models: list[str] | None = None) -> pd.DataFrame:
-    """Share of one strategy (``careful`` or ``shortcut``) per model (rows) and tier (columns)."""
+    """Share of one strategy (``careful`` or ``shortcut``) per model (rows) and tier (columns).
+
+    An unknown model name is an error, never an empty frame."""
     sub = shares[shares["strategy"] == strategy]
     if models is not None:
+        for model in models:
+            select_model(shares, model, "strategy shares")
         sub = sub[sub["model"].isin(models)]
     return sub.pivot_table(index="model", columns="tier", values="share", sort=False).reset_index()
 
@@ -207,8 +219,6 @@ def lucky_answers(counts: pd.DataFrame, models: list[str], max_accuracy: float =
     (the paper inspected problems with accuracy between 0 and 5%). It is *valid* when
     at least one sample has a correct answer *and* a valid chain.
     """
-    from .errors import InputError
-
     if "answer_correct" not in counts:
         raise InputError("counts: column 'answer_correct' is needed for the chain-validity check")
     rows = []
@@ -252,8 +262,229 @@ def compare_report(counts: pd.DataFrame, base: str, rl: str, k: int | None = Non
     report.update({
         "base": base, "rl": rl, "n_problems": int(len(merged)), "rl_subset_of_base": cov.rl_subset_of_base,
         "k": int(k), "delta_se": passk.delta_se(n_b, c_b, n_r, c_r, k=k),
-        "pass_at_k": {name: {str(kk): float(v) for kk, v in zip(ks, passk.pass_at_k_curve(n, c, ks))}
+        "pass_at_k": {name: {str(at): float(v) for at, v in zip(ks, passk.pass_at_k_curve(n, c, ks))}
                       for name, n, c in ((base, n_b, c_b), (rl, n_r, c_r))},
         "paired_rl_minus_base": passk.paired_comparison(n_r, c_r, n_b, c_b, ks, n_boot=n_boot, seed=seed).to_dict(),
     })
     return report
+
+
+# ------------------------------------------------------------------ one tier of micro-world counts
+
+
+def _tier(counts: pd.DataFrame, tier: str | None) -> pd.DataFrame:
+    return counts[counts["tier"] == tier] if tier else counts
+
+
+def tier_summary(counts: pd.DataFrame, base: str, other: str, tier: str | None = "B") -> dict:
+    """pass@1, pass@16 and pass@k_max of both models on one tier, the problems each solves at k_max (the
+    same k for both), base_only / rl_only (solved at least once by one model only), the careful share of
+    each model's samples and the crossover (:func:`passk.crossover`). ``"rl"`` names ``other``.
+
+    >>> counts = pd.DataFrame({"model": ["b"] * 4 + ["r"] * 4, "problem_id": list("wxyz") * 2, "n": 16,
+    ...                        "correct": [12, 0, 11, 11, 2, 14, 16, 3], "careful": [4, 0, 0, 0, 0, 0, 0, 8],
+    ...                        "tier": "B"})
+    >>> row = tier_summary(counts, "b", "r")
+    >>> row["rl solved"], row["base_only"], row["rl_only"], row["base careful"], row["crossover k"], row["crossings"]
+    (4, 0, 1, 0.0625, None, 2)
+    """
+    pair = _pair(_tier(counts, tier), base, other, f"counts (tier {tier})")
+    k_max = int(min(pair["n_base"].min(), pair["n_rl"].min()))
+    row = {"k_max": k_max, "problems": len(pair)}
+    for who in ("base", "rl"):
+        n, c = pair[f"n_{who}"], pair[f"correct_{who}"]
+        ends = passk.pass_at_k_curve(n, c, [1, min(16, k_max), k_max])
+        row.update({f"{who} pass@1": ends[0], f"{who} pass@16": ends[1], f"{who} pass@kmax": ends[2],
+                    f"{who} solved": solved_at(n, c, k_max),
+                    f"{who} careful": float(pair[f"careful_{who}"].sum() / n.sum())})
+    row["base_only"] = int(((pair["correct_base"] > 0) & (pair["correct_rl"] == 0)).sum())
+    row["rl_only"] = int(((pair["correct_rl"] > 0) & (pair["correct_base"] == 0)).sum())
+    found = passk.crossover(pair["n_base"], pair["correct_base"], pair["n_rl"], pair["correct_rl"])
+    row.update({"crossover k": found.k, "crossings": found.crossings, "end at k_max": found.end})
+    return row
+
+
+def careful_share_by_length(counts: pd.DataFrame, models: list[str], tier: str = "B") -> pd.DataFrame:
+    """Careful-strategy share of each model's samples per chain length on one tier."""
+    for model in models:
+        select_model(counts, model)
+    sub = counts[(counts["tier"] == tier) & counts["model"].isin(models)]
+    sums = sub.groupby(["model", "length"])[["careful", "n"]].sum()
+    return (sums["careful"] / sums["n"]).rename("careful share").reset_index()
+
+
+# ------------------------------------------------------------------ seeds: per-seed rows, two intervals
+
+
+def _seed_pairs(counts_by_seed: list[pd.DataFrame], model_a: str, model_b: str, tier: str | None) -> list:
+    """Each seed's rows of both models on one tier, joined by problem id; every seed must hold the same problems."""
+    if not counts_by_seed:
+        raise InputError("counts_by_seed: no seeds given")
+    pairs = [_pair(_tier(c, tier), model_a, model_b, f"counts of seed #{i} (tier {tier})")
+             for i, c in enumerate(counts_by_seed)]
+    for i, pair in enumerate(pairs[1:], 1):
+        if pair["problem_id"].tolist() != pairs[0]["problem_id"].tolist():
+            raise InputError(f"counts of seed #{i}: evaluated on different held-out problems than seed #0")
+    return pairs
+
+
+def seed_table(counts_by_seed: list[pd.DataFrame], base: str, other: str, seeds: list[int] | None = None,
+               tier: str | None = "B") -> pd.DataFrame:
+    """One row per seed (its own trained models): :func:`tier_summary` of ``base`` vs ``other``."""
+    seeds = list(range(len(counts_by_seed))) if seeds is None else list(seeds)
+    if len(seeds) != len(counts_by_seed):
+        raise InputError(f"seeds: {len(seeds)} labels for {len(counts_by_seed)} counts frames")
+    return pd.DataFrame([{"seed": s, **tier_summary(c, base, other, tier)} for s, c in zip(seeds, counts_by_seed)])
+
+
+def seed_difference(counts_by_seed: list[pd.DataFrame], model_a: str, model_b: str, ks: list[int] | None = None,
+                    tier: str | None = "B", n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """pass@k(model_a) - pass@k(model_b), mean over seeds, with two paired 95% bootstrap intervals per k
+    (:func:`passk.seed_bootstrap`), each labelled by what it holds fixed in ``conditions_on``: the
+    seeds' trained models (problems resampled), or nothing (seeds, then problems resampled). ``ks``
+    defaults to the largest n common to every seed and both models.
+
+    Two seeds of two problems, n = 2: at k = 2 the base (one correct sample each) leads RL by 1 on
+    both problems in seed #0, by 1 and 0 in seed #1; the mean is 0.75. Held fixed, the seeds' mean per
+    problem is 0.5 or 1, so a replicate is 0.5, 0.75 or 1; resampled, a replicate can be seed #1 alone
+    on its second problem (0), with probability 1/16 > 2.5%.
+
+    >>> def seed(rl):
+    ...     return pd.DataFrame({"model": ["base", "base", "rl", "rl"], "problem_id": ["p", "q"] * 2,
+    ...                          "n": 2, "correct": [1, 1, *rl], "tier": "B"})
+    >>> table = seed_difference([seed([0, 0]), seed([0, 2])], "base", "rl", ks=[1, 2])
+    >>> for row in table[table["k"] == 2].to_dict("records"):
+    ...     print(row["diff"], row["ci_low"], row["ci_high"], row["conditions_on"])
+    0.75 0.5 1.0 these seeds' trained models (problems resampled)
+    0.75 0.0 1.0 nothing: seeds and problems resampled
+    """
+    pairs = _seed_pairs(counts_by_seed, model_a, model_b, tier)
+    ks = ks or [int(min(min(p["n_base"].min(), p["n_rl"].min()) for p in pairs))]
+    values = np.stack([passk.pass_at_k_matrix(p["n_base"], p["correct_base"], ks)
+                       - passk.pass_at_k_matrix(p["n_rl"], p["correct_rl"], ks) for p in pairs])
+    rows = []
+    for resample_seeds in (False, True):
+        found = passk.seed_bootstrap(values, n_boot=n_boot, seed=seed, resample_seeds=resample_seeds)
+        rows += [{"k": int(k), "seeds": found.seeds, "problems": found.problems, "diff": float(v), "ci_low": float(lo),
+                  "ci_high": float(hi), "conditions_on": found.conditions_on}
+                 for k, v, lo, hi in zip(ks, found.value, found.low, found.high)]
+    return pd.DataFrame(rows)
+
+
+def seed_curves(counts_by_seed: list[pd.DataFrame], models: list[str], ks: list[int] | None = None,
+                tier: str | None = "B", n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """pass@k of each model, mean over seeds, with both 95% intervals per k (``conditions_on`` as in
+    :func:`seed_difference`), one row per (model, k, conditions_on)."""
+    rows = []
+    for model in models:
+        frames = [select_model(_tier(c, tier), model, f"counts of seed #{i} (tier {tier})")
+                  for i, c in enumerate(counts_by_seed)]
+        if any(f["problem_id"].tolist() != frames[0]["problem_id"].tolist() for f in frames):
+            raise InputError(f"counts of model {model!r}: the seeds were evaluated on different held-out problems")
+        model_ks = ks or passk.default_ks(int(min(f["n"].min() for f in frames)))
+        values = np.stack([passk.pass_at_k_matrix(f["n"], f["correct"], model_ks) for f in frames])
+        for resample_seeds in (False, True):
+            found = passk.seed_bootstrap(values, n_boot=n_boot, seed=seed, resample_seeds=resample_seeds)
+            rows += [{"model": model, "k": int(k), "pass_at_k": float(v), "low": float(lo), "high": float(hi),
+                      "seeds": found.seeds, "conditions_on": found.conditions_on}
+                     for k, v, lo, hi in zip(model_ks, found.value, found.low, found.high)]
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ the phase diagram
+
+
+def grid_tables(cell_runs: list[dict], base: str = "base", tier: str = "B",
+                n_boot: int = 2000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A phase diagram's tables from its runs, ``(runs, cells)``.
+
+    ``cell_runs``: one dict per (cell, seed) with ``cell`` (the cell's dotted settings), ``seed``,
+    ``model`` (the final RL label) and ``counts``. ``runs`` has one row per (cell, seed):
+    the settings and :func:`tier_summary`. ``cells`` one row per cell: the coverage change at
+    k_max (base solved - RL solved, mean over seeds) with its interval holding the seeds fixed
+    (``ci_low``, ``ci_high``) and the seed-aware one (``seed_ci_low``, ``seed_ci_high``), the pass@1
+    change (RL - base) with its seed-aware interval, base_only, rl_only and the careful share.
+    """
+    runs, cells, order = [], [], []
+    by_cell: dict = {}
+    for run in cell_runs:
+        key = tuple(sorted(run["cell"].items()))
+        if key not in by_cell:
+            order.append(key)
+        by_cell.setdefault(key, []).append(run)
+    for key in order:
+        group, cell = by_cell[key], dict(by_cell[key][0]["cell"])
+        model = group[0]["model"]
+        mine = seed_table([r["counts"] for r in group], base, model, [r["seed"] for r in group], tier)
+        runs += [{**cell, **row} for row in mine.to_dict("records")]
+        k_max = int(mine["k_max"].min())
+        counts = [r["counts"] for r in group]
+        coverage = seed_difference(counts, base, model, [k_max], tier, n_boot).set_index("conditions_on")
+        pass1 = seed_difference(counts, model, base, [1], tier, n_boot).set_index("conditions_on")
+        fixed, both = passk.CONDITIONS_ON[False], passk.CONDITIONS_ON[True]
+        size = int(mine["problems"].iloc[0])
+        # pass@n is 1 exactly when a problem is solved, so the pass@k_max difference times the
+        # number of problems is the difference of solved counts.
+        cells.append({**cell, "seeds": len(group), "k_max": k_max,
+                      "coverage change": coverage.loc[fixed, "diff"] * size,
+                      "ci_low": coverage.loc[fixed, "ci_low"] * size, "ci_high": coverage.loc[fixed, "ci_high"] * size,
+                      "seed_ci_low": coverage.loc[both, "ci_low"] * size,
+                      "seed_ci_high": coverage.loc[both, "ci_high"] * size,
+                      "pass@1 change": pass1.loc[both, "diff"], "pass@1 ci_low": pass1.loc[both, "ci_low"],
+                      "pass@1 ci_high": pass1.loc[both, "ci_high"],
+                      "base_only": float(mine["base_only"].mean()), "rl_only": float(mine["rl_only"].mean()),
+                      "rl careful": float(mine["rl careful"].mean())})
+    return pd.DataFrame(runs), pd.DataFrame(cells)
+
+
+# ------------------------------------------------------------------ regimes side by side
+
+
+def _main(res) -> list[str]:
+    """The main RL run's checkpoints of one regime's results, in step order."""
+    return res.select(kind="rl", main=True)
+
+
+def regime_table(results: dict, tier: str = "B") -> pd.DataFrame:
+    """One row per regime: :func:`tier_summary` of the base vs the main run's final checkpoint."""
+    return pd.DataFrame([{"regime": name, "model": _main(res)[-1],
+                          **tier_summary(res.counts, "base", _main(res)[-1], tier)}
+                         for name, res in results.items()])
+
+
+def regime_coverage(results: dict, tier: str = "B") -> pd.DataFrame:
+    """:func:`coverage` of every main checkpoint against the base on one tier, per regime."""
+    return pd.concat([coverage(_tier(res.counts, tier), "base", _main(res)).assign(regime=name)
+                      for name, res in results.items()], ignore_index=True)
+
+
+def regime_curves(results: dict, tier: str = "B", n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """pass@k curves (with bootstrap bands) of the base and every main checkpoint on one tier, per regime."""
+    return pd.concat([curves(_tier(res.counts, tier), ["base", *_main(res)], n_boot=n_boot, seed=seed)
+                      .assign(regime=name) for name, res in results.items()], ignore_index=True)
+
+
+def share_per_checkpoint(results: dict, tier: str = "B") -> pd.DataFrame:
+    """Careful share of each checkpoint's samples on one tier, overall and per chain length, per regime."""
+    rows = []
+    for name, res in results.items():
+        models = ["base", *_main(res)]
+        step = dict(zip(res.models["model"], res.models["step"]))
+        sub = res.counts[(res.counts["tier"] == tier) & res.counts["model"].isin(models)]
+        for model, rows_of_model in sub.groupby("model", sort=False):
+            parts = [("all", rows_of_model)] + [(str(length), g) for length, g in rows_of_model.groupby("length")]
+            rows += [{"regime": name, "model": model, "step": int(step.get(model, 0)), "length": length,
+                      "careful share": part["careful"].sum() / part["n"].sum()} for length, part in parts]
+    return pd.DataFrame(rows).sort_values(["regime", "length", "step"]).reset_index(drop=True)
+
+
+def validity_curves(results: dict, tier: str = "B", n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """pass@k of the base and the final RL checkpoint on one tier, counted two ways: the whole chain
+    valid (the primary metric) and the answer alone (lucky answers included), per regime."""
+    frames = []
+    for name, res in results.items():
+        sub, models = _tier(res.counts, tier), ["base", _main(res)[-1]]
+        for metric, column in (("whole chain", "correct"), ("answer only", "answer_correct")):
+            cur = curves(sub, models, correct=column, n_boot=n_boot, seed=seed)
+            frames.append(cur.assign(model=cur["model"] + f", {metric}", regime=name))
+    return pd.concat(frames, ignore_index=True)

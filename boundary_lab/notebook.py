@@ -23,6 +23,7 @@ import typing
 from pathlib import Path
 
 from .errors import InputError
+from .settings import type_name
 
 # Names IPython and Papermill put in a kernel's namespace; never user parameters.
 _KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
@@ -47,10 +48,6 @@ def _matches(value, annotation) -> bool:
     return True
 
 
-def _type_name(annotation) -> str:
-    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
-
-
 def check_parameters(namespace: dict) -> dict:
     """Validate a notebook's parameters; return them as a dict.
 
@@ -72,7 +69,7 @@ def check_parameters(namespace: dict) -> dict:
         if isinstance(annotation, str):  # `from __future__ import annotations` style
             annotation = eval(annotation, dict(vars(typing)), {})  # noqa: S307 - our own cell's text
         if not _matches(value, annotation):
-            raise InputError(f"parameter {name}: expected {_type_name(annotation)}, "
+            raise InputError(f"parameter {name}: expected {type_name(annotation)}, "
                              f"got {value!r} ({type(value).__name__})")
         params[name] = value
     return params

@@ -23,49 +23,12 @@ from pathlib import Path
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ..notebook import _type_name
+from ..settings import check_ranges, leaf_fields, type_name  # noqa: F401 (leaf_fields: callers import it here)
 from ..rl.config import RLConfig
 from ..rl.registry import ALGORITHM_NAMES, REMEDY_NAMES
+from .task_config import TaskConfig
 
 PRESETS = ("tiny", "default", "full")
-
-
-@dataclass(frozen=True)
-class TaskConfig:
-    """The world: chains of operations mod p, two strategies, held-out tiers."""
-
-    # Prototype v2 used "Ops mod 47". Here a 338k-parameter Llama learnt the mod-13 step table
-    # much faster (LOG: mod 47 and mod 23 showed no arithmetic after 800-1500 steps).
-    # Guessing stays negligible on the primary metric: a 4-step chain is 1 of 13^4.
-    modulus: int = field(default=13, metadata={"help": "all values live in 0..modulus-1", "min": 5})
-    ops: tuple[str, ...] = field(default=("+", "-", "*"), metadata={"help": "operations a chain draws from"})
-    # v2: "lengths 1-4" in pretraining; tier C "lengths 5-6, beyond pretraining".
-    pretrain_lengths: tuple[int, int] = field(default=(1, 4), metadata={"help": "inclusive chain-length range of pretraining traces and RL prompts"})
-    tier_ab_lengths: tuple[int, int] = field(default=(4, 4), metadata={"help": "inclusive lengths of the held-out tiers A and B (inside the pretraining range)"})
-    tier_c_lengths: tuple[int, int] = field(default=(5, 6), metadata={"help": "inclusive lengths of tier C (beyond pretraining)"})
-    # v2: "Pretraining mixed 25% careful and 75% shortcut ... with a 10% slip rate".
-    careful_share: float = field(default=0.25, metadata={"help": "share of careful-strategy traces in pretraining", "min": 0.0, "max": 1.0})
-    slip_rate: float = field(default=0.10, metadata={"help": "chance that each number written in a careful pretraining trace is a random wrong one", "min": 0.0, "max": 1.0})
-    # v2: the shortcut "makes fewer slips". Here its writers slip less per number written.
-    shortcut_slip_rate: float = field(default=0.03, metadata={"help": "the same for shortcut traces", "min": 0.0, "max": 1.0})
-    misconception: str = field(default="mul_as_add", metadata={"help": "shortcut's planted error: 'mul_as_add' merges (*a, *b) as *(a+b); 'none' makes the shortcut sound"})
-    # v2: "Held-out tiers of 48 problems each".
-    tier_size: int = field(default=48, metadata={"help": "held-out problems per tier (A, B, C)", "min": 1})
-    eval_seed: int = field(default=1234, metadata={"help": "seed of the held-out problems; fixed across training seeds so counts pool"})
-    # 0 keeps the world of LOG.md 2026-11-27, where a careful chain and a shortcut chain have the same
-    # length; issue 11 (docs/design.md, the micro-world): a response-length cap can only favour the shortcut if it is shorter.
-    careful_check_tokens: int = field(default=0, metadata={"help": "times a careful writer re-writes each value as a check (makes careful chains longer than the shortcut's)", "min": 0, "max": 4})
-
-    def validate(self) -> None:
-        check_ranges(self, "task.")
-        if not set(self.ops) <= {"+", "-", "*"} or not self.ops:
-            raise InputError(f"task.ops: must be a non-empty subset of +,-,*, got {self.ops}")
-        if self.misconception not in ("mul_as_add", "none"):
-            raise InputError(f"task.misconception: must be 'mul_as_add' or 'none', got {self.misconception!r}")
-        for name in ("pretrain_lengths", "tier_ab_lengths", "tier_c_lengths"):
-            lo, hi = getattr(self, name)
-            if not 1 <= lo <= hi:
-                raise InputError(f"task.{name}: need 1 <= lo <= hi, got {(lo, hi)}")
 
 
 @dataclass(frozen=True)
@@ -224,30 +187,6 @@ class MicroConfig:
 # ---------------------------------------------------------------- settings by dotted path
 
 
-def check_ranges(cfg, prefix: str = "") -> None:
-    """An InputError naming the first field outside its ``min``/``max`` (field metadata)."""
-    for path, f, value, _ in leaf_fields(cfg, prefix):
-        lo, hi = f.metadata.get("min"), f.metadata.get("max")
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            bounds = [f">= {lo}"] * (lo is not None) + [f"<= {hi}"] * (hi is not None)
-            raise InputError(f"{path}={value!r}: must be {' and '.join(bounds)}")
-
-
-def leaf_fields(cfg, prefix: str = ""):
-    """``(dotted path, field, value, type)`` of every non-dataclass field, depth first.
-
-    >>> [p for p, _, _, _ in leaf_fields(MicroConfig())][:4]
-    ['seed', 'device', 'threads', 'task.modulus']
-    """
-    hints = typing.get_type_hints(type(cfg))
-    for f in dataclasses.fields(cfg):
-        value = getattr(cfg, f.name)
-        if dataclasses.is_dataclass(value):
-            yield from leaf_fields(value, f"{prefix}{f.name}.")
-        else:
-            yield f"{prefix}{f.name}", f, value, hints[f.name]
-
-
 def settings_from(config: dict | str | list | None) -> dict:
     """Dotted settings from ``config``: a dict (dotted or nested names), a YAML/JSON file of them,
     or a list of these applied in order, later ones winning (a world file, then a page's changes).
@@ -292,7 +231,7 @@ def coerce(value, hint, where: str):
     >>> coerce("1,4", tuple[int, ...], "x"), coerce("0.5", float, "x"), coerce("none", typing.Optional[int], "x")
     ((1, 4), 0.5, None)
     """
-    bad = InputError(f"{where}={value!r}: expected {_type_name(hint)}")
+    bad = InputError(f"{where}={value!r}: expected {type_name(hint)}")
     args = typing.get_args(hint)
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):

@@ -1,0 +1,218 @@
+"""The layer of every module, in one place, and the import graph the layer test checks.
+
+A module imports only from its own layer or the ones before it in :data:`LAYERS` (bottom
+first). ``tests/test_layers.py`` reads every module's imports with :mod:`ast` and fails on an
+import from a later layer, on a cycle, on a module this table does not name, and on a
+function-local import that defers nothing heavy. docs/design.md prints this table
+(:func:`markdown_table`; a test keeps the two equal). The micro-world's stage cache hashes
+the source of a stage's import closure (:func:`closure`).
+
+>>> layer_of("boundary_lab.passk").name, layer_of("boundary_lab.tables").name
+('estimators', 'tables')
+>>> rank("boundary_lab.passk") < rank("boundary_lab.tables")
+True
+>>> sorted(closure(["boundary_lab.seeding"]))
+['boundary_lab.seeding']
+>>> layer_of("boundary_lab.nowhere")
+Traceback (most recent call last):
+...
+KeyError: 'boundary_lab.nowhere: no layer in boundary_lab/layers.py'
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+PACKAGE = "boundary_lab"
+ROOT = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str = field(metadata={"help": "the layer's name, as docs/design.md prints it"})
+    role: str = field(metadata={"help": "what its modules are for, in a few words"})
+    modules: tuple[str, ...] = field(metadata={"help": "module names relative to boundary_lab ('' is the package)"})
+
+
+# Bottom first. Each module names its layer here and nowhere else.
+LAYERS: tuple[Layer, ...] = (
+    Layer("foundations", "errors, seeds, dataclass-settings helpers, this table",
+          ("", "errors", "seeding", "settings", "layers")),
+    Layer("estimators", "pure numpy: pass@k, bootstrap, coverage sets, ΔSE, histograms", ("passk",)),
+    Layer("data", "counts and sample stores, model identity, tiny model fixtures, the paper's numbers",
+          ("counts", "store", "sampling.identity", "tiny_models", "reported")),
+    Layer("verification", "verifiers, their registry, the micro-world's problems and checker",
+          ("verify", "verify.registry", "verify.math", "verify.math_extract", "verify.math_equiv",
+           "verify.math_pool", "verify.math_warmup", "verify.math_cases", "verify.code", "verify.sandbox",
+           "verify.sandbox_cgroup", "verify.sandbox_harness", "verify.sandbox_oracle", "verify.sandbox_wire",
+           "micro.task")),
+    Layer("benchmarks", "benchmark rows (each names its verifier), grading sample files, the verifier audit",
+          ("benchmarks", "benchmarks.specs", "benchmarks.loaders", "benchmarks.prompts", "grading", "audit")),
+    Layer("sampling and scoring", "backends (vllm, hf), the resumable sampler, log-probs, importers",
+          ("sampling", "sampling.config", "sampling.hf", "sampling.vllm_backend", "sampling.run", "scoring",
+           "importers")),
+    Layer("training", "the RL trainer and its registry, the micro-world's models, stages and cache",
+          ("rl", "rl.registry", "rl.config", "rl.advantages", "rl.losses", "rl.rewards", "rl.rollouts", "rl.state",
+           "rl.toy", "rl.trainer", "rl.value_head", "micro", "micro.config", "micro.tokenizer", "micro.model",
+           "micro.pretrain", "micro.distill", "micro.evaluate", "micro.perplexity", "micro.pipeline",
+           "micro.phase")),
+    Layer("tables", "every table of the book, the CLI and LOG.md, from counts", ("tables",)),
+    Layer("prose and figures", "sentences from tables, figures from tidy frames",
+          ("findings", "plots", "verify.math_agreement")),
+    Layer("pages", "what notebooks call: micro-world results, parameter checks, the book runner",
+          ("report", "notebook", "evaluate", "book")),
+    Layer("shell", "the CLI: parse, call the library, print",
+          ("cli", "commands", "commands.book", "commands.compare", "commands.grade", "commands.import_samples",
+           "commands.merge", "commands.micro", "commands.passk", "commands.ppl", "commands.sample")),
+)
+
+# Third-party packages worth deferring into a function: each costs a noticeable import time
+# (torch ~4 s, vllm ~12 s, pandas ~1 s cold on this machine) or is an optional extra.
+# A function-local import of anything else belongs at the top of the module.
+HEAVY = frozenset({
+    "torch", "vllm", "transformers", "tokenizers", "datasets", "trl", "accelerate", "pandas", "pyarrow",
+    "matplotlib", "seaborn", "scipy", "sympy", "math_verify", "latex2sympy2_extended", "nbformat", "nbclient",
+    "papermill", "myst_nb", "IPython", "jupyter_book", "yaml",
+})
+
+
+def _full(name: str) -> str:
+    return f"{PACKAGE}.{name}" if name else PACKAGE
+
+
+def _short(module: str) -> str:
+    return module[len(PACKAGE) + 1:] if module != PACKAGE else ""
+
+
+_RANK = {_full(m): i for i, layer in enumerate(LAYERS) for m in layer.modules}
+
+
+def layer_of(module: str) -> Layer:
+    """The :class:`Layer` of a dotted module name (``boundary_lab.x.y``)."""
+    if module not in _RANK:
+        raise KeyError(f"{module}: no layer in boundary_lab/layers.py")
+    return LAYERS[_RANK[module]]
+
+
+def rank(module: str) -> int:
+    """The position of a module's layer, 0 at the bottom."""
+    layer_of(module)
+    return _RANK[module]
+
+
+class Import(NamedTuple):
+    """One import statement's edge: ``source`` imports ``target`` at ``line``, inside a function if ``local``.
+
+    ``target`` is a module: ``from .x import name`` names ``x.name`` when that is a module, else ``x``.
+    """
+
+    source: str
+    target: str
+    line: int
+    local: bool
+
+    @property
+    def internal(self) -> bool:
+        return self.target == PACKAGE or self.target.startswith(PACKAGE + ".")
+
+
+def module_file(module: str, root: Path = ROOT) -> Path | None:
+    """The source file of an internal module under ``root`` (the package directory), or None."""
+    parts = module.split(".")[1:]
+    base = root.joinpath(*parts)
+    for path in (base / "__init__.py", base.with_suffix(".py")):
+        if path.is_file():
+            return path
+    return None
+
+
+def modules(root: Path = ROOT) -> list[str]:
+    """Every module of the package under ``root``, as dotted names."""
+    names = []
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names.append(".".join([PACKAGE, *parts]))
+    return names
+
+
+@cache
+def _imports(module: str, root: Path) -> tuple[Import, ...]:
+    path = module_file(module, root)
+    if path is None:
+        return ()
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found: list[Import] = []
+
+    def visit(node: ast.AST, local: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = local or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(child, ast.Import):
+                found.extend(Import(module, a.name, child.lineno, local) for a in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                if child.level:
+                    base = package.split(".")[: len(package.split(".")) - child.level + 1]
+                    origin = ".".join(base + ([child.module] if child.module else []))
+                else:
+                    origin = child.module or ""
+                for alias in child.names:
+                    sub = f"{origin}.{alias.name}"
+                    is_module = sub.startswith(PACKAGE) and module_file(sub, root) is not None
+                    found.append(Import(module, sub if is_module else origin, child.lineno, local))
+            visit(child, inner)
+
+    visit(ast.parse(path.read_text(), str(path)), False)
+    return tuple(dict.fromkeys(found))
+
+
+def imports(module: str, root: Path = ROOT) -> tuple[Import, ...]:
+    """Every import statement of an internal module, module-level and function-local."""
+    return _imports(module, Path(root))
+
+
+def _parents(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(2, len(parts))]
+
+
+def closure(entry, root: Path = ROOT, local: bool = True) -> set[str]:
+    """The internal modules that importing and running ``entry`` can load: the modules
+    themselves, what they import (function-local imports too when ``local``), transitively,
+    with the packages each import executes (``__init__``), but not the lazy top package."""
+    todo, seen = list(entry), set()
+    while todo:
+        module = todo.pop()
+        if module in seen or module_file(module, Path(root)) is None:
+            continue
+        seen.add(module)
+        for imp in imports(module, root):
+            if imp.internal and (local or not imp.local) and imp.target != PACKAGE:
+                todo += [imp.target, *_parents(imp.target)]
+        todo += _parents(module)
+    return seen
+
+
+def heavy_at_import(module: str, root: Path = ROOT) -> set[str]:
+    """The :data:`HEAVY` packages that importing an internal module loads (module level only)."""
+    heavy = set()
+    for name in closure([module], root, local=False):
+        heavy |= {i.target.split(".")[0] for i in imports(name, root) if not i.local and not i.internal} & HEAVY
+    return heavy
+
+
+def is_stdlib(target: str) -> bool:
+    return target.split(".")[0] in sys.stdlib_module_names or target == "__future__"
+
+
+def markdown_table() -> str:
+    """The layer table of docs/design.md (bottom first), generated from :data:`LAYERS`."""
+    rows = ["| layer | role | modules |", "|---|---|---|"]
+    for layer in LAYERS:
+        names = ", ".join(f"`{m}`" if m else "`boundary_lab`" for m in layer.modules)
+        rows.append(f"| {layer.name} | {layer.role} | {names} |")
+    return "\n".join(rows)

@@ -140,10 +140,23 @@ ORACLE_SOURCE = WIRE_SOURCE + (_HERE / "sandbox_oracle.py").read_text()
 # Each sandboxed interpreter starts with this bootstrap, which reads the marshalled code of the
 # harness (or oracle) from the fd given last on its command line: compiling ~25 kB of source
 # in every sandbox cost ~3 ms of CPU per process.
-_BOOTSTRAP = ("import marshal, os, sys\nfd = int(sys.argv.pop())\nchunks = []\n"
+_BOOTSTRAP = ("import marshal, os, sys\nsys.path.append('/opt/boundary-lab-site')\nfd = int(sys.argv.pop())\nchunks = []\n"
               "while chunk := os.read(fd, 1 << 16):\n    chunks.append(chunk)\nos.close(fd)\n"
               "del fd, chunk\nexec(marshal.loads(b''.join(chunks)))\n")
 NOBODY = 65534
+# The host uid that bubblewrap (and so every sandboxed process) runs as when the launcher is root:
+# a dedicated unprivileged uid, so no sandbox uid is host uid 0 (issue 25: as root, bwrap mapped the
+# sandbox's 65534 to host root, which the kernel's keyrings honoured). No Debian account uses it
+# (system uids < 1000, users from 1000, nobody 65534); BOUNDARY_LAB_SANDBOX_UID overrides it.
+SANDBOX_UID = int(os.environ.get("BOUNDARY_LAB_SANDBOX_UID", "61234"))
+# Where the packages of SANDBOX_PACKAGES appear inside the sandbox (on sys.path; read-only).
+SITE_IN_SANDBOX = "/opt/boundary-lab-site"
+# Packages (from the caller's environment) a sandboxed program may import besides the standard
+# library: numpy, a dependency of MBPP/BigCodeBench-style solutions (issue 25).
+SANDBOX_PACKAGES = ("numpy",)
+# Syscalls the seccomp filter refuses with EPERM: the kernel keyrings (issue 25's host-keyring probe)
+# and the usual kernel attack surface of container runtimes (Docker's default profile refuses them too).
+SECCOMP_DENIED = ("add_key", "request_key", "keyctl", "perf_event_open", "userfaultfd", "bpf")
 _REPORT_CAP = 1 << 16
 _MESSAGE_CAP = 64 << 20  # the largest single answer (one serialized result) the oracle reads
 _warned_fallback = False
@@ -170,10 +183,17 @@ class SandboxLimits:
         "a run that writes more than this to stdout or stderr is killed as a flood; issue 13 asks "
         "for >= 64 MiB (a correct program printed 20 MB of debug output)")})
     max_file_bytes: int = field(default=16 << 20, metadata={"help": "largest file the program may write (RLIMIT_FSIZE)"})
+    cpu_cores: float = field(default=1.0, metadata={"help": (
+        "CPU cores one run may use at once, whatever it forks (cgroup cpu quota); issue 25: 24 setsid "
+        "spinners made a correct neighbour time out")})
+    wall_factor: float = field(default=2.0, metadata={"help": (
+        "where the cgroup accounts CPU time, timeout_s is CPU seconds of the whole run and the wall-clock "
+        "backstop (for sleeps and deadlocks) is wall_factor x timeout_s; issue 25: a busy neighbour must not "
+        "make a correct program time out")})
 
     def __post_init__(self):
         for name in ("timeout_s", "memory_mb", "max_procs", "max_output_bytes", "flood_output_bytes",
-                     "max_file_bytes"):
+                     "max_file_bytes", "cpu_cores", "wall_factor"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"SandboxLimits.{name}: must be a positive number, got {value!r}")
@@ -181,7 +201,8 @@ class SandboxLimits:
     def describe(self, which: str) -> str:
         """The limit ``which`` (a ``limit_hit`` value) in words, with its value."""
         return {"timeout": f"wall-clock limit of {self.timeout_s:g} s",
-                "cpu": f"CPU-time limit of {int(self.timeout_s) + 1} s",
+                "wall": f"wall-clock backstop of {self.timeout_s * self.wall_factor:g} s",
+                "cpu": f"CPU-time limit of {self.timeout_s:g} s",
                 "memory": f"memory cap of {self.memory_mb} MiB",
                 "processes": f"limit of {self.max_procs} processes and threads",
                 "output": f"output flood (more than {self.flood_output_bytes >> 20} MiB)"}.get(which, which)
@@ -200,9 +221,12 @@ class SandboxResult:
     ``error`` a failure of the sandbox or of the tests themselves. ``failure``
     is a one-line account of why a run failed (for a script, written by a
     harness that untrusted code shares, so a hint only). ``limit_hit`` names
-    the limit that ended the run ("timeout", "cpu", "memory", "processes",
-    "output"), ``limits`` the :class:`SandboxLimits` in force, and
-    ``oracle_output`` what the test code printed.
+    the limit that ended the run ("timeout", "wall", "cpu", "memory",
+    "processes", "output"), ``limits`` the :class:`SandboxLimits` in force, and
+    ``oracle_output`` what the test code printed. ``host_uid`` is the host uid
+    the sandboxed processes ran as (never 0 with bwrap), ``seccomp`` whether the
+    seccomp filter was loaded, ``cgroup_version`` "v1" or "v2" (None: no
+    cgroup) and ``cpu_s`` the CPU seconds the run's cgroup accounted.
     """
 
     completed: bool
@@ -223,6 +247,10 @@ class SandboxResult:
     limit_hit: str | None = None
     limits: dict = field(default_factory=dict)
     oracle_output: str = ""
+    host_uid: int | None = None
+    seccomp: bool = False
+    cgroup_version: str | None = None
+    cpu_s: float | None = None
 
 
 def stdout_digest(text: str) -> str:
@@ -245,8 +273,8 @@ def bwrap_path() -> str | None:
 def bwrap_problem(bwrap: str) -> str | None:
     """Why this bwrap cannot start our sandbox here (e.g. no user namespaces), or None if it can."""
     try:
-        probe = subprocess.run(_bwrap_command(bwrap) + ["-I", "-S", "-c", "pass"], capture_output=True,
-                               timeout=30, env={}, stdin=subprocess.DEVNULL)
+        cmd, kwargs = _command(bwrap, None, None, (), 64, script="pass")
+        probe = subprocess.run(cmd, capture_output=True, timeout=30, stdin=subprocess.DEVNULL, **kwargs)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return str(exc)
     if probe.returncode != 0:
@@ -274,7 +302,61 @@ def _bwrap_options(bwrap: str) -> frozenset[str]:
     return frozenset(word for word in text.split() if word.startswith("--"))
 
 
-def _bwrap_command(bwrap: str, tmp_mb: int = 1024) -> list[str]:
+def _as_sandbox_user() -> bool:
+    """Whether bwrap must drop to SANDBOX_UID (the launcher is root)."""
+    return os.geteuid() == 0
+
+
+@functools.lru_cache(maxsize=None)
+def _package_dirs() -> tuple[tuple[str, str], ...]:
+    """(host directory, name under SITE_IN_SANDBOX) of each of SANDBOX_PACKAGES and of its wheel's
+    ``<name>.libs`` (vendored shared libraries), all in one site-packages directory."""
+    import importlib.util
+    found = []
+    for name in SANDBOX_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        path = Path(list(spec.submodule_search_locations)[0]).resolve()
+        found.append((str(path), name))
+        if (path.parent / f"{name}.libs").is_dir():
+            found.append((str(path.parent / f"{name}.libs"), f"{name}.libs"))
+    if len({str(Path(d).parent) for d, _ in found}) > 1:  # one bind of their site-packages serves all
+        found = [pair for pair in found if Path(pair[0]).parent == Path(found[0][0]).parent]
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=None)
+def seccomp_filter() -> bytes | None:
+    """The BPF program that refuses SECCOMP_DENIED with EPERM, built and exported by libseccomp
+    (through pyseccomp's ctypes binding); None where libseccomp or pyseccomp is missing.
+
+    >>> bpf = seccomp_filter()
+    >>> bpf is None or (len(bpf) % 8 == 0 and len(bpf) > 8 * len(SECCOMP_DENIED))
+    True
+    """
+    try:
+        import pyseccomp
+    except (ImportError, OSError, RuntimeError):
+        return None
+    import errno
+    rules = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
+    for name in SECCOMP_DENIED:
+        rules.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
+    with tempfile.TemporaryFile() as handle:
+        rules.export_bpf(handle)
+        handle.seek(0)
+        return handle.read()
+
+
+def _bwrap_command(bwrap: str, tmp_mb: int = 1024, shared_tmp: str | None = None,
+                   seccomp_fd: int | None = None) -> list[str]:
+    """bwrap's command line; when root, the interpreter prefix and the packages are bound from
+    ``/mnt/0`` and ``/mnt/1``, which :func:`_command` mounts in a private mount namespace (the
+    prefix may sit below a directory SANDBOX_UID cannot search, e.g. ``/root/.pyenv``)."""
     prefix, python = _interpreter()
     version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     options = _bwrap_options(bwrap)
@@ -289,16 +371,26 @@ def _bwrap_command(bwrap: str, tmp_mb: int = 1024) -> list[str]:
             cmd += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             cmd += ["--ro-bind", str(path), str(path)]
+    dropped = _as_sandbox_user()
     if not prefix.startswith("/usr/"):
-        cmd += ["--ro-bind", prefix, prefix]
+        cmd += ["--ro-bind", "/mnt/0" if dropped else prefix, prefix]
     site = Path(prefix) / "lib" / version / "site-packages"
     if site.is_dir():
         cmd += ["--tmpfs", str(site)]
+    for path, name in _package_dirs():
+        source = f"/mnt/1/{Path(path).name}" if dropped else path
+        cmd += ["--ro-bind", source, f"{SITE_IN_SANDBOX}/{name}"]
     # No --proc: a /proc would show /proc/self/mem and the host environment of bwrap's PID 1.
     cmd += ["--dev", "/dev"]
-    if "--size" in options:  # bounds /tmp even where no memory cgroup does
-        cmd += ["--size", str(tmp_mb << 20)]
-    cmd += ["--tmpfs", "/tmp", "--chdir", "/tmp",
+    if seccomp_fd is not None:
+        cmd += ["--seccomp", str(seccomp_fd)]
+    if shared_tmp:  # the graded run's /tmp, one directory shared by the program and the oracle
+        cmd += ["--bind", shared_tmp, "/tmp"]
+    else:
+        if "--size" in options:  # bounds /tmp even where no memory cgroup does
+            cmd += ["--size", str(tmp_mb << 20)]
+        cmd += ["--tmpfs", "/tmp"]
+    cmd += ["--chdir", "/tmp",
             "--setenv", "HOME", "/tmp", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
             "--setenv", "LANG", "C.UTF-8", "--", python]
     return cmd
@@ -345,6 +437,11 @@ def _sandbox_mode(isolation: str) -> tuple[str, str | None]:
     return mode, (bwrap if mode == "bwrap" else None)
 
 
+def _cpu_accounted(cgroup: RunCgroup | None) -> bool:
+    """Whether the run's CPU time is accounted (then timeout_s counts CPU seconds)."""
+    return cgroup is not None and cgroup.cpu_seconds() is not None
+
+
 def _limits_of(limits: SandboxLimits | None, **overrides) -> SandboxLimits:
     base = limits or SandboxLimits()
     given = {k: v for k, v in overrides.items() if v is not None}
@@ -352,16 +449,16 @@ def _limits_of(limits: SandboxLimits | None, **overrides) -> SandboxLimits:
 
 
 def _limit_hit(limits: SandboxLimits, timed_out: bool, flooded: bool, exit_code: int | None,
-               cgroup: RunCgroup | None) -> str | None:
+               cgroup: RunCgroup | None, cpu_hit: bool = False) -> str | None:
     """Which limit ended the run, if one did (the first that applies)."""
     if flooded:
         return "output"
     if cgroup is not None and cgroup.oom_killed():
         return "memory"
-    if exit_code in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
+    if cpu_hit or exit_code in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
         return "cpu"
     if timed_out:
-        return "timeout"
+        return "wall" if _cpu_accounted(cgroup) else "timeout"
     if cgroup is not None and cgroup.pids_limited():
         return "processes"
     return None
@@ -404,7 +501,7 @@ def run_in_sandbox(
                      max_file_bytes=max_file_bytes)
     mode, bwrap = _sandbox_mode(isolation)
     token = secrets.token_hex(32).encode()
-    cgroup = create_run_cgroup(max_procs=lim.max_procs, memory_mb=lim.memory_mb)
+    cgroup = create_run_cgroup(max_procs=lim.max_procs, memory_mb=lim.memory_mb, cpu_cores=lim.cpu_cores)
     runs = max(1, len(cases or ()))
     job = {"program": program, "stdin": stdin, "cases": cases, "memory_mb": lim.memory_mb,
            "memory_rlimit": cgroup is None, "max_file_bytes": lim.max_file_bytes,
@@ -415,36 +512,44 @@ def run_in_sandbox(
     report_r, report_w = os.pipe()
     code_r = _code_pipe(HARNESS_SOURCE, "<sandbox-harness>")
     workdir = None if mode == "bwrap" else tempfile.mkdtemp(prefix="boundary-lab-sbx-")
-    cmd, popen_kwargs = _command(bwrap, workdir, cgroup, (ctrl_r, token_r, report_w, code_r), lim.memory_mb)
+    seccomp_r = _data_pipe(seccomp_filter()) if mode == "bwrap" else None
+    cmd, popen_kwargs = _command(bwrap, workdir, cgroup, (ctrl_r, token_r, report_w, code_r), lim.memory_mb,
+                                 seccomp_fd=seccomp_r)
+    extra_fds = (seccomp_r,) if seccomp_r is not None else ()
 
     start = time.monotonic()
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                pass_fds=(ctrl_r, token_r, report_w, code_r), start_new_session=True,
+                                pass_fds=(ctrl_r, token_r, report_w, code_r, *extra_fds), start_new_session=True,
                                 **popen_kwargs)
     except OSError as exc:
-        _close(ctrl_r, ctrl_w, token_r, token_w, report_r, report_w, code_r)
+        _close(ctrl_r, ctrl_w, token_r, token_w, report_r, report_w, code_r, *extra_fds)
         _cleanup(cgroup, workdir)
         return _not_started(mode, cgroup, lim, exc)
-    _close(ctrl_r, token_r, report_w, code_r)
+    _close(ctrl_r, token_r, report_w, code_r, *extra_fds)
     os.write(token_w, token)
     os.close(token_w)
     writer = threading.Thread(target=_write_and_close, args=(ctrl_w, marshal.dumps(job)), daemon=True)
     writer.start()
 
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
-    # In cases mode every proven case restarts the clock: timeout_s is per case.
-    renew = (b"P" + token + b" case ", lim.timeout_s, start + lim.timeout_s * runs) if cases else None
+    # In cases mode every proven case restarts the clock: timeout_s is per case. Where the cgroup
+    # accounts CPU time, timeout_s is CPU seconds and the wall clock a backstop wall_factor times longer.
+    accounted = _cpu_accounted(cgroup)
+    wall = lim.timeout_s * (lim.wall_factor if accounted else 1.0)
+    renew = (b"P" + token + b" case ", wall, start + wall * runs) if cases else None
     caps = {out_fd: lim.max_output_bytes, err_fd: lim.max_output_bytes, report_r: _REPORT_CAP}
-    captured, timed_out, flooded = _collect([proc], caps, report_r, start + lim.timeout_s,
-                                            lim.flood_output_bytes, renew)
+    captured, timed_out, flooded, cpu_hit = _collect([proc], caps, report_r, start + wall, lim.flood_output_bytes,
+                                                     renew, cpu_budget=(cgroup, lim.timeout_s * runs) if accounted
+                                                     else None)
     _kill_tree(proc, cgroup)
     exit_code = proc.wait()
     proc.stdout.close()
     proc.stderr.close()
     duration = time.monotonic() - start
     writer.join(timeout=1.0)
-    limit_hit = _limit_hit(lim, timed_out, flooded, exit_code, cgroup)
+    limit_hit = _limit_hit(lim, timed_out, flooded, exit_code, cgroup, cpu_hit)
+    cpu_s = cgroup.cpu_seconds() if cgroup is not None else None
     _cleanup(cgroup, workdir)
 
     report = captured[report_r][0].decode("utf-8", "replace").splitlines()
@@ -463,7 +568,7 @@ def run_in_sandbox(
         output_truncated=stdout_cut or stderr_cut, isolation=mode, capped_by_cgroup=cgroup is not None,
         memory_capped=limit_hit == "memory", syntax_error=first[1:] if first.startswith("S") else None,
         failure=failure, error=None if timed_out or first else error, limit_hit=limit_hit,
-        limits=asdict(lim))
+        limits=asdict(lim), **_hardening(mode, cgroup, seccomp_r is not None, cpu_s))
 
 
 def run_tests_in_sandbox(
@@ -493,7 +598,8 @@ def run_tests_in_sandbox(
     """
     lim = limits or SandboxLimits()
     mode, bwrap = _sandbox_mode(isolation)
-    cgroup = create_run_cgroup(max_procs=lim.max_procs, memory_mb=lim.memory_mb)
+    cgroup = create_run_cgroup(max_procs=lim.max_procs, memory_mb=lim.memory_mb, cpu_cores=lim.cpu_cores)
+    accounted = _cpu_accounted(cgroup)
     cpu_s = int(lim.timeout_s) + 1
     program_job = {"serve": True, "program": program, "memory_mb": lim.memory_mb, "memory_rlimit": cgroup is None,
                    "max_file_bytes": lim.max_file_bytes, "cpu_s": cpu_s,
@@ -503,30 +609,36 @@ def run_tests_in_sandbox(
     pipes = {name: os.pipe() for name in ("pctrl", "calls", "answers", "octrl", "report", "oout")}
     (pctrl_r, pctrl_w), (calls_r, calls_w), (answers_r, answers_w) = pipes["pctrl"], pipes["calls"], pipes["answers"]
     (octrl_r, octrl_w), (report_r, report_w), (oout_r, oout_w) = pipes["octrl"], pipes["report"], pipes["oout"]
+    # One /tmp for both sandboxes (a test writes a file, the program reads it): a shared host
+    # directory under bwrap, the shared work dir in the rlimit fallback.
     workdir = None if mode == "bwrap" else tempfile.mkdtemp(prefix="boundary-lab-sbx-")
+    shared = _shared_tmp() if mode == "bwrap" else None
+    filter_bpf = seccomp_filter() if mode == "bwrap" else None
+    seccomp_fds = (_data_pipe(filter_bpf), _data_pipe(filter_bpf)) if filter_bpf else (None, None)
     program_fds = (pctrl_r, calls_r, answers_w, _code_pipe(HARNESS_SOURCE, "<sandbox-harness>"))
     oracle_fds = (octrl_r, answers_r, calls_w, report_w, _code_pipe(ORACLE_SOURCE, "<sandbox-oracle>"))
-    cmd, kwargs = _command(bwrap, workdir, cgroup, program_fds, lim.memory_mb)
-    ocmd, okwargs = _command(bwrap, workdir, cgroup, oracle_fds, lim.memory_mb)
+    cmd, kwargs = _command(bwrap, workdir, cgroup, program_fds, lim.memory_mb, shared, seccomp_fds[0])
+    ocmd, okwargs = _command(bwrap, workdir, cgroup, oracle_fds, lim.memory_mb, shared, seccomp_fds[1])
+    extra = [fd for fd in seccomp_fds if fd is not None]
 
     start = time.monotonic()
     procs: list[subprocess.Popen] = []
     try:
         procs.append(subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, pass_fds=program_fds, start_new_session=True,
-                                      **kwargs))
+                                      stderr=subprocess.PIPE, pass_fds=program_fds + tuple(extra[:1]),
+                                      start_new_session=True, **kwargs))
         procs.append(subprocess.Popen(ocmd, stdin=subprocess.DEVNULL, stdout=oout_w, stderr=oout_w,
-                                      pass_fds=oracle_fds, start_new_session=True, **okwargs))
+                                      pass_fds=oracle_fds + tuple(extra[1:]), start_new_session=True, **okwargs))
     except OSError as exc:
         for proc in procs:
             _kill_tree(proc, None)
             proc.wait()
             proc.stdout.close()
             proc.stderr.close()
-        _close(*(fd for pair in pipes.values() for fd in pair), program_fds[-1], oracle_fds[-1])
-        _cleanup(cgroup, workdir)
+        _close(*(fd for pair in pipes.values() for fd in pair), program_fds[-1], oracle_fds[-1], *extra)
+        _cleanup(cgroup, workdir, shared)
         return _not_started(mode, cgroup, lim, exc)
-    _close(*program_fds, *oracle_fds, oout_w)
+    _close(*program_fds, *oracle_fds, oout_w, *extra)
     writers = [threading.Thread(target=_write_and_close, args=(pctrl_w, marshal.dumps(program_job)), daemon=True),
                threading.Thread(target=_write_and_close, args=(octrl_w, dumps(oracle_job).encode()), daemon=True)]
     for writer in writers:
@@ -536,8 +648,10 @@ def run_tests_in_sandbox(
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
     caps = {out_fd: lim.max_output_bytes, err_fd: lim.max_output_bytes, oout_r: lim.max_output_bytes,
             report_r: _REPORT_CAP}
-    captured, timed_out, flooded = _collect(procs, caps, report_r, start + lim.timeout_s, lim.flood_output_bytes,
-                                            stop_at_report_eof=True)
+    wall = lim.timeout_s * (lim.wall_factor if accounted else 1.0)
+    captured, timed_out, flooded, cpu_hit = _collect(
+        procs, caps, report_r, start + wall, lim.flood_output_bytes, stop_at_report_eof=True,
+        cpu_budget=(cgroup, lim.timeout_s) if accounted else None)
     exit_code = proc.poll()  # before the kill: a program killed for CPU time says so here
     for p in procs:
         _kill_tree(p, cgroup)
@@ -549,8 +663,9 @@ def run_tests_in_sandbox(
     duration = time.monotonic() - start
     for writer in writers:
         writer.join(timeout=1.0)
-    limit_hit = _limit_hit(lim, timed_out, flooded, exit_code, cgroup)
-    _cleanup(cgroup, workdir)
+    limit_hit = _limit_hit(lim, timed_out, flooded, exit_code, cgroup, cpu_hit)
+    run_cpu_s = cgroup.cpu_seconds() if cgroup is not None else None
+    _cleanup(cgroup, workdir, shared)
 
     verdict = captured[report_r][0].decode("utf-8", "replace").partition("\n")[0]
     kind, text = verdict[:1], verdict[1:]
@@ -570,7 +685,13 @@ def run_tests_in_sandbox(
         stderr=stderr.decode("utf-8", "replace"), output_truncated=stdout_cut or stderr_cut, isolation=mode,
         capped_by_cgroup=cgroup is not None, memory_capped=limit_hit == "memory",
         syntax_error=text if kind == "S" else None, failure=failure, error=error, limit_hit=limit_hit,
-        limits=asdict(lim), oracle_output=oracle_out)
+        limits=asdict(lim), oracle_output=oracle_out, **_hardening(mode, cgroup, bool(extra), run_cpu_s))
+
+
+def _hardening(mode: str, cgroup: RunCgroup | None, seccomp: bool, cpu_s: float | None) -> dict:
+    return {"host_uid": _host_uid(mode), "seccomp": seccomp,
+            "cgroup_version": cgroup.version if cgroup is not None else None,
+            "cpu_s": None if cpu_s is None else round(cpu_s, 4)}
 
 
 def _close(*fds: int) -> None:
@@ -581,11 +702,12 @@ def _close(*fds: int) -> None:
             pass
 
 
-def _cleanup(cgroup: RunCgroup | None, workdir: str | None) -> None:
+def _cleanup(cgroup: RunCgroup | None, workdir: str | None, shared: str | None = None) -> None:
     if cgroup is not None and not cgroup.remove():
         warnings.warn(f"sandbox cgroup {cgroup.dirs} could not be emptied", RuntimeWarning, stacklevel=3)
-    if workdir:
-        shutil.rmtree(workdir, ignore_errors=True)
+    for path in (workdir, shared):
+        if path:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _not_started(mode: str, cgroup: RunCgroup | None, lim: SandboxLimits, exc: OSError) -> SandboxResult:
@@ -602,38 +724,83 @@ def _marshalled(source: str, name: str) -> bytes:
 
 def _code_pipe(source: str, name: str) -> int:
     """The read end of a pipe holding the marshalled code of ``source`` (written and closed)."""
-    code = _marshalled(source, name)
-    read_fd, write_fd = os.pipe()
-    os.set_blocking(write_fd, False)  # a pipe may hold less than 64 KiB (pipe-user-pages-soft)
-    try:
-        written = os.write(write_fd, code)
-    except BlockingIOError:
-        written = 0
-    os.set_blocking(write_fd, True)
-    if written == len(code):  # it fitted: no writer thread needed
-        os.close(write_fd)
-    else:
-        threading.Thread(target=_write_and_close, args=(write_fd, code[written:]), daemon=True).start()
-    return read_fd
+    return _data_pipe(_marshalled(source, name))
+
+
+# Run as root: join the run's cgroups, mount (in a private mount namespace of this command only) a
+# tmpfs on /mnt with read-only binds of the interpreter prefix (/mnt/0) and of the packages'
+# site-packages (/mnt/1), then drop to SANDBOX_UID and start bwrap, which binds them from there.
+_ROOT_WRAPPER = (
+    'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; '
+    'mount -t tmpfs -o size=64k,mode=755 boundary-lab-sbx /mnt && mkdir /mnt/0 /mnt/1 '
+    '&& mount --bind -o ro "$1" /mnt/0 && { [ -z "$2" ] || mount --bind -o ro "$2" /mnt/1; } || exit 125; '
+    'shift 2; exec "$@"')
 
 
 def _command(bwrap: str | None, workdir: str | None, cgroup: RunCgroup | None,
-             fds: tuple[int, ...], tmp_mb: int) -> tuple[list[str], dict]:
+             fds: tuple[int, ...], tmp_mb: int, shared_tmp: str | None = None, seccomp_fd: int | None = None,
+             script: str | None = None) -> tuple[list[str], dict]:
     """The command line and Popen settings that start the bootstrap in a sandbox; the last of
-    ``fds`` is the code pipe (:func:`_code_pipe`)."""
+    ``fds`` is the code pipe (:func:`_code_pipe`). ``script`` runs instead of the bootstrap (the probe)."""
+    tail = ["-I", "-S", "-B", "-c", script] if script else ["-I", "-S", "-B", "-c", _BOOTSTRAP, *map(str, fds)]
+    procs = cgroup.procs_files if cgroup is not None else []
     if bwrap:
-        cmd, kwargs = _bwrap_command(bwrap, tmp_mb), {"env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}}
+        kwargs = {"env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}}
+        cmd = _bwrap_command(bwrap, tmp_mb, shared_tmp, seccomp_fd) + tail
+        if _as_sandbox_user():
+            packages = _package_dirs()
+            site = str(Path(packages[0][0]).parent) if packages else ""
+            setpriv = ["setpriv", "--reuid", str(SANDBOX_UID), "--regid", str(SANDBOX_UID), "--clear-groups",
+                       "--inh-caps=-all", "--"]
+            return (["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", _ROOT_WRAPPER, "sh",
+                     *procs, "--", _interpreter()[0], site, *setpriv, *cmd], kwargs)
     else:
-        cmd = [_interpreter()[1]]
+        cmd = [_interpreter()[1], *tail]
         kwargs = {"cwd": workdir, "env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": workdir}}
         if os.geteuid() == 0 and _may_run_as_nobody(cmd[0]):
             os.chown(workdir, NOBODY, NOBODY)
             kwargs.update(user=NOBODY, group=NOBODY, extra_groups=[])
-    cmd += ["-I", "-S", "-B", "-c", _BOOTSTRAP, *map(str, fds)]
     if cgroup is not None:  # join the cgroups before anything else runs, so nothing escapes them
         cmd = ["/bin/sh", "-c", 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; '
-               'shift; done; shift; exec "$@"', "sh", *cgroup.procs_files, "--", *cmd]
+               'shift; done; shift; exec "$@"', "sh", *procs, "--", *cmd]
     return cmd, kwargs
+
+
+def _host_uid(mode: str) -> int:
+    """The host uid the sandboxed processes run as."""
+    if os.geteuid() != 0:
+        return os.geteuid()
+    if mode == "bwrap":
+        return SANDBOX_UID
+    return NOBODY if _may_run_as_nobody(_interpreter()[1]) else 0
+
+
+def _data_pipe(data: bytes | None) -> int | None:
+    """The read end of a pipe holding ``data`` (written and closed), or None for None."""
+    if data is None:
+        return None
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)  # a pipe may hold less than 64 KiB (pipe-user-pages-soft)
+    try:
+        written = os.write(write_fd, data)
+    except BlockingIOError:
+        written = 0
+    os.set_blocking(write_fd, True)
+    if written == len(data):  # it fitted: no writer thread needed
+        os.close(write_fd)
+    else:
+        threading.Thread(target=_write_and_close, args=(write_fd, data[written:]), daemon=True).start()
+    return read_fd
+
+
+def _shared_tmp() -> str:
+    """A fresh directory for a graded run's shared /tmp: on /dev/shm where there is one (tmpfs, so
+    the pages the sandbox writes count against its memory cgroup), owned by the sandbox's uid."""
+    base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    path = tempfile.mkdtemp(prefix="boundary-lab-sbx-tmp-", dir=base)
+    if _as_sandbox_user():
+        os.chown(path, SANDBOX_UID, SANDBOX_UID)
+    return path
 
 
 def _proofs(report: list[str], token: bytes) -> tuple[bool, list[str]]:
@@ -658,16 +825,18 @@ def _write_and_close(fd: int, data: bytes) -> None:
 
 
 def _collect(procs: list[subprocess.Popen], caps: dict[int, int], report_fd: int, deadline: float,
-             flood: int, renew: tuple[bytes, float, float] | None = None, stop_at_report_eof: bool = False):
+             flood: int, renew: tuple[bytes, float, float] | None = None, stop_at_report_eof: bool = False,
+             cpu_budget: tuple[RunCgroup, float] | None = None):
     """Read the pipes in ``caps`` (fd -> bytes kept) until EOF, the deadline, or a flood.
 
     A flood is more than ``flood`` bytes on any pipe but the report pipe.
     ``renew`` = (proof prefix, seconds, hard deadline): each new report line
     with that (secret) prefix moves the deadline to now + seconds, up to the
     hard deadline. With ``stop_at_report_eof`` reading ends when the report
-    pipe closes (the oracle has its verdict).
+    pipe closes (the oracle has its verdict). ``cpu_budget`` = (cgroup, seconds):
+    reading stops (timed out) once the run's cgroup has used that much CPU.
 
-    Returns ({fd: (bytes kept, truncated)}, timed_out, flooded). After every
+    Returns ({fd: (bytes kept, truncated)}, timed_out, flooded, cpu_hit). After every
     process exits, detached children may hold the pipes open: reading then
     stops after a short grace period.
     """
@@ -677,7 +846,7 @@ def _collect(procs: list[subprocess.Popen], caps: dict[int, int], report_fd: int
     for fd in caps:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
-    timed_out = flooded = False
+    timed_out = flooded = cpu_hit = False
     exited_at = None
     proofs_seen = 0
     try:
@@ -685,6 +854,9 @@ def _collect(procs: list[subprocess.Popen], caps: dict[int, int], report_fd: int
             now = time.monotonic()
             if now >= deadline:
                 timed_out = exited_at is None
+                break
+            if cpu_budget is not None and exited_at is None and (cpu_budget[0].cpu_seconds() or 0) > cpu_budget[1]:
+                timed_out = cpu_hit = True
                 break
             if exited_at is None and all(p.poll() is not None for p in procs):
                 exited_at = now
@@ -715,4 +887,4 @@ def _collect(procs: list[subprocess.Popen], caps: dict[int, int], report_fd: int
     finally:
         sel.close()
         os.close(report_fd)
-    return {fd: (bytes(kept[fd]), seen[fd] > caps[fd]) for fd in caps}, timed_out, flooded
+    return {fd: (bytes(kept[fd]), seen[fd] > caps[fd]) for fd in caps}, timed_out, flooded, cpu_hit

@@ -1,79 +1,26 @@
-"""The micro-world's results for the book's pages, built in memory (the tables are in :mod:`boundary_lab.tables`).
+"""The micro-world's results for the book's pages, built in memory (the tables are in :mod:`boundary_lab.tables`,
+the sentences in :mod:`boundary_lab.findings`, the figures in :mod:`boundary_lab.plots`).
 
-``micro(preset, config=..., seed=...)`` runs only the missing stages of the
-micro-world pipeline (each is cached) and returns a :class:`MicroResults`. Models
-are rows of ``res.models`` described by columns, and pages pick them with
-:meth:`MicroResults.select`; labels such as ``grpo-noB@300`` name models in
-tables and figures but are never parsed.
-
->>> import pandas as pd
->>> models = pd.DataFrame({"model": ["base", "grpo@100", "grpo@300", "grpo-noB@300"],
-...                        "kind": ["base", "rl", "rl", "rl"], "algorithm": ["", "grpo", "grpo", "grpo"],
-...                        "split": ["", "full", "full", "noB"], "step": [0, 100, 300, 300],
-...                        "main": [False, True, True, False], "final": [True, False, True, True]})
->>> res = MicroResults(config=None, models=models, counts=pd.DataFrame())
->>> res.select(kind="rl", final=True), res.one(main=True, final=True)
-(['grpo@300', 'grpo-noB@300'], 'grpo@300')
+``micro(preset, config=..., seed=...)`` runs only the missing stages of the micro-world
+pipeline (each is cached) and returns a :class:`~boundary_lab.micro.results.MicroResults`;
+``regime_results`` does so for each named regime, ``phase_grid`` for every cell and seed of a
+phase diagram, ``temperature_curves`` for the sampling temperatures of paper Fig. 16.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
 from pathlib import Path
 
 import pandas as pd
 
+from . import tables
+from .counts import read_counts
 from .errors import InputError
-
-
-@dataclass
-class MicroResults:
-    """Every table of one micro-world config and seed, in memory (see ``boundary_lab.micro.pipeline``).
-
-    ``models``: one row per model: ``model`` (its label), ``kind`` (base, rl, distilled,
-    teacher), ``algorithm``, ``remedy``, ``split`` (full or noB), ``step``, ``seed``, ``main``
-    (a checkpoint of the configured algorithm on the full split), ``final`` (its run's last
-    step), ``path``. ``counts``: one row per (model, held-out problem) with ``n, correct,
-    answer_correct, tier, length, careful, shortcut, careful_correct, kind``.
-    """
-
-    config: object
-    models: pd.DataFrame
-    counts: pd.DataFrame
-    problems: pd.DataFrame = field(default_factory=pd.DataFrame)
-    strategy_shares: pd.DataFrame = field(default_factory=pd.DataFrame)
-    guess: pd.DataFrame = field(default_factory=pd.DataFrame)
-    rl_metrics: pd.DataFrame = field(default_factory=pd.DataFrame)
-    train_logs: pd.DataFrame = field(default_factory=pd.DataFrame)
-    perplexity: pd.DataFrame = field(default_factory=pd.DataFrame)
-    timings: dict = field(default_factory=dict)
-    sample_dirs: dict = field(default_factory=dict)
-
-    def select(self, **columns) -> list[str]:
-        """Labels of the models whose columns equal the given values, in evaluation order."""
-        rows = self.models
-        for name, value in columns.items():
-            if name not in rows:
-                raise InputError(f"select: no column {name!r}; models have {', '.join(self.models.columns)}")
-            rows = rows[rows[name] == value]
-        return rows["model"].tolist()
-
-    def one(self, **columns) -> str:
-        """The label of the one model that matches (an InputError if none or several do)."""
-        found = self.select(**columns)
-        if len(found) != 1:
-            raise InputError(f"select {columns}: {len(found)} models match ({', '.join(found) or 'none'}); "
-                             f"the models are {', '.join(self.models['model'])}")
-        return found[0]
-
-    def samples(self, model: str) -> pd.DataFrame:
-        """Every sample of one evaluated model."""
-        if model not in self.sample_dirs:
-            raise InputError(f"samples: no evaluated model {model!r}; known: {', '.join(self.sample_dirs)}")
-        return pd.read_parquet(self.sample_dirs[model] / "samples.parquet")
-
-    def answer_guess(self) -> pd.DataFrame:
-        """pass@k of guessing the answer uniformly (the baseline of answer-only curves)."""
-        return self.guess[self.guess["metric"] == "answer"]
+from .micro.config import MicroConfig, with_overrides
+from .micro.phase import run_cell, run_cells
+from .micro.pipeline import STAGES, Pipeline, run_pipeline
+from .micro.regimes import regime_config, settings_of
+from .micro.results import MicroResults  # noqa: F401  (bl.report.MicroResults: what pages receive)
 
 
 def micro(preset: str = "default", config: dict | str | list | None = None, seed: int = 0, workdir: str = "runs/micro",
@@ -89,11 +36,6 @@ def micro(preset: str = "default", config: dict | str | list | None = None, seed
     trains nothing, and the result never depends on what other calls ran before. Prints one
     summary line (no training logs) unless ``progress``.
     """
-    import time
-
-    from .micro.config import MicroConfig, with_overrides
-    from .micro.pipeline import STAGES, run_pipeline
-
     cfg = MicroConfig.preset(preset, config=config, seed=seed)
     extra = {"rl.algorithms": tuple(dict.fromkeys([*cfg.rl.algorithms, *algorithms])),
              "rl.remedies": tuple(dict.fromkeys([*cfg.rl.remedies, *remedies]))}
@@ -109,47 +51,10 @@ def micro(preset: str = "default", config: dict | str | list | None = None, seed
     return res
 
 
-def kept_sentence(counts: pd.DataFrame, base: str, models: list[str], tier: str = "B") -> str:
-    """One sentence: how many of the base's solved problems on ``tier`` each model never solves.
-
-    >>> c = pd.DataFrame({"model": ["base", "base", "a", "a", "b", "b"], "problem_id": ["1", "2"] * 3,
-    ...                   "n": [4] * 6, "correct": [1, 2, 0, 3, 1, 1], "tier": ["B"] * 6})
-    >>> kept_sentence(c, "base", ["a", "b"])
-    'On tier B the base solves 2 problems at k = 4; b keeps all of them; a never solves 1 of them.'
-    >>> kept_sentence(c.assign(correct=0), "base", ["a", "b"])
-    'On tier B the base solves no problem at k = 4, so there is nothing to keep.'
-    """
-    from . import tables
-
-    cov = tables.coverage(counts[counts["tier"] == tier], base, models).set_index("model")
-    k = int(counts.loc[counts["model"] == base, "n"].min())
-    if int(cov["base_solved"].iloc[0]) == 0:
-        return f"On tier {tier} the base solves no problem at k = {k}, so there is nothing to keep."
-    kept = [m for m in models if cov.loc[m, "base_only"] == 0]
-    lost = sorted((m for m in models if m not in kept), key=lambda m: (cov.loc[m, "base_only"], m))
-    parts = [f"{', '.join(kept)} {'keeps' if len(kept) == 1 else 'keep'} all of them"] if kept else []
-    parts += [f"{m} never solves {int(cov.loc[m, 'base_only'])} of them" for m in lost]
-    return (f"On tier {tier} the base solves {int(cov['base_solved'].iloc[0])} problems at k = {k}; "
-            + "; ".join(parts) + ".")
-
-
-def source_sentence(res: MicroResults | None) -> str:
-    """One sentence naming where a page's figures come from: the user's counts, or the micro-world
-    regime of ``res`` (``boundary_lab.micro.phase.regime_of``)."""
-    if res is None:
-        return "The figures on this page come from the counts you gave (the `counts` parameter)."
-    from .micro.phase import regime_sentence
-
-    return regime_sentence(res.config)
-
-
 def checkpoint(label: str, preset: str = "default", config: dict | str | None = None, seed: int = 0,
                workdir: str = "runs/micro") -> str:
     """The directory of a trained micro-world model by label (``base``, ``grpo@300``, ``distilled``, or
     ``rl``: the main run's last checkpoint); trains nothing, so the model's stage must have run."""
-    from .micro.config import MicroConfig
-    from .micro.pipeline import Pipeline
-
     models = Pipeline(MicroConfig.preset(preset, config=config, seed=seed), workdir, progress=False).models()
     hit = [m for m in models if m["model"] == label or (label == "rl" and m["main"] and m["final"])]
     if not hit:
@@ -163,8 +68,6 @@ def checkpoint(label: str, preset: str = "default", config: dict | str | None = 
 def load(counts: str = "", preset: str = "default", seed: int = 0, workdir: str = "runs/micro",
          config: dict | str | list | None = None) -> tuple[MicroResults | None, pd.DataFrame]:
     """A page's data: the user's counts (CSV or store) if given, else the micro-world's (run if needed)."""
-    from .counts import read_counts
-
     if counts:
         return None, read_counts(counts)
     res = micro(preset, config=config, seed=seed, workdir=workdir)
@@ -188,3 +91,79 @@ def available(frame: pd.DataFrame, columns: list[str]) -> list[str]:
 def timings_frame(timings: dict) -> pd.DataFrame:
     """Stage timings (seconds, cached or not) as a table."""
     return pd.DataFrame([{"stage": k, **v} for k, v in timings.items()])
+
+
+# ------------------------------------------------------------------ the narrowing and phase-diagram pages
+
+
+def regime_results(preset: str = "default", seed: int = 0, workdir: str | Path = "runs/micro",
+                   extra: dict | None = None, regimes=("narrowing", "uncapped")) -> dict:
+    """Results of each named regime (base and every checkpoint of the main RL run, evaluated),
+    ``{"narrowing": MicroResults, ...}``. ``extra`` maps a regime name to settings (dict or
+    YAML/JSON file) applied on top of it."""
+    out = {}
+    for name in regimes:
+        cfg = regime_config(name, preset, seed, settings_of((extra or {}).get(name)))
+        cfg = with_overrides(cfg, {"rl.without_tier_b": False}, source="regime")
+        out[name] = run_pipeline(cfg, workdir, stages=("pretrain", "rl", "evaluate"), progress=False)
+    return out
+
+
+def phase_grid(preset: str, regime: str, axes: dict[str, list], seeds: list[int], workdir: str | Path,
+               settings: dict | str | list | None = None, say: bool = False,
+               n_boot: int = 2000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A phase diagram, ``(runs, cells)`` of ``tables.grid_tables``: every (cell, seed) trained and evaluated
+    by ``micro.phase.run_cells`` (each cached, so re-running resumes an interrupted grid). ``settings``
+    (a dict, a YAML/JSON file or a list of them) apply to every cell under the cell's own."""
+    return tables.grid_tables(run_cells(preset, regime, axes, seeds, workdir, settings_of(settings), say),
+                              n_boot=n_boot)
+
+
+def temperature_curves(preset: str, seed: int, workdir: str | Path, regime: str, temperatures: list[float],
+                       tier: str = "B", settings: dict | str | list | None = None, n_boot: int = 1000) -> pd.DataFrame:
+    """pass@k of the base and the final RL checkpoint of one regime sampled at each temperature
+    (paper Fig. 16); each (model, temperature) evaluation is cached on its own. Other temperatures
+    sample only ``tier``; at the regime's own temperature its evaluation of every tier is reused.
+    ``settings``: a dict, a YAML/JSON file or a list of them, on top of the regime."""
+    settings = settings_of(settings)
+    own = regime_config(regime, preset, seed, settings).eval.temperature
+    frames = []
+    for t in temperatures:
+        only = {} if t == own else {"eval.tiers": tier}
+        cfg = regime_config(regime, preset, seed, {**(settings or {}), "eval.temperature": t, **only})
+        counts = run_cell(cfg, workdir)
+        cur = tables.curves(counts[counts["tier"] == tier], list(dict.fromkeys(counts["model"])), n_boot=n_boot,
+                            seed=seed)
+        frames.append(cur.assign(temperature=f"T = {t:g}"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def output_entropy(results: dict, tier: str = "B", problems: int = 16, samples: int = 16) -> pd.DataFrame:
+    """Mean per-token entropy (nats) of each checkpoint's next-token distribution over its own
+    sampled completions, at temperature 1 (paper Fig. 17), per regime: the base and every main
+    checkpoint, on the first ``problems`` problems of the tier and ``samples`` samples of each."""
+    import torch
+
+    from .micro.model import load_checkpoint
+    from .micro.pretrain import batch_tensors
+    from .micro.tokenizer import vocabulary
+
+    rows = []
+    for name, res in results.items():
+        modulus = res.config.task.modulus
+        paths = dict(zip(res.models["model"], res.models["path"]))
+        for model in ["base", *res.select(kind="rl", main=True)]:
+            s = res.samples(model)
+            s = s[s["tier"] == tier]
+            s = s[s["problem_id"].isin(list(dict.fromkeys(s["problem_id"]))[:problems]) & (s["sample_id"] < samples)]
+            prompts = res.problems.set_index("problem_id").loc[s["problem_id"], "prompt"].tolist()
+            net, _ = load_checkpoint(paths[model])
+            ids, labels = batch_tensors(vocabulary(modulus), list(zip(prompts, s["completion"])))
+            with torch.no_grad():
+                logp = torch.log_softmax(net(input_ids=ids).logits[:, :-1].float(), -1)
+            mask = labels[:, 1:] != -100
+            entropy = -(logp.exp() * logp).sum(-1)
+            step = int(res.models.set_index("model").loc[model, "step"])
+            rows.append({"regime": name, "model": model, "step": step,
+                         "entropy": float((entropy * mask).sum() / mask.sum()), "tokens": int(mask.sum())})
+    return pd.DataFrame(rows)

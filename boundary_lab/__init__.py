@@ -26,6 +26,7 @@ _SUBMODULES = {
     "passk", "counts", "plots", "notebook", "book", "benchmarks", "verify",
     "sampling", "store", "scoring", "importers", "tiny_models", "micro", "rl",
     "cli", "errors", "report", "audit", "findings", "tables", "evaluate", "reported",
+    "forecast",
 }
 
 

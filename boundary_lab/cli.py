@@ -13,7 +13,7 @@ import sys
 from .errors import InputError
 
 # Subcommand modules in help order; every one must import (a missing one is an error).
-COMMANDS = ["passk", "compare", "grade", "sample", "merge", "ppl", "import_samples", "micro", "book"]
+COMMANDS = ["passk", "forecast", "compare", "grade", "sample", "merge", "ppl", "import_samples", "micro", "book"]
 
 
 def build_parser() -> argparse.ArgumentParser:

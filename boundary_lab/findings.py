@@ -47,6 +47,11 @@ def _end(row: dict, base: str, other: str, closes: bool) -> str:
     return text + (")" if closes else "")
 
 
+def _count(value) -> str:
+    """A count of solved problems: exact when the model has k samples, else an expectation (``tables.solved_at``)."""
+    return f"{int(value)}" if float(value).is_integer() else f"{value:.2f} (expected)"
+
+
 def compare(counts: pd.DataFrame, base: str, other: str, by: str | None = "tier",
             correct: str = "correct") -> list[str]:
     """Sentences comparing ``other`` with ``base`` per group of ``by`` (or all problems): both ends of
@@ -57,7 +62,8 @@ def compare(counts: pd.DataFrame, base: str, other: str, by: str | None = "tier"
         label, n = (f"{by} {row[by]}" if by else "all problems"), row["k_max"]
         lines.append(f"{label}: pass@1 {base} {row['base pass@1']:.3f}, {other} {row['model pass@1']:.3f}; "
                      f"pass@{n} {base} {row['base pass@k_max']:.3f}, {other} {row['model pass@k_max']:.3f}.")
-        lines.append(f"{label}: solved at k = {n}: {base} {row['base solved']:g}, {other} {row['model solved']:g} "
+        lines.append(f"{label}: solved at k = {n}: {base} {_count(row['base solved'])}, "
+                     f"{other} {_count(row['model solved'])} "
                      f"of {row['problems']}; {other}-solved ⊆ {base}-solved: "
                      f"{'yes' if row['subset_of_base'] else 'no'}.")
         pattern = row["pattern"]
@@ -222,3 +228,188 @@ def guessing(modulus: int, lengths: list[int], k: int = 256) -> str:
     verdict = " and ".join(parts) if matters else "guessing " + parts[0]
     return (f"Guessing uniformly, pass@{k} is {answer:.3f} for the answer alone (1 of {modulus}), so answer-only "
             f"curves say little at large k; for a whole chain it is {said}: {verdict}.")
+
+
+# ------------------------------------------------------------------ the introduction's claims table (issue 23)
+# Each claim is computed by the table function its linked page shows, on that page's own results
+# (its world, tiers and scale), so the introduction cannot state a number its page does not. The
+# introduction passes each page's results (boundary_lab.book.page_results) and the other worlds.
+
+
+def _tier(frame: pd.DataFrame, tier: str) -> dict:
+    rows = frame[frame["tier"] == tier].to_dict("records")
+    if not rows:
+        raise ValueError(f"claims: no tier {tier} in this page's results (tiers: {sorted(set(frame['tier']))})")
+    return rows[0]
+
+
+def _rl(res) -> str:
+    return res.one(main=True, final=True)
+
+
+def _claim_pass1(res) -> dict:
+    rl = _rl(res)
+    row = _tier(crossover(res.counts, "base", rl, by="tier"), "B")
+    return {"tier": "B", "K": int(row["k_max"]), "problems": int(row["problems"]),
+            "measured": f"pass@1: base {row['base pass@1']:.3f}, {rl} {row['model pass@1']:.3f}",
+            "holds": row["model pass@1"] > row["base pass@1"]}
+
+
+def _claim_large_k(res) -> dict:
+    rl = _rl(res)
+    row = _tier(crossover(res.counts, "base", rl, by="tier"), "B")
+    k = int(row["k_max"])
+    return {"tier": "B", "K": k, "problems": int(row["problems"]),
+            "measured": f"pass@{k}: base {row['base pass@k_max']:.3f}, {rl} {row['model pass@k_max']:.3f}",
+            "holds": row["base pass@k_max"] >= row["model pass@k_max"] - 1e-12}
+
+
+def _claim_subset(res) -> dict:
+    rl = _rl(res)
+    row = _tier(tables.coverage(res.counts, "base", [rl], by="tier"), "B")
+    k = int(res.counts["n"].min())
+    return {"tier": "B", "K": k, "problems": int(row["both"] + row["base_only"] + row["rl_only"] + row["neither"]),
+            "measured": f"solved at k = {k}: base {row['base_solved']}, {rl} {row['model_solved']}; "
+                        f"{rl} only: {row['rl_only']}",
+            "holds": bool(row["subset_of_base"])}
+
+
+def _claim_delta_se(res) -> dict:
+    grpo = res.one(kind="rl", algorithm="grpo", split="full", remedy="", final=True)
+    row = tables.delta_se(res.counts, "base", [grpo]).iloc[0]
+    tiers = "".join(sorted(set(res.counts["tier"])))
+    return {"tier": " and ".join(tiers), "K": int(row["K"]), "problems": int(res.counts["problem_id"].nunique()),
+            "measured": f"ΔSE of {grpo}: {row['delta_se']:.3f} (pass@{int(row['K'])} base {row['base pass@K']:.3f}, "
+                        f"pass@1 {row['pass@1']:.3f})",
+            "holds": row["delta_se"] > 0}
+
+
+def _claim_steps(res) -> dict:
+    steps = res.models[res.models["main"] & (res.models["kind"] == "rl")].sort_values("step")["model"].tolist()
+    if len(steps) < 2:
+        raise ValueError(f"claims: the training-steps claim needs two checkpoints of the main run, found {steps}")
+    first, last = steps[0], steps[-1]
+    table = tables.pass_table(res.counts, [first, last], by="tier")
+    table = table[table["tier"] == "B"].set_index("model")
+    kcol = [c for c in table.columns if c.startswith("pass@") and c != "pass@1"][-1]
+    p1, pk = table["pass@1"], table[kcol]
+    return {"tier": "B", "K": int(kcol.removeprefix("pass@")),
+            "problems": int(res.counts[res.counts["tier"] == "B"]["problem_id"].nunique()),
+            "measured": f"{first} → {last}: pass@1 {p1[first]:.3f} → {p1[last]:.3f}, "
+                        f"{kcol} {pk[first]:.3f} → {pk[last]:.3f}",
+            "holds": p1[last] > p1[first] and pk[last] < pk[first]}
+
+
+def _claim_distilled(res) -> dict:
+    row = _tier(tables.coverage(res.counts, "base", ["distilled"], by="tier"), "C")
+    k = int(res.counts["n"].min())
+    return {"tier": "C", "K": k, "problems": int(row["both"] + row["base_only"] + row["rl_only"] + row["neither"]),
+            "measured": f"solved at k = {k}: base {row['base_solved']}, distilled {row['model_solved']}; "
+                        f"distilled only: {row['rl_only']}",
+            "holds": row["rl_only"] > 0}
+
+
+def _claim_perplexity(res) -> dict:
+    rl = _rl(res)
+    summary = tables.perplexity_summary(res.perplexity)
+    under = summary[summary["scorer"] == "base"].set_index("answers_from")
+    return {"tier": "all", "K": None, "problems": int(res.counts["problem_id"].nunique()),
+            "measured": f"median perplexity under the base: its own answers {under.loc['base', 'median']:.2f}, "
+                        f"{rl}'s {under.loc[rl, 'median']:.2f}",
+            "holds": under.loc[rl, "median"] <= under.loc["base", "median"]}
+
+
+def _reported(name: str) -> str:
+    from .reported import table
+
+    def rep(t, model, bench, metric):
+        return float(t[(t.model == model) & (t.benchmark == bench) & (t.metric == metric)]["value"].iloc[0])
+
+    if name in ("pass1", "large_k"):
+        t = table("algorithms")
+        if name == "pass1":
+            return (f"MATH500 pass@1: Qwen2.5-7B {rep(t, 'Qwen2.5-7B', 'MATH500', 'pass@1'):.3f}, GRPO "
+                    f"{rep(t, 'GRPO', 'MATH500', 'pass@1'):.3f} (Table 2)")
+        return (f"Omni-MATH-Test pass@256: base {rep(t, 'Qwen2.5-7B', 'Omni-MATH-Test', 'pass@256'):.3f}, GRPO "
+                f"{rep(t, 'GRPO', 'Omni-MATH-Test', 'pass@256'):.3f} (Table 2)")
+    if name == "subset":
+        cov = table("coverage").iloc[0]
+        return f"AIME24: base solves {cov.base_solved}/{cov.problems}, RL {cov.rl_solved}, RL-only {cov.rl_only} (Table 4)"
+    if name == "delta_se":
+        d = table("delta_se")
+        v = float(d[(d.model == "GRPO") & (d.benchmark == "Omni-MATH-Test")]["value"].iloc[0])
+        return f"GRPO, Omni-MATH-Test: ΔSE {v:.3f} (K = 256; Table 2, Fig. 8)"
+    if name == "steps":
+        t = table("training_steps")
+        return (f"Omni-MATH-Train, GRPO step 150 → 450: pass@1 {rep(t, 'GRPO step 150', 'Omni-MATH-Train', 'pass@1'):.3f}"
+                f" → {rep(t, 'GRPO step 450', 'Omni-MATH-Train', 'pass@1'):.3f}, pass@256 "
+                f"{rep(t, 'GRPO step 150', 'Omni-MATH-Train', 'pass@256'):.3f} → "
+                f"{rep(t, 'GRPO step 450', 'Omni-MATH-Train', 'pass@256'):.3f} (Table 3)")
+    if name == "distilled":
+        return "Minerva: the distilled model's curve lies above the base's at every k (Fig. 7; values not transcribed)"
+    return "AIME24: PPL_Base(Y_RL) sits at the low end of PPL_Base(Y_Base) (Fig. 6; values not transcribed)"
+
+
+# (claim, its key for the paper's evidence, the page that shows it, the computation that page's table makes)
+CLAIMS = (
+    ("RL raises pass@1 over the base model", "pass1", "base_vs_rl", _claim_pass1),
+    ("At large k the base model catches up with or overtakes the RL model", "large_k", "base_vs_rl", _claim_large_k),
+    ("Problems the RL model solves are a subset of those the base solves", "subset", "coverage", _claim_subset),
+    ("ΔSE = pass@K(base) − pass@1(RL) > 0: the base at large K beats RL at k = 1", "delta_se", "algorithms",
+     _claim_delta_se),
+    ("Longer RL training raises pass@1 and lowers pass@k at large k", "steps", "training_steps", _claim_steps),
+    ("Distillation, unlike RL, adds problems the base cannot solve", "distilled", "distillation", _claim_distilled),
+    ("RL answers are ones the base model already finds likely (low perplexity)", "perplexity", "perplexity",
+     _claim_perplexity),
+)
+CLAIM_PAGES = tuple(dict.fromkeys(page for _, _, page, _ in CLAIMS))
+
+
+def claim_on_page(page: str, res, claim: str | None = None) -> list[dict]:
+    """The claims a page supports, computed from that page's results exactly as the page's own table does:
+    ``[{claim, world, tier, problems, n, K, seed, measured, holds}]`` (what the page prints, and what the
+    introduction's table must repeat)."""
+    out = []
+    for text, _, where, compute in CLAIMS:
+        if where != page or (claim is not None and claim != text):
+            continue
+        row = compute(res)
+        world = regime_of(res.config)
+        out.append({"claim": text, "world": "default" if world == "contrast" else world, "n": int(res.counts["n"].min()),
+                    "seed": int(res.config.seed), **row})
+    return out
+
+
+def claims(pages: dict, contrast: dict | None = None) -> pd.DataFrame:
+    """The introduction's table: each claim of the paper, its reported evidence, and the number the
+    linked page shows, with the world (narrowing, uncapped, default), tier, problems, samples n, K and
+    seed it comes from; ``elsewhere`` gives the same measurement in each world of ``contrast`` (name ->
+    results) other than the row's own, so a reader sees where the claim does not hold.
+
+    ``pages`` maps a page name (:data:`CLAIM_PAGES`) to that page's results; a claim whose page is
+    missing is left out, never computed on another page's model.
+    """
+    rows = []
+    for text, key, page, compute in CLAIMS:
+        if page not in pages:
+            continue
+        try:
+            (row,) = claim_on_page(page, pages[page], text)
+        except (KeyError, ValueError):  # a page whose run lacks the models this claim needs
+            continue
+        other = []
+        for name, res in (contrast or {}).items():
+            if name == row["world"]:
+                continue
+            try:
+                alt = compute(res)
+            except (KeyError, ValueError):
+                continue
+            other.append(f"{name} world, tier {alt['tier']}: {alt['measured']} "
+                         f"({'holds' if alt['holds'] else 'does not hold'})")
+        k = "" if row["K"] is None else str(row["K"])
+        rows.append({"paper's claim": text, "reported (Yue et al. 2025)": _reported(key),
+                     "this build": row["measured"], "agrees": "yes" if row["holds"] else "no",
+                     "world": row["world"], "tier": row["tier"], "problems": row["problems"], "n": row["n"], "K": k,
+                     "seed": row["seed"], "in the other world": "; ".join(other) or "not measured", "page": page})
+    return pd.DataFrame(rows)

@@ -24,7 +24,8 @@ regime back from a config. The runs are in :mod:`boundary_lab.micro.phase`, thei
 from __future__ import annotations
 
 from ..errors import InputError
-from .config import MicroConfig, leaf_fields
+from ..settings import leaf_fields
+from .config import MicroConfig
 from .config import settings_from as settings_of  # noqa: F401  (dict, file or list of them: pages pass it on)
 from .task import CAREFUL, completion_tokens
 

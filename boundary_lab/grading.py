@@ -1,4 +1,4 @@
-"""Grading of sample files: validate each JSONL record, verify it (math or code), write the result.
+"""Grading of sample files: validate each JSONL record, verify it (its kind's registry row), write the result.
 
 The library behind ``boundary-lab grade`` (see :mod:`boundary_lab.commands.grade` for the
 contract). A malformed record is reported with its line number and left out; the others are graded.
@@ -12,44 +12,41 @@ from __future__ import annotations
 
 import json
 import sys
-import warnings
 from pathlib import Path
 
+from .benchmarks.loaders import read_jsonl
 from .errors import InputError
-from .verify.math_extract import extract_gold
+from .verify.registry import VERIFIERS, verifier
 
-# Field -> accepted types, per kind. bool is excluded from numbers explicitly below.
-REQUIRED = {
-    "math": {"completion": (str,), "answer": (str, int, float, list)},
-    "code": {"prompt": (str,), "completion": (str,), "test": (str,), "entry_point": (str,)},
-}
-DEFAULT_TIMEOUT_S = {"math": 5.0, "code": 10.0}
+# Kinds a file can be graded with, their fields (name -> accepted types) and default timeouts: registry rows.
+REQUIRED = {kind: dict(row.record_fields) for kind, row in VERIFIERS.items() if row.grade_records}
+DEFAULT_TIMEOUT_S = {kind: row.default_timeout_s for kind, row in VERIFIERS.items() if row.grade_records}
+
+
+def _file_verifier(kind: str):
+    row = verifier(kind)
+    if row.grade_records is None:
+        known = ", ".join(k for k, r in VERIFIERS.items() if r.grade_records)
+        raise InputError(f"kind: verifier {kind!r} grades benchmark problems only, not sample files; use one of {known}")
+    return row
 
 
 def record_problem(record: object, kind: str) -> str | None:
     """Why a parsed line is not a valid sample, or None if it is."""
+    row = _file_verifier(kind)
     if not isinstance(record, dict):
         return f"expected a JSON object, got {type(record).__name__}"
-    for name, types in REQUIRED[kind].items():
+    for name, types in row.record_fields.items():
         if name not in record or record[name] is None:
             return f"missing field {name!r}"
         value = record[name]
         if isinstance(value, bool) or not isinstance(value, types):
             return f"field {name!r} has type {type(value).__name__}, expected {'/'.join(t.__name__ for t in types)}"
-    if kind == "math" and isinstance(record["answer"], list):
-        try:
-            extract_gold(record["answer"])
-        except TypeError as err:
-            return f"field 'answer': {err}"
-    if kind == "code" and not record["entry_point"].isidentifier():
-        return f"field 'entry_point' is not a Python identifier: {record['entry_point'][:60]!r}"
-    return None
+    return row.check_record(record)
 
 
 def read_samples(path: Path, kind: str) -> tuple[list[dict], list[int], list[str]]:
     """Valid records in order, their line numbers, and one message per malformed line."""
-    from .benchmarks.loaders import read_jsonl
-
     records, lines, problems = [], [], []
     for lineno, record, why in read_jsonl(path):
         why = why or record_problem(record, kind)
@@ -64,27 +61,7 @@ def read_samples(path: Path, kind: str) -> tuple[list[dict], list[int], list[str
 def grade_records(records: list[dict], kind: str, workers: int | None, timeout_s: float,
                   progress: bool) -> tuple[list[dict], list[tuple[int, str]]]:
     """Graded copies of ``records``, and (record index, note) for checks that timed out."""
-    notes: list[tuple[int, str]] = []
-    if kind == "math":
-        from .verify.math import grade_math
-
-        report: dict = {}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # reported per line below instead
-            grades = grade_math(records, workers=workers, timeout_s=timeout_s, progress=progress, report=report)
-        out = [{**rec, "extracted": g.extracted, "correct": bool(g.correct)} for rec, g in zip(records, grades)]
-        timed_out = set(report.get("timeouts", []))
-        for i, (rec, g) in enumerate(zip(records, grades)):
-            if (extract_gold(rec["answer"]), g.extracted) in timed_out:
-                notes.append((i, f"symbolic check timed out after {timeout_s:g}s, graded wrong "
-                                 f"(extracted={g.extracted[:60]!r})"))
-        return out, notes
-    from .verify.code import grade_code_records
-
-    results = grade_code_records(records, workers=workers, timeout_s=timeout_s, progress=progress)
-    out = [{**rec, "passed": bool(res["passed"]), "status": res["status"], "detail": res["detail"],
-            "duration_s": res["duration_s"]} for rec, res in zip(records, results)]
-    return out, notes
+    return _file_verifier(kind).grade_records(records, workers, timeout_s, progress)
 
 
 def write_jsonl(records: list[dict], output: str) -> None:
@@ -93,7 +70,7 @@ def write_jsonl(records: list[dict], output: str) -> None:
     if output == "-":
         sys.stdout.write(text)
         return
-    from .store import _atomic_write_bytes  # the store's writer (it imports pyarrow, so only here)
+    from .store import _atomic_write_bytes  # the store's writer (it imports pandas, so only here)
 
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,8 @@ from boundary_lab import benchmarks, evaluate
 from boundary_lab.errors import InputError
 from boundary_lab.micro.task import clean_trace, shortcut_trace
 from boundary_lab.sampling.config import Completion
-from boundary_lab.sampling.run import grade_chunk, micro_problem
+from boundary_lab.sampling.run import grade_chunk
+from boundary_lab.verify.registry import micro_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "evaluate.ipynb"

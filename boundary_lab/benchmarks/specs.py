@@ -11,9 +11,12 @@ Every loader yields the same problem dict: ``problem_id``, ``question``,
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from ..micro.task import heldout_tiers
+from ..micro.task_config import TaskConfig
 from ..verify.math_extract import extract_boxed, extract_gold
 
 __all__ = ["BenchmarkSpec", "SPECS", "MissingField"]
@@ -116,11 +119,6 @@ class BenchmarkSpec:
 def micro_tier(tier: str) -> Callable[[], list]:
     """The default micro-world's held-out tier as benchmark problems, graded by the micro checker."""
     def generate() -> list[dict]:
-        import dataclasses
-
-        from ..micro.config import TaskConfig
-        from ..micro.task import heldout_tiers
-
         return [{**dataclasses.asdict(p), "steps": [list(s) for s in p.steps], "question": p.prompt,
                  "answer": str(p.answer)} for p in heldout_tiers(TaskConfig()) if p.tier == tier]
     return generate

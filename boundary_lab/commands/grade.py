@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..grading import DEFAULT_TIMEOUT_S, REQUIRED, grade_records, read_samples, write_jsonl
+from ..verify.registry import verifier
 
 
 def register(subparsers) -> None:
@@ -50,6 +51,8 @@ def run(args) -> int:
     path = Path(args.input)
     if not path.is_file():
         raise InputError(f"{path}: input file not found")
+    if args.output != "-" and Path(args.output).exists() and Path(args.output).resolve() == path.resolve():
+        raise InputError(f"{args.output}: -o is the input file; write the graded samples elsewhere")
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be at least 1, got {args.workers}")
     timeout_s = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT_S[args.kind]
@@ -62,7 +65,7 @@ def run(args) -> int:
     for index, note in notes:
         print(f"warning: {path}: line {lines[index]}: {note}", file=sys.stderr)
     write_jsonl(out, args.output)
-    key = "correct" if args.kind == "math" else "passed"
+    key = verifier(args.kind).verdict
     n_ok = sum(1 for rec in out if rec[key])
     print(f"graded {len(out)} samples ({n_ok} {key}); skipped {len(problems)} malformed line(s)"
           f" -> {args.output}", file=sys.stderr)

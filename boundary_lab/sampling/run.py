@@ -29,6 +29,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..store import SampleStore
+from ..verify.registry import VerifierSpec
+from ..verify.registry import verifier as registered_verifier
 from .config import Completion, SamplingConfig
 
 
@@ -50,72 +52,23 @@ def parse_shard(text: str | None) -> tuple[int, int]:
     return i, n
 
 
-def grade_chunk(problems: Sequence[dict], completions: Sequence[Sequence[Completion]], verifier: str,
+def grade_chunk(problems: Sequence[dict], completions: Sequence[Sequence[Completion]], verifier: str | VerifierSpec,
                 template: str) -> pd.DataFrame:
-    """One shard's rows: every completion of every problem, with ``extracted`` and ``correct``."""
+    """One shard's rows: every completion of every problem, graded by ``verifier`` (a registry row or its
+    kind, see :mod:`boundary_lab.verify.registry`): ``extracted``, ``correct`` and the row's other fields."""
+    row_spec = verifier if isinstance(verifier, VerifierSpec) else registered_verifier(verifier)
     rows, owners = [], []
     for problem, outs in zip(problems, completions):
         for j, c in enumerate(outs):
             rows.append({"problem_id": str(problem["problem_id"]), "sample_id": j, "completion": c.text,
                          "n_tokens": c.n_tokens, "finish_reason": c.finish_reason})
             owners.append(problem)
-    if verifier == "code":
-        from ..verify.code import grade_code_records
-
-        # A raw template continues the function header; chat templates write the whole program.
-        records = [{"prompt": p.get("prompt", "") if template == "raw" else "", "completion": _code_of(r["completion"]),
-                    "test": p["test"], "entry_point": p["entry_point"]} for r, p in zip(rows, owners)]
-        for row, graded in zip(rows, grade_code_records(records)):
-            row["extracted"], row["correct"] = graded["completion"], bool(graded["passed"])
-    elif verifier == "micro":  # the micro-world's checker: whole chain (correct) and answer alone
-        from ..micro.task import check
-
-        for row, problem in zip(rows, owners):
-            verdict = check(micro_problem(problem), row["completion"])
-            row["extracted"] = _micro_answer(row["completion"])
-            row["correct"], row["answer_correct"] = bool(verdict.correct), bool(verdict.answer_correct)
-            row["strategy"] = verdict.strategy
-    else:
-        from ..verify.math import grade_math
-
-        grades = grade_math([(p["answer"], r["completion"]) for r, p in zip(rows, owners)])
-        for row, g in zip(rows, grades):
-            row["extracted"], row["correct"] = g.extracted, bool(g.correct)
+    for row, verdict in zip(rows, row_spec.grade_samples(owners, [r["completion"] for r in rows], template)):
+        row.update(verdict)
     df = pd.DataFrame(rows)
     df["sample_id"] = df["sample_id"].astype("int32")
     df["n_tokens"] = df["n_tokens"].astype("int32")
     return df
-
-
-def micro_problem(problem: dict):
-    """The micro-world :class:`~boundary_lab.micro.task.Problem` a micro-tier benchmark row describes."""
-    import dataclasses
-
-    from ..micro.task import Problem
-
-    kwargs = {f.name: problem[f.name] for f in dataclasses.fields(Problem) if f.name in problem}
-    kwargs["steps"] = tuple((str(op), int(a)) for op, a in problem["steps"])
-    return Problem(**kwargs)
-
-
-def _micro_answer(text: str) -> str | None:
-    """The token after the last ``A`` of a micro trace (what the checker reads as the answer)."""
-    toks = text.split()
-    if "A" not in toks:
-        return None
-    idx = len(toks) - 1 - toks[::-1].index("A")
-    return toks[idx + 1] if idx + 1 < len(toks) else None
-
-
-def _code_of(text: str) -> str:
-    """The code of a completion: the first fenced block's body, or the text up to a closing fence."""
-    if "```" in text:
-        head, _, rest = text.partition("```")
-        if head.strip() == "" or rest.startswith(("python", "py\n")):
-            body = rest.split("\n", 1)[1] if rest.startswith(("python", "py")) else rest
-            return body.split("```", 1)[0]
-        return head  # prefilled "```python": the code ends at the closing fence
-    return text
 
 
 def sample_benchmark(model, benchmark, out, config: SamplingConfig, backend: str | None = None,

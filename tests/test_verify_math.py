@@ -197,10 +197,18 @@ KNOWN_PITFALLS = [
     (r"\frac12", r"\frac{1}{2}", True),
     (r"\frac{1}{2004!}", r"\frac{1}{2006!}", False),  # math-verify's float rounding says True
     (r"\frac{1}{2004!}", r"\frac{2005 \cdot 2006}{2006!}", True),
-    ("1/3", "0.333333", False),
-    ("1/3", "0.3333333333333333", False),
-    (r"\sqrt{2}", "1.41421", False),
-    (r"\pi", "3.14159", False),
+    # A decimal stands for the exact value when it gives at least 6 significant digits, every one
+    # of them right (rounded or cut off): 0.333333 is 1/3, 0.33333 and 0.333334 are not.
+    ("1/3", "0.333333", True),
+    ("1/3", "0.3333333333333333", True),
+    ("1/3", "0.33333", False),
+    ("1/3", "0.333334", False),
+    (r"\sqrt{2}", "1.41421", True),
+    (r"\sqrt{2}", "1.4142", False),
+    (r"\sqrt{2}", "1.41422", False),
+    (r"\pi", "3.14159", True),
+    (r"\pi", "3.141592", True),
+    (r"\pi", "3.141594", False),
     ("3", "3.0000", True),
     ("0", "-0", True),
     ("2^{10}", "1024", True),
@@ -229,7 +237,8 @@ STRUCTURES = [
     (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", True),
     (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{pmatrix} 1 & 3 \\ 2 & 4 \end{pmatrix}", False),
     ("1.5", r"1\frac{1}{2}", True),
-    ("e", "2.718281828", False),
+    ("e", "2.718281828", True),   # Euler's number, cut off after 9 decimals
+    ("e", "2.718281829", False),
     (r"\text{yes}", r"\text{no}", False),
     ("1e-3", "0.001", True),
     ("a-b", "b-a", False),
@@ -248,7 +257,8 @@ def test_is_equivalent(gold, pred, expected):
     # Closed forms told apart by their values (never called equal here: equal values go on).
     (r"3\sqrt{13}", "13", False), ("6-5i", "6+5i", False), ("2k+2", "120", False), ("a-b", "b-a", False),
     ("x^2", "x^3", False), ("x+1", "1+x", None), (r"\sqrt{x^2}", "x", None), ("e", "2.718281828", None),
-    (r"\frac{1}{3}", "0.333333333333", False), ("a/bc", "a/b", None), ("1e5", "x", None),
+    (r"\frac{1}{3}", "0.333333333333", True),
+    (r"\frac{1}{3}", "0.33333", False), (r"\frac{1}{3}", "0.333343", False), ("-1/3", "0.333333", False), ("a/bc", "a/b", None), ("1e5", "x", None),
     # One value is never a matrix, an interval, a set, a list of distinct values or a \pm pair.
     ("3,5,7", r"70\sqrt{2}", False), ("2", r"\begin{pmatrix}1\\2\end{pmatrix}", False),
     (r"3\sqrt{5}", r"(2,\infty)", False), (r"1\pm\sqrt{19}", "11", False), ("3", "3,3", None),

@@ -7,6 +7,11 @@ cheap layers (normalised string, exact rational), and sends the rest to a pool
 of killable worker processes for the symbolic check (math-verify + sympy) with
 a hard timeout each. Verdicts are cached per (gold, answer) across calls.
 
+Equality is exact (no relative tolerance, no percent rescaling), except that a
+decimal giving at least 6 significant digits, all of them right (rounded or cut
+off), stands for the exact value it approximates: ``0.0833333333333333`` is
+``\frac{1}{12}``, ``0.33333`` is not ``1/3`` (see ``math_equiv.decimal_matches``).
+
 A check that times out counts as wrong; ``grade_math`` warns and records it in
 ``report["timeouts"]``.
 

@@ -3,7 +3,12 @@ r"""Equivalence of two math answers, in layers from fast to slow.
 1. ``fast_verdict``: normalised strings equal -> True; both plain numbers
    (integers, decimals, ``a/b``, ``\frac{a}{b}``, scientific notation) ->
    exact ``Fraction`` comparison, True or False. No tolerance: 100001 != 100000,
-   and no percent rescaling: 0.28 != 28. Two word answers (``\text{even}``,
+   and no percent rescaling: 0.28 != 28. One exception, the way models write
+   fractions and irrational values: a decimal with at least ``MIN_DECIMAL_DIGITS``
+   (6) significant digits equals an exact value that it writes to all the digits
+   it gives, rounded or cut off (``0.0833333333333333`` = ``1/12``, ``0.666667`` =
+   ``2/3``, ``3.141592`` = ``\pi``; but ``0.33333`` != ``1/3``: five digits, and
+   ``0.333334`` != ``1/3``: its last digit is wrong). See ``decimal_matches``. Two word answers (``\text{even}``,
    ``Evelyn``) compare as text, case aside. Returns None when it cannot decide.
 2. ``symbolic_equal``: math-verify parses both answers to sympy and compares
    sets, intervals (open vs closed matters), tuples (order matters), equations
@@ -30,7 +35,7 @@ from fractions import Fraction
 
 from .math_extract import normalize_answer
 
-__all__ = ["fast_verdict", "parse_number", "symbolic_equal"]
+__all__ = ["decimal_matches", "fast_verdict", "parse_number", "symbolic_equal"]
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
 _SCI = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))(?:e|E|\\times10\^\{?|\*10\^\{?|\\cdot10\^\{?)([+-]?\d+)\}?")
@@ -69,6 +74,48 @@ def parse_number(s: str) -> Fraction | None:
     return None
 
 
+MIN_DECIMAL_DIGITS = 6  # significant digits a decimal must give to stand for a fraction or an irrational value
+_LONG_DECIMAL = re.compile(r"[+-]?(\d*)\.(\d+)")
+
+
+def decimal_matches(decimal: str, exact) -> bool:
+    r"""True when the normalised ``decimal`` writes the exact value ``exact`` to all the digits it gives.
+
+    The decimal must give at least ``MIN_DECIMAL_DIGITS`` significant digits, and equal ``exact``
+    rounded or cut off after its last digit. ``exact`` is a ``Fraction`` (or anything ``Fraction``
+    takes); a decimal equal to it is handled by the exact comparison, not here.
+
+    >>> from fractions import Fraction
+    >>> decimal_matches("0.0833333333333333", Fraction(1, 12)), decimal_matches("0.666667", Fraction(2, 3))
+    (True, True)
+    >>> decimal_matches("0.666666", Fraction(2, 3)), decimal_matches("0.66667", Fraction(2, 3))
+    (True, False)
+    >>> decimal_matches("0.0833333333333334", Fraction(1, 12)), decimal_matches("-0.333333", Fraction(1, 3))
+    (False, False)
+    """
+    m = _LONG_DECIMAL.fullmatch(decimal)
+    if m is None:
+        return False
+    significant = (m.group(1) + m.group(2)).lstrip("0")
+    if len(significant) < MIN_DECIMAL_DIGITS:
+        return False
+    value, exact = Fraction(decimal), Fraction(exact)
+    if (value < 0) != (exact < 0) or value == exact:
+        return value == exact
+    scale = 10 ** len(m.group(2))
+    target = abs(value) * scale  # an integer
+    shifted = abs(exact) * scale
+    return target in (shifted.__floor__(), (shifted + Fraction(1, 2)).__floor__())
+
+
+def _decimal_unit(norm: str) -> float:
+    """One unit in the last place of a decimal that ``decimal_matches`` may accept, else 0."""
+    m = _LONG_DECIMAL.fullmatch(norm)
+    if m is None or len((m.group(1) + m.group(2)).lstrip("0")) < MIN_DECIMAL_DIGITS:
+        return 0.0
+    return 10.0 ** -len(m.group(2))
+
+
 _WORD = re.compile(r"[A-Za-z]{3,}")
 _TEXT_WRAPPED = re.compile(r"^\\(?:text|mathrm|textbf|mbox|textit|textnormal)\{")
 
@@ -87,7 +134,7 @@ def fast_verdict(gold: str, pred: str) -> bool | None:
         return True
     gv, pv = parse_number(g), parse_number(p)
     if gv is not None and pv is not None:
-        return gv == pv
+        return gv == pv or decimal_matches(p, gv) or decimal_matches(g, pv)
     g_text, p_text = _is_text_answer(str(gold), g), _is_text_answer(str(pred), p)
     if _WORD.fullmatch(g) and _WORD.fullmatch(p) and (g_text or p_text):
         return g.lower() == p.lower()  # text answers: 'Even' is 'even', and never 'odd'
@@ -95,11 +142,13 @@ def fast_verdict(gold: str, pred: str) -> bool | None:
         return False  # a word is never a number or a formula ('six' was read as 6 already)
     # Closed forms (3\sqrt{13}, 6-5i, \frac{\pi}{6}, 2k+2, (a+5)(b+2)) that take different values at
     # one point are different; equal values decide nothing (the exact layers do that).
+    # A long decimal may stand for an irrational value ('3.141592' for \pi): the worker decides that.
+    slack = max(_decimal_unit(g), _decimal_unit(p))
     for point in (None, 0, 1):
         a, b = approx_value(g, point), approx_value(p, point)
         if a is None or b is None:
             continue
-        if abs(a - b) > 1e-7 * max(1.0, abs(a), abs(b)):
+        if abs(a - b) > max(1e-7 * max(1.0, abs(a), abs(b)), 1.01 * slack):
             return False
     if (approx_value(g, 0) is not None and _is_many(p)) or (approx_value(p, 0) is not None and _is_many(g)):
         return False  # one value is never a matrix, an interval, a tuple, a set or a list of values
@@ -275,6 +324,18 @@ def _exact_numbers_equal(a, b) -> bool:
     return bool(abs(diff) <= sympy.Float(10) ** (10 - _DIGITS) * scale)
 
 
+def _decimal_stands_for(decimal: str, value) -> bool:
+    """``decimal_matches`` for a sympy number (an irrational one is evaluated to 60 digits first)."""
+    import sympy
+
+    if _LONG_DECIMAL.fullmatch(decimal) is None:
+        return False
+    value = value.doit()
+    if not value.is_real:
+        return False
+    return decimal_matches(decimal, value if value.is_Rational else Fraction(str(sympy.N(value, _DIGITS))))
+
+
 @functools.lru_cache(maxsize=4096)  # a gold answer is compared with several predictions
 def _parse(answer: str):
     import logging
@@ -311,7 +372,7 @@ def symbolic_equal(gold: str, pred: str) -> bool:
         g, p = g_parsed[0], p_parsed[0]
         if isinstance(g, sympy.Expr) and isinstance(p, sympy.Expr):
             if g.is_number and p.is_number:
-                return _exact_numbers_equal(g, p)
+                return _exact_numbers_equal(g, p) or _decimal_stands_for(p_text, g) or _decimal_stands_for(g_text, p)
             if _differ_at_a_point(g, p):
                 continue  # different values somewhere: not equal, skip the slow simplification
         if verify(list(g_parsed), list(p_parsed), timeout_seconds=None):

@@ -16,7 +16,14 @@ most explicit first:
 
 A structured answer (fraction, interval, matrix, set, equation, tuple) is
 always taken whole, never as one of its numbers. Prose after a marker is read
-down to its value ("The area is 36." gives ``36``). ``extract_gold`` applies
+down to its value ("The area is 36." gives ``36``; "The largest $n$ is 34." gives
+``34``: a plain number after a verb, at the end of the sentence, wins over the
+math that only names what it measures). A "Final Answer" written after the last
+box wins over the box. With no box and no marker, a concluding sentence after
+the last math ("Therefore, there are 12 ways.") with one number gives that
+number; a completion that is one bare formula (``\frac{10}{9}``) is read whole;
+the last-number fallback reads ``2/3`` whole. Boxes joined by ``\quad
+\text{and} \quad``, "and", commas or closing and reopening math are one run. ``extract_gold`` applies
 the same reading to reference answers written in ``$...$`` or ``$$...$$``.
 
 ``normalize_answer`` rewrites an answer into a canonical string (dollar signs,
@@ -72,7 +79,11 @@ def _close_brace(text: str, open_at: int, limit: int) -> int | None:
 _BOX_START = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])\s*")
 _BOX_TOKEN = re.compile(r"[^\s$.,]+")
 # What may stand between two boxes of one answer: "\boxed{2}, \boxed{4} and \boxed{6}", "$\boxed{1}$ or $\boxed{2}$".
-_BOX_JOINER = re.compile(r"[\s,;$.]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad|\\,|&|\\\\)[\s,;$.]*)?"
+# Several joiners may follow each other ("\boxed{(2,2)} \quad \text{and} \quad \boxed{(6,2)}"), math delimiters
+# may close and reopen between boxes ("\boxed{a} \) and \( y_2 = \boxed{b}"), and a \text{} between boxes
+# may only end in "and"/"or" ("\boxed{(3,3)} \text{ for part (a) and } \boxed{(1,1)}").
+_BOX_JOINER = re.compile(r"[\s,;$.]*(?:(?:and|or|\\text\{[^{}$]{0,40}?\b(?:and|or)\s*\}|\\quad|\\qquad|\\,|&|\\\\"
+                         r"|\\[()\[\]])[\s,;$.]*)*"
                          r"(?:[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*)?")
 
 
@@ -309,8 +320,19 @@ _FINAL = re.compile(r"final\s+answer(?:\s*(?:is|:|=)\s*(?:that\s+)?)?\s*[:：]?"
 _ANSWER_IS = re.compile(r"\banswer(?:\s+is|\s*[:：=])\s*[:：]?", re.IGNORECASE)
 _A_LINE = re.compile(r"(?m)^A:[ \t]*(\S[^\n]*?)[ \t]*$")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
-_NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
-_LAST_NUMBER = re.compile(_NUMBER)
+_NUMBER = r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+"
+# "The largest $n$ is 34.", "the volume of $ABCDEFGH$ is 120": after the last math of a sentence, a verb and a
+# plain number that ends the sentence. The number is the value, the math only named what it measures.
+_VERB_NUMBER = re.compile(r"\s(?:is|are|was|were|equals|becomes|be|gives|by)\s+(?:therefore\s+|thus\s+|then\s+)?(?:\\?\$)?"
+                          r"(" + _NUMBER + r")\s*(?:\\?%|percent)?[\s.!]*$", re.IGNORECASE)
+# A marker's value in words with one number in it: "Jane started growing Sphere 3 hours ago."
+_ONE_NUMBER_PROSE = re.compile(r"[A-Za-z][A-Za-z' ]*?\s(" + _NUMBER + r")(?:\s+[A-Za-z][A-Za-z' ]*)?")
+# A concluding sentence after the last math, with one number and no math: "Therefore, there are 12 distinct
+# sequences that meet the three given conditions.", "Therefore, the error increases by 100%."
+_CONCLUSION = re.compile(r"(?:^\s*|[.!\n]\s*)(?:therefore|thus|hence|so|finally),?\s+([^$\\.\n]*?)\.?\s*$", re.IGNORECASE)
+_CHAT_END = re.compile(r"\s*<\|[a-z_]+\|>\s*(?:user|assistant)?\s*$")
+# The last-number fallback reads "a/b" whole ("the probability is 2/3." is 2/3, not 3).
+_LAST_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+(?![\d.,]\d))?|-?\.\d+")
 _HOPE = re.compile(r"\s*I hope it is correct.*$", re.IGNORECASE | re.DOTALL)
 _SENTENCE_END = re.compile(r"\.(?:\s|$)|\n")
 _LEAD_WORDS = re.compile(r"^(?:(?:the|our|my)\s+)?(?:final\s+)?answer\s*(?:is|:)\s*", re.IGNORECASE)
@@ -329,6 +351,10 @@ def _read_value(tail: str) -> str | None:
     # Math that starts in the first sentence (display math may span lines).
     spans = _math_spans(tail[: (end.start() if end else len(tail)) + 2000])
     spans = [s for s in spans if s[0] <= len(first)]
+    if spans and spans[-1][1] < len(first):
+        after = _VERB_NUMBER.search(first[spans[-1][1]:])
+        if after:
+            return after.group(1)
     if spans:
         contents = [s[2] for s in spans]
         if len(contents) > 1 and all(re.fullmatch(r"[\s,;]*(?:and|or)?[\s,;]*", tail[a[1]:b[0]])
@@ -339,6 +365,10 @@ def _read_value(tail: str) -> str | None:
     m = _PROSE_VALUE.match(value)
     if m and re.search(r"[\d\\]|^[A-Za-z]+$", m.group(1).strip()):
         value = m.group(1)
+    elif not m:
+        one = _ONE_NUMBER_PROSE.fullmatch(re.sub(r"[\s.;,:!]+$", "", value.strip()))
+        if one:
+            return one.group(1)
     value = re.sub(r"[\s.;,:!]+$", "", value.strip())
     return value or None
 
@@ -393,6 +423,13 @@ def extract_candidates(text: str | None) -> Extraction:
         return Extraction(None)
     group = _boxes(text)
     if group:
+        final = None
+        for final in _FINAL.finditer(text, group[-1][1]):
+            pass
+        if final is not None:  # "... \boxed{255} ... Final Answer: The final answer is $10,455$."
+            value = _read_value(text[final.end():])
+            if value and re.search(r"\d", value):
+                return Extraction(value)
         return Extraction(group[-1][2], tuple(b[2] for b in group) if len(group) > 1 else None)
     marker = _last_marker(text)
     if marker is not None:
@@ -409,6 +446,11 @@ def extract_candidates(text: str | None) -> Extraction:
             return Extraction(value)
     if spans:
         last = spans[-1]
+        conclusion = _CONCLUSION.search(_HOPE.sub("", _CHAT_END.sub("", text[last[1]:])))
+        if conclusion:
+            numbers = _LAST_NUMBER.findall(conclusion.group(1))
+            if len(numbers) == 1:
+                return Extraction(numbers[0].rstrip(","))
         if len(spans) > 1 and _LONE_SYMBOL.fullmatch(last[2]):
             # "so there are $7$ possible values of $n$": the value, not the variable it counts
             before = spans[-2]
@@ -420,6 +462,9 @@ def extract_candidates(text: str | None) -> Extraction:
     bold = [b.strip() for b in _BOLD.findall(text) if re.search(r"\d", b)]
     if bold:
         return Extraction(_read_value(bold[-1]) or bold[-1])
+    bare = text.strip()
+    if len(bare) <= 200 and "\n" not in bare and _COMMAND.search(bare) and not _BARE_WORD.search(_COMMAND.sub("", bare)):
+        return Extraction(_final_side(bare))  # a formula with no prose: '\frac{10}{9}', '-\frac{10}{9}'
     numbers = _LAST_NUMBER.findall(text)
     if numbers:
         return Extraction(numbers[-1].rstrip(",") or None)
@@ -473,7 +518,15 @@ def gold_parts(gold: str) -> int:
     s = normalize_answer(gold)
     if "\\pm" in s or "\\mp" in s:
         return 2
-    inner = s[2:-2] if s.startswith("\\{") and s.endswith("\\}") else s
+    labelled = normalize_answer(gold, labels=False)
+    if labelled.count("=") >= 2 and not labelled.startswith(("(", "\\{")):  # 'k = 45, n = 2': one part each
+        return _top_level_commas(labelled) + labelled.count(";") + 1
+    if s.startswith("\\{") and s.endswith("\\}"):
+        inner = s[2:-2]
+    elif s.startswith("{") and s.endswith("}") and _close_brace(s, 0, len(s)) == len(s) - 1:
+        inner = s[1:-1]  # '{1,2,3}': a set written without backslashes
+    else:
+        inner = s
     return _top_level_commas(inner) + inner.count(";") + 1
 
 
@@ -674,6 +727,7 @@ _NORMALIZED: dict[tuple[str, bool], str] = {}  # answers repeat across samples a
 def _normalize(s: str, labels: bool) -> str:
     s = s.strip()
     s = s.replace("\n", " ").replace("\\displaystyle", "")
+    s = re.sub(r"\s*\{\s*,\s*\}\s*", "{,}", s)  # '14 {, }916': a spaced-out thousands separator
     s = re.sub(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])", "", s)
     s = re.sub(r"\\[dt]frac", r"\\frac", s)
     # Degrees, percent and currency never change the value (we never rescale 28% to 0.28).

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from boundary_lab.rl import advantages as adv
+from boundary_lab.rl import ALGORITHMS, algorithm
 
 S3 = np.sqrt(1 / 3)  # unbiased std of [1, 0, 0, 1] is sqrt(1/3)
 
@@ -79,14 +80,14 @@ def test_pass_at_k_advantages_hand_computed():
 
 def test_group_advantages_dispatch():
     r = np.array([[1.0, 0, 0, 0]])
-    np.testing.assert_allclose(adv.group_advantages("dapo", r), adv.grpo_advantages(r))
-    np.testing.assert_allclose(adv.group_advantages("grpo", r, reward_mode="pass_at_k", pass_at_k_k=2),
+    np.testing.assert_allclose(adv.group_advantages(algorithm("dapo"), r), adv.grpo_advantages(r))
+    np.testing.assert_allclose(adv.group_advantages(algorithm("grpo"), r, reward_mode="pass_at_k", pass_at_k_k=2),
                                adv.pass_at_k_advantages(r, 2))
     # RLOO on pass@2 rewards [1, 1/3, 1/3, 1/3]: 1 - 1/3 and 1/3 - (1 + 2/3) / 3.
-    np.testing.assert_allclose(adv.group_advantages("rloo", r, reward_mode="pass_at_k", pass_at_k_k=2)[0],
+    np.testing.assert_allclose(adv.group_advantages(algorithm("rloo"), r, reward_mode="pass_at_k", pass_at_k_k=2)[0],
                                [2 / 3, 1 / 3 - 5 / 9, 1 / 3 - 5 / 9, 1 / 3 - 5 / 9], atol=1e-12)
     with pytest.raises(ValueError):
-        adv.group_advantages("remax", r)
+        adv.group_advantages(algorithm("remax"), r)
 
 
 MASK = torch.tensor([[0.0, 1, 1, 0], [0.0, 1, 0, 0]])  # first token is the prompt; response lengths 2 and 1
@@ -184,13 +185,13 @@ def test_grpo_several_groups_and_pairs_exactly():
 
 def test_group_advantages_pass_at_k_for_every_algorithm():
     r = np.array([[1.0, 0, 0, 0], [1, 1, 0, 0]])
-    np.testing.assert_allclose(adv.group_advantages("grpo", r, reward_mode="pass_at_k"),
+    np.testing.assert_allclose(adv.group_advantages(algorithm("grpo"), r, reward_mode="pass_at_k"),
                                adv.pass_at_k_advantages(r, 1))  # k defaults to 1
-    np.testing.assert_allclose(adv.group_advantages("dapo", r, reward_mode="pass_at_k", pass_at_k_k=3),
+    np.testing.assert_allclose(adv.group_advantages(algorithm("dapo"), r, reward_mode="pass_at_k", pass_at_k_k=3),
                                adv.pass_at_k_advantages(r, 3))
     expected = adv.pass_at_k_rewards(r, 2) - np.array([[1.0], [0.0]])
-    np.testing.assert_allclose(adv.group_advantages("remax", r, greedy_rewards=[1.0, 0.0], reward_mode="pass_at_k",
-                                                    pass_at_k_k=2), expected)
+    np.testing.assert_allclose(adv.group_advantages(algorithm("remax"), r, greedy_rewards=[1.0, 0.0],
+                                                    reward_mode="pass_at_k", pass_at_k_k=2), expected)
 
 
 def test_token_rewards_edge_rows():
@@ -226,6 +227,18 @@ def test_shape_and_dispatch_errors_are_named():
     with pytest.raises(ValueError, match=r"got \(2, 0\)"):
         adv.rloo_advantages(np.zeros((2, 0)))
     with pytest.raises(ValueError, match="^remax needs greedy_rewards$"):
-        adv.group_advantages("remax", [[1.0, 0.0]])
-    with pytest.raises(ValueError, match="^no group advantage for algorithm 'ppo'$"):
-        adv.group_advantages("ppo", [[1.0, 0.0]])
+        adv.group_advantages(algorithm("remax"), [[1.0, 0.0]])
+    with pytest.raises(ValueError, match="^ppo has token-level advantages, not one per rollout$"):
+        adv.group_advantages(algorithm("ppo"), [[1.0, 0.0]])
+
+
+# Every outcome-level row of the registry, a row added by rl.registry.register() too.
+@pytest.mark.parametrize("name", [n for n, s in ALGORITHMS.items() if s.level == "outcome"])
+def test_every_outcome_estimator_keeps_the_group_contract(name):
+    r = np.array([[1.0, 0, 0, 1], [1, 1, 1, 1], [0, 0, 0, 0], [1, 0, 0, 0]])
+    greedy = np.array([1.0, 1.0, 0.0, 0.0])  # for rows that need a greedy rollout: the constant groups' value
+    out = adv.group_advantages(algorithm(name), r, greedy_rewards=greedy)
+    assert out.shape == r.shape and np.isfinite(out).all()
+    np.testing.assert_array_equal(out[1:3], 0.0)  # all-equal rewards carry no signal
+    for row, a in zip(r[[0, 3]], out[[0, 3]]):
+        assert a[row == 1].min() > a[row == 0].max()  # a correct rollout is reinforced more than a wrong one

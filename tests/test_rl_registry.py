@@ -1,11 +1,17 @@
 """The registry of RL algorithms and remedies, and the one seed-deriving function."""
 import dataclasses
+import inspect
+import os
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import pytest
 
 from boundary_lab.errors import InputError
 from boundary_lab.rl import ALGORITHMS, REMEDIES, RLConfig, algorithm, remedy
+from boundary_lab.rl.registry import ALGORITHM_NAMES, register, registered
 from boundary_lab.seeding import derive_seed
 
 FIELDS = {f.name for f in dataclasses.fields(RLConfig)}
@@ -15,8 +21,95 @@ def test_every_spec_sets_real_fields_and_cites_a_source():
     for spec in [*ALGORITHMS.values(), *REMEDIES.values()]:
         assert set(spec.defaults if hasattr(spec, "defaults") else spec.overrides()) <= FIELDS, spec.name
         assert spec.source and spec.title, spec.name
-    assert list(ALGORITHMS) == ["grpo", "rloo", "reinforce_pp", "remax", "dapo", "ppo"]
-    assert [a for a, s in ALGORITHMS.items() if s.kl_in_reward] == ["reinforce_pp", "ppo"]
+
+
+@pytest.mark.parametrize("name", list(ALGORITHMS))
+def test_every_algorithm_row_is_complete(name):
+    spec = algorithm(name)
+    params = inspect.signature(spec.estimator).parameters
+    # The settings it passes are arguments of its estimator; what the trainer passes is there too.
+    assert set(spec.estimator_settings) <= set(params), name
+    if spec.level == "token":
+        assert {"scores", "mask", "kl", "kl_coef", "gamma"} <= set(params), name
+        assert not spec.critic or {"values", "lam"} <= set(params), name
+    if "greedy" in spec.rollouts:
+        assert "greedy_rewards" in params, name
+    if spec.pass_at_k_estimator is not None:
+        assert len(inspect.signature(spec.pass_at_k_estimator).parameters) >= 2, name
+
+
+def test_the_shipped_rows():
+    # The paper's six (§4.3, Fig. 8) as data: what each row says, not a list any test iterates over.
+    rows = {n: (s.estimator.__name__, s.level, s.rollouts, s.critic, s.kl_in_reward, s.estimator_settings)
+            for n, s in ALGORITHMS.items() if n in ALGORITHM_NAMES}
+    assert rows == {
+        "grpo": ("grpo_advantages", "outcome", (), False, False, {"eps": 1e-6}),
+        "rloo": ("rloo_advantages", "outcome", (), False, False, {}),
+        "reinforce_pp": ("reinforce_pp_advantages", "token", (), False, True, {}),
+        "remax": ("remax_advantages", "outcome", ("greedy",), False, False, {}),
+        "dapo": ("grpo_advantages", "outcome", (), False, False, {"eps": 1e-6}),
+        "ppo": ("gae_advantages", "token", (), True, True, {}),
+    }
+    assert "bnpo" in algorithm("dapo").note and "'grpo'" in algorithm("grpo").note
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"estimator": "grpo"}, "estimator must be a function"),
+    ({"level": "group"}, "level='group', must be one of outcome, token"),
+    ({"rollouts": ("beam",)}, r"rollouts=\('beam',\): unknown \['beam'\]; known: greedy"),
+    ({"critic": True}, "critic=True needs level='token'"),
+])
+def test_bad_rows_are_named(change, message):
+    with pytest.raises(InputError, match=f"AlgorithmSpec 'grpo': {message}"):
+        dataclasses.replace(algorithm("grpo"), **change)
+
+
+def test_register_adds_a_row_for_a_while():
+    row = dataclasses.replace(algorithm("rloo"), name="rloo2")
+    with registered(row):
+        assert algorithm("rloo2") is row and RLConfig(algorithm="rloo2").resolved().algorithm == "rloo2"
+        with pytest.raises(InputError, match="register: algorithm 'rloo2' exists"):
+            register(row)
+    assert "rloo2" not in ALGORITHMS
+    with pytest.raises(InputError, match="RLConfig.algorithm='rloo2': must be one of"):
+        RLConfig(algorithm="rloo2")
+    with pytest.raises(InputError, match="register: expected an AlgorithmSpec, got dict"):
+        register({"name": "x"})
+
+
+# A seventh algorithm with a baseline no shipped row has: the group median. The plugin is all it takes.
+SEVENTH = """
+import numpy as np
+from boundary_lab.rl.registry import AlgorithmSpec, register
+
+
+def median_baseline_advantages(rewards):
+    r = np.asarray(rewards, dtype=np.float64)
+    return r - np.median(r, axis=1, keepdims=True)
+
+
+register(AlgorithmSpec("median_baseline", "median baseline", median_baseline_advantages, "outcome",
+                       kl_in_reward=False, needs_group=True, sets=(), source="a throwaway row (test_rl_registry)"))
+"""
+
+
+@pytest.mark.slow
+def test_a_seventh_algorithm_needs_only_its_row_and_estimator(tmp_path):
+    (tmp_path / "seventh_algorithm.py").write_text(SEVENTH)
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "OMP_NUM_THREADS": "1"}
+    root = Path(__file__).resolve().parents[1]
+    tests = [f"tests/{name}" for name in ("test_rl_registry.py", "test_rl_trainer.py", "test_rl_advantages.py")]
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "seventh_algorithm", "-p", "no:cacheprovider",
+                          "-q", "-rA", "-k", "median_baseline", *tests], cwd=root, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    passed = sorted(line.split("::")[1] for line in run.stdout.splitlines() if line.startswith("PASSED"))
+    # The registry's row checks, the reward-goes-up run, the trains-and-checkpoints run, the estimator contract.
+    assert passed == ["test_every_algorithm_raises_the_reward[median_baseline]",
+                      "test_every_algorithm_row_is_complete[median_baseline]",
+                      "test_every_algorithm_trains_and_checkpoints[median_baseline]",
+                      "test_every_outcome_estimator_keeps_the_group_contract[median_baseline]"], run.stdout[-3000:]
 
 
 @pytest.mark.parametrize("name, field, value", [
@@ -78,7 +171,7 @@ def test_package_exports_and_lazy_train_rl():
     assert rl.train_rl is train_rl
     with pytest.raises(AttributeError, match="module 'boundary_lab.rl' has no attribute 'nope'"):
         rl.nope  # noqa: B018
-    with pytest.raises(InputError, match="known: grpo, rloo, reinforce_pp, remax, dapo, ppo"):
+    with pytest.raises(InputError, match="known: " + ", ".join(ALGORITHMS)):
         algorithm("a2c")
     with pytest.raises(InputError, match="config: unknown RLConfig field"):
         RLConfig.from_dict({"stpes": 3})

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-# Same epsilon as VeRL (the paper's RL framework) for group normalisation.
+# Same epsilon as VeRL (the paper's RL framework) for group normalisation: the default of grpo_advantages
+# (the registry row passes its own, rl/registry.py) and the zero-std guard of pass_at_k_advantages.
 _EPS = 1e-6
 
 
@@ -26,18 +27,19 @@ def _groups(rewards) -> np.ndarray:
     return r
 
 
-def grpo_advantages(rewards) -> np.ndarray:
-    """GRPO (Shao et al. 2024): ``(r - mean) / std`` within each group.
+def grpo_advantages(rewards, eps: float = _EPS) -> np.ndarray:
+    """GRPO (Shao et al. 2024): ``(r - mean) / (std + eps)`` within each group.
 
     The standard deviation is the unbiased one, as in VeRL. A group whose
     rewards are all equal carries no signal: its advantages are exactly 0
-    (never NaN), also for groups of one.
+    (never NaN), also for groups of one. ``eps`` is VeRL's 1e-6 by default
+    (TRL's GRPOTrainer adds 1e-4).
     """
     r = _groups(rewards)
     n = r.shape[1]
     mean = r.mean(axis=1, keepdims=True)
     std = r.std(axis=1, ddof=1, keepdims=True) if n > 1 else np.zeros_like(mean)
-    adv = (r - mean) / (std + _EPS)
+    adv = (r - mean) / (std + eps)
     adv[(std[:, 0] == 0)] = 0.0
     return adv
 
@@ -121,28 +123,29 @@ def pass_at_k_advantages(rewards, k: int) -> np.ndarray:
     return adv
 
 
-def group_advantages(algorithm: str, rewards, *, greedy_rewards=None, reward_mode: str = "binary",
+def group_advantages(spec, rewards, *, greedy_rewards=None, reward_mode: str = "binary",
                      pass_at_k_k: int = 1) -> np.ndarray:
-    """Outcome advantages for ``grpo``, ``dapo``, ``rloo`` and ``remax``.
+    """Outcome advantages of the algorithm row ``spec`` (an outcome-level :class:`~boundary_lab.rl.AlgorithmSpec`).
 
-    With ``reward_mode="pass_at_k"`` GRPO and DAPO use :func:`pass_at_k_advantages`
-    (the paper's estimator); RLOO and ReMax apply their baselines to the
+    Calls ``spec.estimator(rewards, **needs, **spec.estimator_settings)``, where ``needs`` holds
+    ``greedy_rewards`` when the row's ``rollouts`` asks for a greedy rollout. With
+    ``reward_mode="pass_at_k"`` a row with a ``pass_at_k_estimator`` uses it (GRPO and DAPO:
+    :func:`pass_at_k_advantages`, the paper's estimator); the others apply their estimator to the
     per-rollout pass@k rewards of :func:`pass_at_k_rewards`.
     """
+    if spec.level != "outcome":
+        raise ValueError(f"{spec.name} has {spec.level}-level advantages, not one per rollout")
     if reward_mode == "pass_at_k":
-        if algorithm in ("grpo", "dapo"):
-            return pass_at_k_advantages(rewards, pass_at_k_k)
+        if spec.pass_at_k_estimator is not None:
+            return spec.pass_at_k_estimator(rewards, pass_at_k_k)
         # The greedy rollout is one sample: its pass@k reward is its own reward.
         rewards = pass_at_k_rewards(rewards, pass_at_k_k)
-    if algorithm in ("grpo", "dapo"):
-        return grpo_advantages(rewards)
-    if algorithm == "rloo":
-        return rloo_advantages(rewards)
-    if algorithm == "remax":
+    needs = {}
+    if "greedy" in spec.rollouts:
         if greedy_rewards is None:
-            raise ValueError("remax needs greedy_rewards")
-        return remax_advantages(rewards, greedy_rewards)
-    raise ValueError(f"no group advantage for algorithm {algorithm!r}")
+            raise ValueError(f"{spec.name} needs greedy_rewards")
+        needs["greedy_rewards"] = greedy_rewards
+    return spec.estimator(rewards, **needs, **spec.estimator_settings)
 
 
 # ---------------------------------------------------------------- token level

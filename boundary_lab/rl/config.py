@@ -123,7 +123,8 @@ class RLConfig:
     num_threads: int = field(default=0, metadata={"help": "torch CPU threads during the run (0 = unchanged)"})
 
     def __post_init__(self):
-        choices = {"algorithm": ALGORITHM_NAMES, "reward_mode": REWARD_MODES,
+        # ALGORITHMS, not ALGORITHM_NAMES: a row added by registry.register() is a valid choice too.
+        choices = {"algorithm": tuple(ALGORITHMS), "reward_mode": REWARD_MODES,
                    "kl_estimator": KL_ESTIMATORS, "device": DEVICES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

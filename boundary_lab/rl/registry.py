@@ -1,11 +1,19 @@
 """The one registry of RL algorithms and remedies: typed, frozen specs with their sources.
 
-An :class:`AlgorithmSpec` says how an algorithm turns rewards into advantages,
-where its KL penalty goes and which :class:`~boundary_lab.rl.RLConfig` fields
-it sets when they are left at ``None``. A :class:`RemedySpec` is a named set of
-``RLConfig`` overrides with the paper it comes from; ``remedy(name).apply(cfg)``
-returns the changed config. Pages, the micro pipeline and the CLI take their
-lists from here (see ``docs/design.md``, "add a new RL algorithm").
+An :class:`AlgorithmSpec` is a row that says everything the trainer needs to
+know about an algorithm: its advantage estimator (a function of
+:mod:`boundary_lab.rl.advantages`) and the settings it passes to it, whether the
+estimator works per rollout from its prompt's group or per token, the extra
+rollouts it needs (ReMax: a greedy rollout per prompt), whether it trains a
+critic, where its KL penalty goes and which :class:`~boundary_lab.rl.RLConfig`
+fields it sets when they are left at ``None``. The trainer and
+:func:`~boundary_lab.rl.advantages.group_advantages` dispatch on these fields,
+never on the name, so adding an algorithm is one row (and its estimator
+function): :func:`register` adds one at run time. A :class:`RemedySpec` is a
+named set of ``RLConfig`` overrides with the paper it comes from;
+``remedy(name).apply(cfg)`` returns the changed config. Pages, the micro
+pipeline and the CLI take their lists from here (see ``docs/design.md``, "add a
+new RL algorithm").
 
 >>> list(ALGORITHMS)
 ['grpo', 'rloo', 'reinforce_pp', 'remax', 'dapo', 'ppo']
@@ -14,35 +22,76 @@ lists from here (see ``docs/design.md``, "add a new RL algorithm").
 32
 >>> algorithm("dapo").defaults["clip_eps_high"]
 0.28
+>>> algorithm("grpo").estimator.__name__, algorithm("grpo").estimator_settings, algorithm("remax").rollouts
+('grpo_advantages', {'eps': 1e-06}, ('greedy',))
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Callable, Optional
 
 from ..errors import InputError
+from . import advantages as adv
+
+LEVELS = ("outcome", "token")  # what an estimator returns: one advantage per rollout, or per token
+ROLLOUT_NEEDS = ("greedy",)  # extra rollouts an estimator may need: "greedy" = one greedy rollout per prompt
 
 
 @dataclass(frozen=True)
 class AlgorithmSpec:
-    """One RL algorithm of the paper's comparison (§4.3, Fig. 8)."""
+    """One RL algorithm of the paper's comparison (§4.3, Fig. 8), as a registry row."""
 
-    name: str
-    title: str
-    # "group": one outcome advantage per rollout from its prompt's group (GRPO, RLOO, ReMax, DAPO);
-    # "reinforce_pp": per-token returns whitened over the batch; "gae": PPO's critic and GAE.
-    advantage: str
+    name: str = field(metadata={"help": "the value of RLConfig.algorithm that selects it"})
+    title: str = field(metadata={"help": "how tables and pages name it"})
+    # The advantage estimator. level "outcome": estimator(rewards (groups, rollouts), **needs, **settings) ->
+    # one advantage per rollout. level "token": estimator(scores=, mask=, kl=, kl_coef=, gamma=, **settings)
+    # -> per-token advantages (with a critic also values=, lam= and it returns (advantages, returns)).
+    estimator: Callable = field(metadata={"help": "advantage estimator function (rl/advantages.py)"})
+    level: str = field(metadata={"help": "outcome (per rollout, from its group) or token (per token)"})
     # REINFORCE++ and PPO put the KL penalty into the per-token reward (as in their papers);
     # the others add it to the loss (GRPO's form).
-    kl_in_reward: bool
-    needs_group: bool  # the estimator needs at least 2 rollouts per prompt
-    sets: tuple[tuple[str, object], ...]  # RLConfig fields this algorithm sets when they are None
-    source: str
+    kl_in_reward: bool = field(metadata={"help": "the KL penalty goes into the per-token reward, not the loss"})
+    needs_group: bool = field(metadata={"help": "the estimator needs at least 2 rollouts per prompt"})
+    sets: tuple[tuple[str, object], ...] = field(
+        metadata={"help": "RLConfig fields this algorithm sets when they are None, as (field, value) pairs"})
+    source: str = field(metadata={"help": "the paper (and section) the row implements"})
+    # Keyword arguments of the estimator, as (name, value) pairs, each with its source in the row's comment.
+    estimator_args: tuple[tuple[str, object], ...] = field(
+        default=(), metadata={"help": "settings passed to the estimator, as (argument, value) pairs"})
+    rollouts: tuple[str, ...] = field(
+        default=(), metadata={"help": "extra rollouts the estimator needs: 'greedy' (reward of a greedy "
+                                      "rollout per prompt, passed as greedy_rewards=)"})
+    critic: bool = field(default=False, metadata={"help": "trains a value model; its values go to the estimator"})
+    # With RLConfig.reward_mode="pass_at_k": the estimator of Chen et al.'s analytic pass@k advantage, or None
+    # to apply ``estimator`` to the per-rollout pass@k rewards (adv.pass_at_k_rewards).
+    pass_at_k_estimator: Optional[Callable] = field(
+        default=None, metadata={"help": "estimator(rewards, k) used with reward_mode='pass_at_k'; None: the "
+                                        "estimator on per-rollout pass@k rewards"})
+    note: str = field(default="", metadata={"help": "how it compares with other implementations"})
+
+    def __post_init__(self):
+        where = f"AlgorithmSpec {self.name!r}"
+        if not callable(self.estimator):
+            raise InputError(f"{where}: estimator must be a function, got {self.estimator!r}")
+        if self.level not in LEVELS:
+            raise InputError(f"{where}: level={self.level!r}, must be one of {', '.join(LEVELS)}")
+        unknown = sorted(set(self.rollouts) - set(ROLLOUT_NEEDS))
+        if unknown:
+            raise InputError(f"{where}: rollouts={self.rollouts!r}: unknown {unknown}; known: "
+                             f"{', '.join(ROLLOUT_NEEDS)}")
+        if self.critic and self.level != "token":
+            raise InputError(f"{where}: critic=True needs level='token' (values are per token)")
 
     @property
     def defaults(self) -> dict:
         return dict(self.sets)
+
+    @property
+    def estimator_settings(self) -> dict:
+        return dict(self.estimator_args)
 
 
 @dataclass(frozen=True)
@@ -66,24 +115,38 @@ class RemedySpec:
 
 
 _ALGORITHMS = (
-    AlgorithmSpec("grpo", "GRPO", "group", kl_in_reward=False, needs_group=True, sets=(),
-                  source="Shao et al. 2024, DeepSeekMath §4.1: group-normalised outcome advantage"),
-    AlgorithmSpec("rloo", "RLOO", "group", kl_in_reward=False, needs_group=True, sets=(),
+    # eps 1e-6: VeRL's epsilon in its GRPO outcome advantage (the paper's RL framework); TRL's GRPOTrainer
+    # uses 1e-4 (scripts/trl_crosscheck.py onestep sets it to compare the two, issue 26).
+    AlgorithmSpec("grpo", "GRPO", adv.grpo_advantages, "outcome", kl_in_reward=False, needs_group=True, sets=(),
+                  estimator_args=(("eps", 1e-6),), pass_at_k_estimator=adv.pass_at_k_advantages,
+                  source="Shao et al. 2024, DeepSeekMath §4.1: group-normalised outcome advantage",
+                  note="sequence-mean loss: equals TRL 1.16 GRPOTrainer loss_type='grpo' on one step "
+                       "(tests/test_trl_onestep.py)"),
+    AlgorithmSpec("rloo", "RLOO", adv.rloo_advantages, "outcome", kl_in_reward=False, needs_group=True, sets=(),
                   source="Ahmadian et al. 2024, Back to Basics: leave-one-out baseline"),
-    AlgorithmSpec("reinforce_pp", "REINFORCE++", "reinforce_pp", kl_in_reward=True, needs_group=False, sets=(),
+    AlgorithmSpec("reinforce_pp", "REINFORCE++", adv.reinforce_pp_advantages, "token", kl_in_reward=True,
+                  needs_group=False, sets=(),
                   source="Hu 2025, REINFORCE++: token KL in the reward, global advantage normalisation"),
-    AlgorithmSpec("remax", "ReMax", "group", kl_in_reward=False, needs_group=False, sets=(),
+    AlgorithmSpec("remax", "ReMax", adv.remax_advantages, "outcome", kl_in_reward=False, needs_group=False,
+                  sets=(), rollouts=("greedy",),
                   source="Li et al. 2023, ReMax: the greedy rollout's reward is the baseline"),
     # DAPO §3: clip-higher eps_low 0.2 / eps_high 0.28, token-level policy-gradient loss, dynamic sampling.
-    AlgorithmSpec("dapo", "DAPO", "group", kl_in_reward=False, needs_group=True,
+    # Its advantage is GRPO's, with GRPO's (VeRL's) epsilon.
+    AlgorithmSpec("dapo", "DAPO", adv.grpo_advantages, "outcome", kl_in_reward=False, needs_group=True,
                   sets=(("clip_eps_high", 0.28), ("token_level_loss", True), ("dynamic_sampling", True)),
-                  source="Yu et al. 2025, DAPO §3.1-3.3: clip-higher, dynamic sampling, token-level loss"),
-    AlgorithmSpec("ppo", "PPO", "gae", kl_in_reward=True, needs_group=False, sets=(),
+                  estimator_args=(("eps", 1e-6),), pass_at_k_estimator=adv.pass_at_k_advantages,
+                  source="Yu et al. 2025, DAPO §3.1-3.3: clip-higher, dynamic sampling, token-level loss",
+                  note="token-level loss: equals TRL 1.16 loss_type='bnpo' per minibatch, not its 'dapo' (which "
+                       "divides by the generation batch's tokens / steps_per_generation) (tests/test_trl_onestep.py); "
+                       "no Dr. GRPO row: TRL's 'dr_grpo' (a constant normaliser) matches none of our losses"),
+    AlgorithmSpec("ppo", "PPO", adv.gae_advantages, "token", kl_in_reward=True, needs_group=False, sets=(),
+                  critic=True,
                   source="Schulman et al. 2017 (clipped surrogate), Ouyang et al. 2022 (per-token KL reward), "
                          "GAE (Schulman et al. 2016) with a separate critic"),
 )
-ALGORITHMS = MappingProxyType({a.name: a for a in _ALGORITHMS})
-ALGORITHM_NAMES = tuple(ALGORITHMS)
+_BY_NAME = {a.name: a for a in _ALGORITHMS}
+ALGORITHMS = MappingProxyType(_BY_NAME)  # a live view: rows added by register() appear here
+ALGORITHM_NAMES = tuple(ALGORITHMS)  # the shipped rows
 
 _REMEDIES = (
     # Cheng et al. 2025, "Reasoning with Exploration: An Entropy Perspective" (arXiv 2506.14758): the shaped
@@ -125,8 +188,35 @@ REMEDY_NAMES = tuple(REMEDIES)
 def algorithm(name: str) -> AlgorithmSpec:
     """The spec of algorithm ``name``; an unknown name is an :class:`InputError` listing the known ones."""
     if name not in ALGORITHMS:
-        raise InputError(f"algorithm: unknown {name!r}; known: {', '.join(ALGORITHM_NAMES)}")
+        raise InputError(f"algorithm: unknown {name!r}; known: {', '.join(ALGORITHMS)}")
     return ALGORITHMS[name]
+
+
+def register(spec: AlgorithmSpec) -> AlgorithmSpec:
+    """Add an algorithm row at run time (a plugin, a test); a name already taken is an :class:`InputError`.
+
+    >>> with registered(dataclasses.replace(algorithm("grpo"), name="grpo_trl_eps", estimator_args=(("eps", 1e-4),))):
+    ...     algorithm("grpo_trl_eps").estimator_settings
+    {'eps': 0.0001}
+    >>> "grpo_trl_eps" in ALGORITHMS
+    False
+    """
+    if not isinstance(spec, AlgorithmSpec):
+        raise InputError(f"register: expected an AlgorithmSpec, got {type(spec).__name__}")
+    if spec.name in _BY_NAME:
+        raise InputError(f"register: algorithm {spec.name!r} exists; known: {', '.join(ALGORITHMS)}")
+    _BY_NAME[spec.name] = spec
+    return spec
+
+
+@contextlib.contextmanager
+def registered(spec: AlgorithmSpec):
+    """:func:`register` ``spec`` for the duration of a ``with`` block."""
+    register(spec)
+    try:
+        yield spec
+    finally:
+        _BY_NAME.pop(spec.name, None)
 
 
 def remedy(name: str) -> RemedySpec:

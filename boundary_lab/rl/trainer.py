@@ -3,7 +3,8 @@
 Each step samples ``rollouts_per_prompt`` completions for ``prompts_per_step``
 prompts from the current policy, scores them with ``reward_fn``, computes the
 rollout policy's log-probs (``old_logp``) with one forward pass, turns rewards
-into advantages with the chosen algorithm, and runs ``ppo_epochs`` passes of
+into advantages with the algorithm's registry row (:mod:`boundary_lab.rl.registry`: its
+estimator, extra rollouts and critic; the trainer never branches on the name), and runs ``ppo_epochs`` passes of
 ``minibatches`` optimizer steps (:meth:`Trainer.optimise`). From the second
 mini-batch on, the policy has moved away from the rollout policy, so the
 importance ratio differs from 1 and the clip acts, as in VeRL. Everything
@@ -105,8 +106,7 @@ class Trainer:
         self.tokenizer = AutoTokenizer.from_pretrained(base_model_dir)
         torch.manual_seed(cfg.seed)
         self.base = state.load_model(base_model_dir, self.device).eval().requires_grad_(False)
-        self.critic = (ValueModel.from_pretrained(base_model_dir).to(self.device) if self.spec.advantage == "gae"
-                       else None)
+        self.critic = ValueModel.from_pretrained(base_model_dir).to(self.device) if self.spec.critic else None
         self.reference = self.base
         resume = state.last_state_dir(self.out)
         self.policy = state.load_model(resume or base_model_dir, self.device).train()
@@ -179,7 +179,8 @@ class Trainer:
         """Sample, reward, and (DAPO) keep only informative groups.
 
         Returns ``(batch, stats, greedy)``: the batch is None when dynamic sampling kept
-        no group; ``greedy`` holds ReMax's greedy-rollout reward per kept group.
+        no group; ``greedy`` holds the greedy-rollout reward per kept group when the algorithm's
+        row asks for a greedy rollout (ReMax), else None.
         """
         cfg = self.cfg
         indices = step_prompt_indices(len(self.prompts), cfg.prompts_per_step, step, cfg.seed)
@@ -216,7 +217,7 @@ class Trainer:
         greedy = None
         if batch is None:
             return None, stats, greedy
-        if cfg.algorithm == "remax":
+        if "greedy" in self.spec.rollouts:
             g_idx = kept_idx[:n]
             greedy_groups = self._sample(g_idx, 1, derive_seed(cfg.seed, step, "greedy"), 0.0)
             greedy = np.asarray(self._rewards(g_idx, greedy_groups))[:, 0]
@@ -235,20 +236,21 @@ class Trainer:
         returns = None
         if cfg.nsr_only:
             tok = self._outcome(adv.nsr_advantages(grouped), mask)
-        elif self.spec.advantage == "group":
-            tok = self._outcome(adv.group_advantages(cfg.algorithm, grouped, greedy_rewards=greedy,
+        elif self.spec.level == "outcome":
+            tok = self._outcome(adv.group_advantages(self.spec, grouped, greedy_rewards=greedy,
                                                      reward_mode=cfg.reward_mode, pass_at_k_k=cfg.pass_at_k_k), mask)
         else:
             scores = (adv.pass_at_k_rewards(grouped, cfg.pass_at_k_k) if cfg.reward_mode == "pass_at_k"
                       else grouped).reshape(-1)
             scores = torch.as_tensor(scores, dtype=torch.float32)
             kl = kl_per_token(old_logp, ref_logp, cfg.kl_estimator).cpu() if cfg.kl_coef else None
-            if self.spec.advantage == "reinforce_pp":
-                tok = adv.reinforce_pp_advantages(scores, mask.cpu(), kl, cfg.kl_coef, cfg.gamma)
-            else:
-                tok, returns = adv.gae_advantages(scores, values.cpu(), mask.cpu(), kl, cfg.kl_coef, cfg.gamma,
-                                                  cfg.gae_lambda)
+            args = dict(scores=scores, mask=mask.cpu(), kl=kl, kl_coef=cfg.kl_coef, gamma=cfg.gamma,
+                        **self.spec.estimator_settings)
+            if self.spec.critic:
+                tok, returns = self.spec.estimator(values=values.cpu(), lam=cfg.gae_lambda, **args)
                 returns = returns.to(self.device)
+            else:
+                tok = self.spec.estimator(**args)
             tok = tok.to(self.device)
         if cfg.entropy_adv_alpha:
             tok = adv.entropy_shaped_advantages(tok, entropy, mask, cfg.entropy_adv_alpha, cfg.entropy_adv_kappa)

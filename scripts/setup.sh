@@ -35,7 +35,8 @@ if [ "${SKIP_VLLM:-0}" != 1 ]; then
   # They fail to import beside the CPU torch, and vLLM's text generation does not need them.
   $PIP uninstall -q -y torchvision torchaudio torchcodec || true
 fi
-$PIP install -q -e ".[dev,docs]"
+# trl: TRL's GRPOTrainer for the one-step parity test of our GRPO (tests/test_trl_onestep.py, issue 26).
+$PIP install -q -e ".[dev,docs,trl]"
 # The paper's grader (Qwen2.5-Math's math_equal) for the verifiers page's comparison: evalscope 0.17.1
 # ships a port of it in one file (boundary_lab.verify.math_agreement loads only that file).
 $PIP install -q --no-deps "evalscope==0.17.1" "word2number==1.1"

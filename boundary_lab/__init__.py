@@ -21,12 +21,17 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 
 __version__ = "0.1.0"
 
+# Pin torch's and MKL's CPU numerics before torch loads, so a seed gives the same bits on any
+# x86-64 machine (boundary_lab/numerics.py; BOUNDARY_LAB_NUMERICS=native opts out).
+from . import numerics as _numerics  # noqa: E402
+
+_numerics.pin_environment()
+
 # Submodules reachable as attributes (bl.passk, bl.store, ...), imported on first use.
 _SUBMODULES = {
     "passk", "counts", "plots", "notebook", "book", "benchmarks", "verify",
     "sampling", "store", "scoring", "importers", "tiny_models", "micro", "rl",
-    "cli", "errors", "report", "audit", "findings", "tables", "evaluate", "reported",
-    "forecast",
+    "cli", "errors", "report", "audit", "findings", "tables", "evaluate", "reported", "forecast", "numerics",
 }
 
 

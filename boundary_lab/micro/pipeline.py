@@ -32,6 +32,7 @@ import time
 from functools import cache
 from pathlib import Path
 
+from .. import numerics
 from ..errors import InputError
 from ..rl.registry import remedy
 from .config import MicroConfig, stage_hash
@@ -142,7 +143,9 @@ class Pipeline:
         self.timings: dict[str, dict] = {}
         c = cfg
         # threads too: the order of float reductions, so the weights, depend on it
-        self.h_pretrain = stage_hash(code_hash("pretrain"), c.seed, c.device, c.threads, c.task, c.model, c.pretrain)
+        # and the CPU numerics (pinned on every machine alike, or this machine's native kernels)
+        self.h_pretrain = stage_hash(code_hash("pretrain"), numerics.cache_key(), c.seed, c.device, c.threads,
+                                     c.task, c.model, c.pretrain)
         self.h_distill = stage_hash(self.h_pretrain, code_hash("distill"), c.distill)
         tiers = c.eval.tiers or "ABC"
         self.problems = [q for q in heldout_tiers(c.task) if q.tier in tiers]
@@ -222,6 +225,7 @@ class Pipeline:
             import torch
             from transformers.utils import logging as hf_logging
 
+            numerics.ensure_pinned()  # before any computation: the same bits on any x86-64 machine
             if not self.progress:  # silence transformers' "Loading weights" bars
                 hf_logging.disable_progress_bar()
             threads = torch.get_num_threads()

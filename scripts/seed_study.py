@@ -14,7 +14,7 @@ the sampler seeds each batch, and the batches differ).
 Regimes (``STUDY``): the capped narrowing world, the same world uncapped, the
 uncapped world whose RL data holds no careful-only problem (the paper's account
 with nothing truncated: ``sharpening``), and the two as-drawn cells of the phase
-diagram. ``--collect`` writes benchmarks/results/seed_study_counts.csv.gz (one row
+diagram. ``--collect`` writes boundary_lab/measured/seed_study_counts.csv.gz (one row
 per regime, seed, n, model and problem) and seed_study.json (date, machine, commit,
 settings, CPU seconds). The pages read them through ``bl.report.seed_study()``.
 """
@@ -38,7 +38,7 @@ from boundary_lab.micro import phase  # noqa: E402
 from boundary_lab.micro.pipeline import Pipeline  # noqa: E402
 from boundary_lab.micro.regimes import regime_config  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = ROOT / "boundary_lab" / "measured"  # package data: the book reads them
 N_MAX, N_SMALL = 1024, 256
 # name -> (named regime, extra dotted settings, what it tests)
 STUDY = {

@@ -25,19 +25,20 @@ def counts_text(seed=0, m=40, n=16):
 
 @pytest.fixture
 def counts(tmp_path):
-    path = tmp_path / "counts.csv"
-    path.write_text(counts_text())
-    return path
+    (tmp_path / "counts.csv").write_text(counts_text())
+    return tmp_path / "counts.csv"
 
 
-def run_cli(args, capsys):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+@pytest.fixture
+def cli(capsys):
+    """Run the real command line in-process: (exit code, stdout, stderr)."""
+    def call(*args):
+        return (main([str(a) for a in args]), *capsys.readouterr())
+    return call
 
 
-def test_json_has_the_passk_shape_and_is_exact_up_to_n(counts, capsys):
-    code, out, _ = run_cli(["forecast", counts, "--k", "1,16,1024", "--format", "json", "--n-boot", "20"], capsys)
+def test_json_has_the_passk_shape_and_is_exact_up_to_n(counts, cli):
+    code, out, _ = cli("forecast", counts, "--k", "1,16,1024", "--format", "json", "--n-boot", "20")
     assert code == 0
     data = json.loads(out)
     assert list(data) == ["base", "rl"] and list(data["base"]) == ["1", "16", "1024"]
@@ -47,42 +48,41 @@ def test_json_has_the_passk_shape_and_is_exact_up_to_n(counts, capsys):
         exact = passk.pass_at_k_curve(rows.n, rows.correct, [1, 16])
         assert [data[model]["1"], data[model]["16"]] == pytest.approx(exact.tolist(), abs=1e-12)
         assert data[model]["16"] < data[model]["1024"] < 1.0
-    code, passk_out, _ = run_cli(["passk", counts, "--k", "1,16", "--format", "json"], capsys)
+    code, passk_out, _ = cli("passk", counts, "--k", "1,16", "--format", "json")
     assert json.loads(passk_out)["rl"]["16"] == pytest.approx(data["rl"]["16"], abs=1e-12)
 
 
-def test_intervals_and_coverage(counts, capsys):
-    code, out, _ = run_cli(["forecast", counts, "--k", "256", "--what", "coverage", "--intervals",
-                            "--format", "json", "--n-boot", "20", "--model", "base"], capsys)
+def test_intervals_and_coverage(counts, cli):
+    code, out, _ = cli("forecast", counts, "--k", "256", "--what", "coverage", "--intervals",
+                            "--format", "json", "--n-boot", "20", "--model", "base")
     cell = json.loads(out)["base"]["256"]
     assert code == 0 and cell["ci_low"] <= cell["value"] <= cell["ci_high"] <= 40 and cell["exact"] is False
 
 
-def test_delta_se_crossover_and_enough(counts, capsys):
-    code, out, _ = run_cli(["forecast", counts, "--k", "16,4096", "--what", "delta_se", "--base", "base",
-                            "--format", "json", "--n-boot", "20"], capsys)
+def test_delta_se_crossover_and_enough(counts, cli):
+    code, out, _ = cli("forecast", counts, "--k", "16,4096", "--what", "delta_se", "--base", "base",
+                            "--format", "json", "--n-boot", "20")
     data = json.loads(out)
     df = pd.read_csv(counts)
     b, r = df[df.model == "base"], df[df.model == "rl"]
     assert code == 0 and list(data) == ["rl"]
     assert data["rl"]["16"] == pytest.approx(passk.delta_se(b.n, b.correct, r.n, r.correct, k=16), abs=1e-12)
     assert data["rl"]["4096"] > data["rl"]["16"]
-    code, out, _ = run_cli(["forecast", counts, "--k", "100000", "--what", "crossover", "--base", "base",
-                            "--format", "csv", "--n-boot", "20"], capsys)
+    code, out, _ = cli("forecast", counts, "--k", "100000", "--what", "crossover", "--base", "base",
+                            "--format", "csv", "--n-boot", "20")
     assert code == 0 and out.splitlines()[0] == "model,k,crossover" and out.splitlines()[1].startswith("rl,100000,")
-    code, out, _ = run_cli(["forecast", counts, "--what", "enough", "--n-boot", "20"], capsys)
+    code, out, _ = cli("forecast", counts, "--what", "enough", "--n-boot", "20")
     assert code == 0 and "new@16" in out and out.count("n = 16 is") == 2
 
 
-def test_a_store_directory_is_accepted(tmp_path, capsys):
+def test_a_store_directory_is_accepted(tmp_path, cli):
     store = SampleStore.create(tmp_path / "run", {"model": "m", "benchmark": {"sha256": "x"}})
     rng = np.random.default_rng(0)
     rows = [{"problem_id": f"p{i}", "sample_id": j, "completion": "", "n_tokens": 1, "finish_reason": "stop",
              "extracted": "", "correct": bool(rng.random() < q)}
             for i, q in enumerate(rng.beta(0.5, 3, 30)) for j in range(8)]
     store.write_shard(pd.DataFrame(rows))
-    code, out, _ = run_cli(["forecast", tmp_path / "run", "--k", "8,64", "--format", "json", "--n-boot", "20"],
-                           capsys)
+    code, out, _ = cli("forecast", tmp_path / "run", "--k", "8,64", "--format", "json", "--n-boot", "20")
     assert code == 0 and set(json.loads(out)["m"]) == {"8", "64"}
 
 
@@ -103,15 +103,15 @@ BAD_CASES = [
 
 
 @pytest.mark.parametrize("text,extra,message", BAD_CASES)
-def test_bad_input_exits_2_with_one_line(tmp_path, capsys, text, extra, message):
+def test_bad_input_exits_2_with_one_line(tmp_path, cli, text, extra, message):
     path = tmp_path / "bad.csv"
     path.write_text(text)
-    code, out, err = run_cli(["forecast", path, "--format", "json", "--n-boot", "10", *extra], capsys)
+    code, out, err = cli("forecast", path, "--format", "json", "--n-boot", "10", *extra)
     assert code == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and message in err
 
 
-def test_missing_file_exits_2(tmp_path, capsys):
-    code, out, err = run_cli(["forecast", tmp_path / "nope.csv"], capsys)
+def test_missing_file_exits_2(tmp_path, cli):
+    code, out, err = cli("forecast", tmp_path / "nope.csv")
     assert code == 2 and out == "" and "nope.csv" in err

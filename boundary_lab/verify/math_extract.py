@@ -323,13 +323,15 @@ _BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+"
 # "The largest $n$ is 34.", "the volume of $ABCDEFGH$ is 120": after the last math of a sentence, a verb and a
 # plain number that ends the sentence. The number is the value, the math only named what it measures.
-_VERB_NUMBER = re.compile(r"\s(?:is|are|was|were|equals|becomes|be|gives|by)\s+(?:therefore\s+|thus\s+|then\s+)?(?:\\?\$)?"
-                          r"(" + _NUMBER + r")\s*(?:\\?%|percent)?[\s.!]*$", re.IGNORECASE)
+_VERB_NUMBER = re.compile(r"\s(?:is|are|was|were|equals|becomes|be|gives|by)\s+"
+                          r"(?:therefore\s+|thus\s+|then\s+)?(?:\\?\$)?(" + _NUMBER + r")\s*(?:\\?%|percent)?[\s.!]*$",
+                          re.IGNORECASE)
 # A marker's value in words with one number in it: "Jane started growing Sphere 3 hours ago."
 _ONE_NUMBER_PROSE = re.compile(r"[A-Za-z][A-Za-z' ]*?\s(" + _NUMBER + r")(?:\s+[A-Za-z][A-Za-z' ]*)?")
 # A concluding sentence after the last math, with one number and no math: "Therefore, there are 12 distinct
 # sequences that meet the three given conditions.", "Therefore, the error increases by 100%."
-_CONCLUSION = re.compile(r"(?:^\s*|[.!\n]\s*)(?:therefore|thus|hence|so|finally),?\s+([^$\\.\n]*?)\.?\s*$", re.IGNORECASE)
+_CONCLUSION = re.compile(r"(?:^\s*|[.!\n]\s*)(?:therefore|thus|hence|so|finally),?\s+([^$\\.\n]*?)\.?\s*$",
+                         re.IGNORECASE)
 _CHAT_END = re.compile(r"\s*<\|[a-z_]+\|>\s*(?:user|assistant)?\s*$")
 # The last-number fallback reads "a/b" whole ("the probability is 2/3." is 2/3, not 3).
 _LAST_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+(?![\d.,]\d))?|-?\.\d+")
@@ -463,7 +465,8 @@ def extract_candidates(text: str | None) -> Extraction:
     if bold:
         return Extraction(_read_value(bold[-1]) or bold[-1])
     bare = text.strip()
-    if len(bare) <= 200 and "\n" not in bare and _COMMAND.search(bare) and not _BARE_WORD.search(_COMMAND.sub("", bare)):
+    prose = _BARE_WORD.search(_COMMAND.sub("", bare))
+    if len(bare) <= 200 and "\n" not in bare and _COMMAND.search(bare) and not prose:
         return Extraction(_final_side(bare))  # a formula with no prose: '\frac{10}{9}', '-\frac{10}{9}'
     numbers = _LAST_NUMBER.findall(text)
     if numbers:

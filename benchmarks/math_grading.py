@@ -24,8 +24,13 @@ hostile answers (power towers, a huge factorial) with 1,000 normal samples
 under a 2 s timeout, to show that they cost their timeout and nothing more.
 Verdicts are compared on the timed subsets and on every distinct (gold, answer) pair.
 
-Run: ``python benchmarks/math_grading.py [--problems 200] [--short 500] [--long 100] [--baseline 2000]``
-(about 3 minutes here). Writes ``benchmarks/results/math_grading.json``. Timings on a shared
+With ``--published-tests DIR`` (math-verify's sdist ``tests/`` directory: ``pip download
+math-verify==0.9.0 --no-binary :all: --no-deps`` and unpack it) the run also records how many rows
+of math-verify's published tests boundary-lab decides as math-verify does: the 149 rows of its
+math groups (``math_agreement.PUBLISHED_MATH_GROUPS``) and every literal row.
+
+Run: ``python benchmarks/math_grading.py [--problems 200] [--short 500] [--long 100] [--baseline 2000]
+[--published-tests DIR]`` (about 3 minutes here). Writes ``benchmarks/results/math_grading.json``. Timings on a shared
 2-core machine are noisy.
 """
 from __future__ import annotations
@@ -215,6 +220,8 @@ def main() -> int:
     parser.add_argument("--baseline", type=int, default=2000, help="samples per store in the timed math-verify subset")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--published-tests", default=None,
+                        help="math-verify's sdist tests/ directory: also count agreement on its published rows")
     args = parser.parse_args()
     for name in ("problems", "short", "long", "baseline"):
         if getattr(args, name) < 1:
@@ -243,6 +250,20 @@ def main() -> int:
         grade_math(mixed, workers=workers, timeout_s=2.0, report=hostile_report)
     hostile_s = time.perf_counter() - t0
 
+    published = None
+    if args.published_tests:
+        from boundary_lab.verify.math_agreement import published_agreement
+
+        published = {}
+        for name, groups in (("math_groups", "default"), ("all_literal_rows", None)):
+            kwargs = {} if groups == "default" else {"groups": None}
+            found = published_agreement(args.published_tests, workers=workers, **kwargs)
+            published[name] = {k: v for k, v in found.items() if k != "disagreements"}
+            published[name]["disagreements"] = [{k: str(v)[-160:] for k, v in d.items()}
+                                                for d in found["disagreements"]]
+            print(f"published tests, {name}: {found['agree_with_math_verify']} of {found['rows']} as math-verify",
+                  file=sys.stderr)
+
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": _commit(),
@@ -256,6 +277,7 @@ def main() -> int:
         "hostile": {"answers": hostile, "plus_normal_samples": len(mixed) - len(hostile), "timeout_s": 2.0,
                     "workers": workers, "seconds": round(hostile_s, 3),
                     "timeouts_reported": len(hostile_report["timeouts"])},
+        "published_tests": published,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -79,3 +79,44 @@ def test_fast_unequal_verdicts_are_unequal_for_math_verify_too():
     verdicts = _run_in_workers("boundary_lab.verify.math_agreement:math_verify_verdict",
                                [(a, f"${b}$") for a, b in pairs], workers=2, timeout_s=20)
     assert [pair for pair, v in zip(pairs, verdicts) if v] == []
+
+
+def test_published_cases_read_math_verify_test_files(tmp_path):
+    """math-verify's sdist tests (tests/test_*.py: pytest.mark.parametrize over "gold,pred,expected")
+    are parsed, not imported: a file written the same way, with rows of our own."""
+    from boundary_lab.verify.math_agreement import published_agreement, published_cases
+
+    (tmp_path / "test_all.py").write_text('''
+import math
+import pytest
+
+
+@pytest.mark.parametrize(
+    "gold,pred,expected",
+    [
+        ("$10/9$", "\\\\frac{10}{9}", 1),
+        ("$\\\\frac{1}{12}$", "$0.0833333333333333$", 1),
+        ("$34$", "Final Answer: The largest $n$ is 35.", 0),
+    ],
+)
+def test_math_extraction_edge_cases(gold, pred, expected):
+    assert compare_strings(gold, pred) == expected
+
+
+@pytest.mark.parametrize("gold, pred, expected", [(f"{math.sqrt(17):.15f}", "$\\\\sqrt{17}$", 1), ("1", "2", 0)])
+def test_float_precision(gold, pred, expected):
+    assert compare_strings(gold, pred, precision=5) == expected
+
+
+@pytest.mark.parametrize("pred,expected,config", [("x", "y", None)])
+def test_string_extraction(pred, expected, config):
+    pass
+''')
+    cases = published_cases(tmp_path)
+    assert list(cases["group"]) == ["test_math_extraction_edge_cases"] * 3
+    assert list(cases["expected"]) == [True, True, False]
+    every = published_cases(tmp_path, groups=None)
+    assert list(every["completion"]) == list(cases["completion"]) + ["2"]  # the f-string row is computed: skipped
+    report = published_agreement(tmp_path, workers=1, timeout_s=20)
+    assert (report["rows"], report["agree_with_expected"]) == (3, 3)
+    assert report["math_verify_expected"] == 3 and report["agree_with_math_verify"] == 3

@@ -32,8 +32,9 @@ import pandas as pd
 
 from .math_cases import CASES, KIND_TITLES
 
-__all__ = ["GRADERS", "agreement_figure", "agreement_table", "differences", "grade_cases",
-           "math_verify_verdict", "paper_grader", "paper_verdict", "unboxed_solutions"]
+__all__ = ["GRADERS", "PUBLISHED_MATH_GROUPS", "agreement_figure", "agreement_table", "differences", "grade_cases",
+           "math_verify_verdict", "paper_grader", "paper_verdict", "published_agreement", "published_cases",
+           "unboxed_solutions"]
 
 GRADERS = ("boundary-lab", "math-verify", "paper grader")
 PAPER_GRADER_SOURCE = "evalscope==0.17.1: evalscope/metrics/math_parser.py (port of Qwen2.5-Math evaluation/grader.py)"
@@ -170,3 +171,69 @@ def agreement_figure(table: pd.DataFrame):
     ax.legend(fontsize=9, ncol=len(graders), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     fig.tight_layout()
     return fig
+
+
+# math-verify's own test groups that hold real model outputs (its sdist's tests/): 149 rows in 0.9.0.
+# The other groups test notations (number formats, percent, LaTeX commands) one at a time.
+PUBLISHED_MATH_GROUPS = ("test_simple_fraction_notation", "test_complex_math_expressions",
+                         "test_math_extraction_edge_cases", "test_math_extraction_additional_cases",
+                         "test_latex_notation_math", "test_relations_math", "test_open_thoughts")
+
+
+def published_cases(tests_dir, groups: tuple[str, ...] | None = PUBLISHED_MATH_GROUPS) -> pd.DataFrame:
+    """math-verify's published test rows, read from its sdist's ``tests/`` directory (not shipped here).
+
+    One row per parametrized case whose first three values are literal (gold, prediction,
+    expected): ``group`` (the test function), ``gold``, ``completion``, ``expected``.
+    ``groups=None`` keeps every test function. The files are parsed, never imported or run.
+    """
+    import ast
+
+    from ..errors import InputError
+
+    rows = []
+    files = sorted(Path(tests_dir).glob("test_*.py"))
+    if not files:
+        raise InputError(f"{tests_dir}: no test_*.py files (math-verify's sdist tests/ directory)")
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if not isinstance(node, ast.FunctionDef) or (groups is not None and node.name not in groups):
+                continue
+            for deco in node.decorator_list:
+                if not (isinstance(deco, ast.Call) and getattr(deco.func, "attr", "") == "parametrize"
+                        and len(deco.args) >= 2 and isinstance(deco.args[0], ast.Constant)):
+                    continue
+                names = [n.strip() for n in str(deco.args[0].value).split(",")]
+                if names[:2] != ["gold", "pred"] or not isinstance(deco.args[1], (ast.List, ast.Tuple)):
+                    continue
+                for case in deco.args[1].elts:
+                    try:
+                        values = ast.literal_eval(case)
+                    except ValueError:  # computed at run time (f-strings of math.sqrt): skipped
+                        continue
+                    rows.append({"group": node.name, "gold": values[0], "completion": values[1],
+                                 "expected": bool(values[2])})
+    return pd.DataFrame(rows, columns=["group", "gold", "completion", "expected"])
+
+
+def published_agreement(tests_dir, groups: tuple[str, ...] | None = PUBLISHED_MATH_GROUPS,
+                        workers: int | None = None, timeout_s: float = 10.0) -> dict:
+    """How often boundary-lab decides math-verify's published rows as math-verify itself does.
+
+    Returns ``rows``, ``agree_with_math_verify``, ``agree_with_expected`` and ``math_verify_expected``
+    (rows where math-verify's default call gives the row's own expected verdict), and the
+    ``disagreements`` (group, gold, completion, ours, math-verify, expected).
+    """
+    from .math import grade_math
+
+    cases = published_cases(tests_dir, groups)
+    pairs = list(zip(cases["gold"], cases["completion"]))
+    ours = [g.correct for g in grade_math(pairs, workers=workers, timeout_s=timeout_s)]
+    theirs = _run_in_workers(f"{__name__}:math_verify_verdict", pairs, workers, timeout_s)
+    cases = cases.assign(ours=ours, math_verify=theirs)
+    differ = cases[cases["ours"] != cases["math_verify"]]
+    return {"rows": len(cases), "agree_with_math_verify": int((cases["ours"] == cases["math_verify"]).sum()),
+            "agree_with_expected": int((cases["ours"] == cases["expected"]).sum()),
+            "math_verify_expected": int((cases["math_verify"] == cases["expected"]).sum()),
+            "disagreements": differ[["group", "gold", "completion", "ours", "math_verify", "expected"]]
+            .to_dict("records")}

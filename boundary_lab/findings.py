@@ -413,3 +413,43 @@ def claims(pages: dict, contrast: dict | None = None) -> pd.DataFrame:
                      "world": row["world"], "tier": row["tier"], "problems": row["problems"], "n": row["n"], "K": k,
                      "seed": row["seed"], "in the other world": "; ".join(other) or "not measured", "page": page})
     return pd.DataFrame(rows)
+
+
+def _interval(row) -> str:
+    return f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]"
+
+
+def seed_study_sentences(per_seed: pd.DataFrame, intervals: pd.DataFrame, what: dict | None = None) -> str:
+    """One paragraph per regime of the multi-seed study: base - RL at k_max over seeds with both intervals
+    (each named by what it holds fixed), RL's pass@1 gain, base_only per seed, and a verdict that needs
+    every seed to agree or the seed-aware interval to exclude 0."""
+    out = []
+    for regime, rows in per_seed.groupby("regime", sort=False):
+        iv = intervals[intervals["regime"] == regime]
+        k_max = int(rows["k_max"].iloc[0])
+        end, start = iv[iv["k"] == k_max], iv[iv["k"] == 1]
+        fixed = end[end["conditions_on"].str.startswith("these")].iloc[0]
+        both = end[end["conditions_on"].str.startswith("nothing")].iloc[0]
+        gain = start[start["conditions_on"].str.startswith("nothing")].iloc[0]
+        narrows = rows["base - rl at k_max"] > 0
+        if narrows.all() and both["ci_low"] > 0:
+            verdict = "RL narrows the boundary in every seed, and the seed-aware interval excludes 0"
+        elif narrows.all():
+            verdict = ("RL narrows the boundary in every seed, but with this many seeds the seed-aware interval "
+                       "still contains 0")
+        elif both["ci_low"] > 0:
+            verdict = f"the seed-aware interval excludes 0, though {int((~narrows).sum())} seed(s) do not narrow"
+        elif not narrows.any():
+            verdict = "no seed narrows the boundary"
+        else:
+            verdict = (f"{int(narrows.sum())} of {len(rows)} seeds narrow, and the seed-aware interval contains 0: "
+                       f"the measurement does not support a claim about RL here")
+        label = f"**{regime}**" + (f" ({what[regime]})" if what and regime in what else "")
+        out.append(
+            f"{label}: over {len(rows)} seeds, base - RL pass@{k_max} is {both['diff']:+.3f}: "
+            f"{_interval(fixed)} holding these {len(rows)} trained models fixed (problems resampled), "
+            f"{_interval(both)} resampling seeds, then problems. RL's pass@1 gain is {-gain['diff']:+.3f} "
+            f"[{-gain['ci_high']:+.3f}, {-gain['ci_low']:+.3f}] (seed-aware). base_only per seed: "
+            f"{', '.join(str(int(v)) for v in rows['base_only'])}; rl_only: "
+            f"{', '.join(str(int(v)) for v in rows['rl_only'])}. Verdict: {verdict}.")
+    return "\n\n".join(out)

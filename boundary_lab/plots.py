@@ -116,7 +116,7 @@ def colors(frame: pd.DataFrame, hue: str = "model", models: pd.DataFrame | None 
         steps = sorted(run, key=lambda t: (t[0] is None or t[0] != t[0], t[0] if t[0] == t[0] else 0))
         for j, (_, label) in enumerate(reversed(steps)):
             if j:
-                out[label] = _mix(out[label], white=min(0.75, 0.3 * j))
+                out[label] = _mix(out[label], white=min(0.7, 0.35 * j))
     tab = iter(sns.color_palette("tab10"))
     for label in labels:
         if label not in out:
@@ -363,5 +363,36 @@ def careful_shares(shares: pd.DataFrame):
         ax.set_title(f"{name} regime")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def seed_spread(per_seed: pd.DataFrame, intervals: pd.DataFrame, own: pd.DataFrame | None = None) -> plt.Figure:
+    """The multi-seed study: base - RL at k_max per seed (dots) with the seed-aware 95% interval (bar),
+    and base_only per seed; ``own`` (columns regime, base - rl at k_max, base_only) marks the page's run."""
+    regimes = list(dict.fromkeys(per_seed["regime"]))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 + 0.55 * len(regimes) + 1.2), sharey=True)
+    ypos = {r: i for i, r in enumerate(regimes)}
+    k_max = int(per_seed["k_max"].iloc[0])
+    both = intervals[(intervals["k"] == k_max) & intervals["conditions_on"].str.startswith("nothing")]
+    for r, row in both.set_index("regime").iterrows():
+        axes[0].plot([row["ci_low"], row["ci_high"]], [ypos[r]] * 2, color="0.55", lw=5, alpha=0.5,
+                     solid_capstyle="butt", label="seed-aware 95% interval" if ypos[r] == 0 else None)
+    jitter = np.linspace(-0.15, 0.15, per_seed["seed"].nunique())
+    order = {s: i for i, s in enumerate(sorted(per_seed["seed"].unique()))}
+    for col, ax in zip(("base - rl at k_max", "base_only"), axes):
+        ys = [ypos[r] + jitter[order[s]] for r, s in zip(per_seed["regime"], per_seed["seed"])]
+        ax.scatter(per_seed[col], ys, s=28, color="#1f5fbf", zorder=3, label="one seed (committed study)")
+        if own is not None and not own.empty:
+            ax.scatter(own[col], [ypos[r] for r in own["regime"]], s=90, marker="*", color="#d4730b", zorder=4,
+                       label="this page's run")
+        ax.axvline(0, color="0.3", lw=0.8)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(range(len(regimes)), regimes)
+    axes[0].invert_yaxis()
+    axes[0].set_xlabel(f"base - RL, pass@{k_max}")
+    axes[1].set_xlabel(f"problems only the base solves (of {int(per_seed['problems'].iloc[0])})")
+    axes[1].xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+    axes[0].legend(loc="lower right", fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

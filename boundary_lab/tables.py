@@ -126,7 +126,8 @@ def solvable_ids(counts: pd.DataFrame, models: list[str], correct: str = "correc
     return pd.DataFrame(rows)
 
 
-def histograms(counts: pd.DataFrame, models: list[str], by: str | None = None, correct: str = "correct") -> pd.DataFrame:
+def histograms(counts: pd.DataFrame, models: list[str], by: str | None = None,
+               correct: str = "correct") -> pd.DataFrame:
     """Tidy accuracy histograms (bins 0..10 = the paper's 0, (0,0.1], ..., (0.9,1.0])."""
     rows = []
     for key, group in _groups(counts, by):
@@ -193,7 +194,8 @@ def crossover(counts: pd.DataFrame, base: str, other: str, by: str | None = None
         other_ends = passk.pass_at_k_curve(n_other, c_other, [1, k_max])
         rows.append({**key, "base": base, "model": other, "k_max": k_max, "base pass@1": base_ends[0],
                      "model pass@1": other_ends[0], "base pass@k_max": base_ends[1], "model pass@k_max": other_ends[1],
-                     "base solved": solved_at(n_base, c_base, k_max), "model solved": solved_at(n_other, c_other, k_max),
+                     "base solved": solved_at(n_base, c_base, k_max),
+                     "model solved": solved_at(n_other, c_other, k_max),
                      "problems": len(pair), "subset_of_base": bool(((c_other == 0) | (c_base > 0)).all()),
                      "crossover k": found.k, "crossings": found.crossings, "diff at k_max": found.diff,
                      "ci_low": found.low, "ci_high": found.high, "end": found.end, "pattern": found.pattern})
@@ -488,3 +490,70 @@ def validity_curves(results: dict, tier: str = "B", n_boot: int = 1000, seed: in
             cur = curves(sub, models, correct=column, n_boot=n_boot, seed=seed)
             frames.append(cur.assign(model=cur["model"] + f", {metric}", regime=name))
     return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------------------------ the shipped multi-seed study
+
+
+def seed_study_table(study, n_max: int, tier: str | None = "B") -> pd.DataFrame:
+    """One row per (regime, seed) of a :class:`boundary_lab.measured.SeedStudy`: :func:`tier_summary` of the
+    base vs the seed's final RL checkpoint at ``n_max`` samples per problem, and base - RL at k_max."""
+    rows = []
+    for regime in study.regimes:
+        seeds, frames = study.by_seed(regime, n_max)
+        table = seed_table(frames, "base", "rl", seeds, tier)
+        table.insert(0, "regime", regime)
+        table["base - rl at k_max"] = table["base pass@kmax"] - table["rl pass@kmax"]
+        rows.append(table)
+    return pd.concat(rows, ignore_index=True)
+
+
+def seed_study_intervals(study, n_max: int, tier: str | None = "B", n_boot: int = 2000) -> pd.DataFrame:
+    """Per regime, base - RL at k = 1 and at k = ``n_max``, mean over seeds, with both 95% intervals
+    (:func:`seed_difference`: these seeds' trained models held fixed, or seeds resampled too)."""
+    rows = []
+    for regime in study.regimes:
+        seeds, frames = study.by_seed(regime, n_max)
+        diff = seed_difference(frames, "base", "rl", ks=[1, n_max], tier=tier, n_boot=n_boot)
+        diff.insert(0, "regime", regime)
+        rows.append(diff)
+    return pd.concat(rows, ignore_index=True)
+
+
+def _mix_values(pair: pd.DataFrame, weights: dict, ks: list[int]) -> np.ndarray:
+    """Per problem: (base pass@k, RL pass@k for each k, base solved, RL solved), each scaled so that the
+    plain mean over problems is the ``weights``-weighted mean over tiers."""
+    sizes = pair["tier"].map(pair["tier"].value_counts())
+    scale = (pair["tier"].map(weights) * len(pair) / sizes).to_numpy()[:, None]
+    cols = [passk.pass_at_k_matrix(pair["n_base"], pair["correct_base"], ks),
+            passk.pass_at_k_matrix(pair["n_rl"], pair["correct_rl"], ks),
+            (pair["correct_base"].to_numpy() > 0)[:, None].astype(float),
+            (pair["correct_rl"].to_numpy() > 0)[:, None].astype(float)]
+    return np.hstack(cols) * scale
+
+
+def mix_table(study, regime: str, n_max: int, weights: dict, n_boot: int = 2000) -> pd.DataFrame:
+    """One benchmark that mixes tiers in the given proportions (``weights``: tier -> share, summing to 1),
+    for each seed of a study regime and over seeds: pass@1 and pass@k_max of base and RL, the share of
+    problems each solves at k_max, and the two changes (RL - base pass@1, RL - base solved share) with the
+    seed-aware 95% interval (seeds, then problems, resampled)."""
+    if abs(sum(weights.values()) - 1) > 1e-9:
+        raise InputError(f"weights: the tier shares must sum to 1, got {weights}")
+    seeds, frames = study.by_seed(regime, n_max)
+    pairs = [_pair(c[c["tier"].isin(list(weights))], "base", "rl", f"counts of seed {s}").merge(
+        c[c["model"] == "base"][["problem_id", "tier"]], on="problem_id") for s, c in zip(seeds, frames)]
+    ks = [1, n_max]
+    values = np.stack([_mix_values(p, weights, ks) for p in pairs])  # seeds x problems x 6
+    names = ["base pass@1", f"base pass@{n_max}", "rl pass@1", f"rl pass@{n_max}", "base solved share",
+             "rl solved share"]
+    rows = [{"seed": s, **dict(zip(names, v.mean(axis=0)))} for s, v in zip(seeds, values)]
+    table = pd.DataFrame(rows)
+    change = np.stack([values[..., 2] - values[..., 0], values[..., 5] - values[..., 4]], axis=-1)
+    found = passk.seed_bootstrap(change, n_boot=n_boot)
+    table["pass@1 change"] = table["rl pass@1"] - table["base pass@1"]
+    table["solved share change"] = table["rl solved share"] - table["base solved share"]
+    summary = {"seed": "all", **{c: table[c].mean() for c in names},
+               "pass@1 change": float(found.value[0]), "solved share change": float(found.value[1]),
+               "pass@1 change low": float(found.low[0]), "pass@1 change high": float(found.high[0]),
+               "solved share change low": float(found.low[1]), "solved share change high": float(found.high[1])}
+    return pd.concat([table, pd.DataFrame([summary])], ignore_index=True)

@@ -73,14 +73,13 @@ def train(preset: str, sets: list[str], workdir: Path, env: dict) -> float:
 def simulate(args) -> int:
     from boundary_lab.numerics import describe
 
-    cfg = config(args.preset, args.set)
     rows, prints = [], {}
     with tempfile.TemporaryDirectory(prefix="numerics-") as tmp:
         for name, env in VARIANTS.items():
             work = Path(tmp) / str(len(prints))
             t0 = time.time()
             cpu = train(args.preset, args.set, work, env)
-            prints[name] = fingerprints(cfg, work) if "native" not in name else _native_prints(cfg, work, env)
+            prints[name] = _prints_in(env, args.preset, args.set, work)
             rows.append({"variant": name, "env": env, "cpu_seconds": cpu, "wall_seconds": round(time.time() - t0, 1)})
             print(f"{name:42s} {cpu:7.1f} CPU-s  pretrain {prints[name]['pretrain'][:12]}", flush=True)
     ref = prints["pinned, host as is"]
@@ -100,18 +99,17 @@ def simulate(args) -> int:
     return 0 if pinned_equal else 1
 
 
-def _native_prints(cfg, work: Path, env: dict) -> dict:
-    # the stage hashes of a native run are keyed by its numerics: read them under the same setting
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        return fingerprints(cfg, work)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+def _prints_in(env: dict, preset: str, sets: list[str], work: Path) -> dict:
+    """Fingerprints read in a process with the training run's environment (its cache keys
+    include the numerics, so a native run's directories are found only under its own settings)."""
+    full = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}
+    code = ("import json, sys; from boundary_lab.micro.config import MicroConfig; "
+            "from boundary_lab.micro.fingerprint import fingerprints; "
+            f"cfg = MicroConfig.preset({preset!r}, seed=0, config=dict(s.split('=', 1) for s in {sets!r}) or None); "
+            f"print(json.dumps(fingerprints(cfg, {str(work)!r})))")
+    out = subprocess.run([sys.executable, "-c", code], env={**full, **env}, check=True, capture_output=True,
+                         text=True, cwd=ROOT)
+    return json.loads(out.stdout)
 
 
 def check(args) -> int:

@@ -1,0 +1,105 @@
+"""The multi-seed study's tables, sentences and figure (boundary_lab.measured, tables.seed_study_*, mix_table).
+
+Inputs are chosen so that pass@1 != pass@k_max, k_max != any index, seeds differ, and tiers
+have different sizes: a planted swap of base and RL, a dropped tier weight or an index used as k
+changes an exact value below.
+"""
+import math
+
+import matplotlib
+import pandas as pd
+import pytest
+
+import boundary_lab as bl
+from boundary_lab.errors import InputError
+from boundary_lab.measured import SeedStudy
+
+matplotlib.use("Agg")
+
+
+def _rows(regime, seed, n, model, correct, tiers):
+    return [{"regime": regime, "seed": seed, "n_max": n, "model": model, "rl_label": "grpo@300",
+             "problem_id": f"{t}{i}", "tier": t, "length": 2, "n": n, "correct": c, "careful": 0}
+            for i, (c, t) in enumerate(zip(correct, tiers))]
+
+
+def _study() -> SeedStudy:
+    tiers = ["A", "A", "A", "B", "B"]  # 3 tier-A problems, 2 tier-B ones
+    rows = []
+    # narrowing: RL better at k = 1 on A, loses one B problem entirely in both seeds
+    rows += _rows("narrowing", 0, 4, "base", [2, 2, 2, 1, 1], tiers) + _rows("narrowing", 0, 4, "rl", [4, 4, 4, 1, 0], tiers)
+    rows += _rows("narrowing", 3, 4, "base", [2, 2, 2, 1, 2], tiers) + _rows("narrowing", 3, 4, "rl", [4, 4, 3, 2, 0], tiers)
+    # uncapped: RL gains and keeps every problem in seed 0; loses one in seed 3
+    rows += _rows("uncapped", 0, 4, "base", [2, 2, 2, 1, 1], tiers) + _rows("uncapped", 0, 4, "rl", [4, 4, 4, 4, 4], tiers)
+    rows += _rows("uncapped", 3, 4, "base", [2, 2, 2, 1, 2], tiers) + _rows("uncapped", 3, 4, "rl", [4, 4, 4, 0, 4], tiers)
+    meta = {"date": "2026-12-07T00:00:00+00:00", "commit": "abc1234", "command": "python scripts/seed_study.py",
+            "machine": {"cpu": "test CPU", "host_capability": "AVX512", "mode": "pinned", "aten": "AVX2",
+                        "mkl_cbwr": "COMPATIBLE"}}
+    return SeedStudy(meta=meta, counts=pd.DataFrame(rows))
+
+
+def test_by_seed_and_unknown_regime():
+    study = _study()
+    seeds, frames = study.by_seed("narrowing", 4)
+    assert seeds == [0, 3] and [len(f) for f in frames] == [10, 10]
+    with pytest.raises(InputError, match="no counts for regime 'nope' at n = 4"):
+        study.by_seed("nope", 4)
+    assert "test CPU" in study.source() and "abc1234" in study.source()
+
+
+def test_seed_study_table_exact():
+    table = bl.tables.seed_study_table(_study(), 4, tier=None)
+    row = table[(table.regime == "narrowing") & (table.seed == 3)].iloc[0]
+    # base pass@4: every problem solved -> 1; RL pass@4: 4 of 5 solved -> 0.8
+    assert math.isclose(row["base - rl at k_max"], 0.2)
+    assert (row["base_only"], row["rl_only"], row["k_max"]) == (1, 0, 4)
+    # RL pass@1 = mean(c/n) = (4 + 4 + 3 + 2 + 0) / 20
+    assert math.isclose(row["rl pass@1"], 13 / 20)
+    assert table[table.regime == "uncapped"]["base_only"].tolist() == [0, 1]
+
+
+def test_intervals_label_what_they_hold_fixed():
+    iv = bl.tables.seed_study_intervals(_study(), 4, tier=None, n_boot=400)
+    end = iv[(iv.regime == "narrowing") & (iv.k == 4)]
+    assert set(end.conditions_on.str.split(":").str[0].str.split(" ").str[0]) == {"these", "nothing"}
+    assert all(math.isclose(d, 0.2) for d in end["diff"])  # both seeds: 1 - 0.8
+    start = iv[(iv.regime == "narrowing") & (iv.k == 1)].iloc[0]
+    assert math.isclose(start["diff"], ((8 / 20 - 13 / 20) + (9 / 20 - 13 / 20)) / 2)
+
+
+def test_mix_table_weights_tiers_exactly():
+    mix = bl.tables.mix_table(_study(), "narrowing", 4, {"A": 0.9, "B": 0.1}, n_boot=400)
+    s0 = mix[mix.seed == 0].iloc[0]
+    # seed 0: base pass@1 A = 0.5 (each 2/4), B = 0.25; RL A = 1, B = (1/4 + 0) / 2
+    assert math.isclose(s0["base pass@1"], 0.9 * 0.5 + 0.1 * 0.25)
+    assert math.isclose(s0["rl pass@1"], 0.9 * 1.0 + 0.1 * 0.125)
+    # solved at k = 4: base every problem; RL all of A and one of two B problems
+    assert math.isclose(s0["base solved share"], 1.0) and math.isclose(s0["rl solved share"], 0.9 + 0.1 * 0.5)
+    total = mix[mix.seed == "all"].iloc[0]
+    assert total["pass@1 change low"] <= total["pass@1 change"] <= total["pass@1 change high"]
+    assert math.isclose(total["solved share change"], -0.05)
+    with pytest.raises(InputError, match="sum to 1"):
+        bl.tables.mix_table(_study(), "narrowing", 4, {"A": 0.9, "B": 0.2})
+
+
+def test_sentences_need_every_seed_or_the_seed_aware_interval():
+    study = _study()
+    per_seed = bl.tables.seed_study_table(study, 4, tier=None)
+    text = bl.findings.seed_study_sentences(per_seed, bl.tables.seed_study_intervals(study, 4, tier=None, n_boot=400))
+    narrowing, uncapped = text.split("\n\n")
+    assert narrowing.startswith("**narrowing**: over 2 seeds, base - RL pass@4 is +0.200")
+    assert "holding these 2 trained models fixed" in narrowing and "resampling seeds, then problems" in narrowing
+    assert "RL narrows the boundary in every seed" in narrowing
+    assert "1 of 2 seeds narrow" in uncapped and "does not support a claim" in uncapped
+
+
+def test_seed_spread_draws_every_seed_and_the_pages_run():
+    study = _study()
+    per_seed = bl.tables.seed_study_table(study, 4, tier=None)
+    iv = bl.tables.seed_study_intervals(study, 4, tier=None, n_boot=200)
+    own = pd.DataFrame([{"regime": "narrowing", "base - rl at k_max": 0.1, "base_only": 1}])
+    fig = bl.plots.seed_spread(per_seed, iv, own)
+    left = fig.axes[0]
+    points = sum(len(c.get_offsets()) for c in left.collections)
+    assert points == len(per_seed) + 1
+    assert [t.get_text() for t in left.get_yticklabels()] == ["narrowing", "uncapped"]

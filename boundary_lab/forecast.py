@@ -268,11 +268,18 @@ def fit_prior(n, c, family: str = "beta") -> Prior:
 
 @dataclass(frozen=True)
 class Selection:
-    """The family chosen by held-out likelihood, the score of every family, and the full-data fit."""
+    """The family chosen by held-out likelihood, the score of every family, and the full-data fits.
+
+    ``per_problem``: each problem's held-out log-likelihood under each family (columns in the
+    order of ``families``); the bootstrap resamples these sums to choose a family per replicate.
+    """
 
     family: str
     heldout: dict
     prior: Prior
+    families: tuple = ()
+    per_problem: np.ndarray | None = None
+    fits: dict = field(default_factory=dict)
 
 
 def select_prior(n, c, families=FAMILIES, seed: int = 0) -> Selection:
@@ -291,21 +298,22 @@ def select_prior(n, c, families=FAMILIES, seed: int = 0) -> Selection:
             raise InputError(f"family: unknown {fam!r}; choose one of {', '.join(FAMILIES)} or auto")
     split = n >= 2
     if len(families) == 1 or split.sum() < 2:
-        return Selection(families[0], {}, fit_prior(n, c, families[0]))
+        prior = fit_prior(n, c, families[0])
+        return Selection(families[0], {}, prior, families[:1], None, {families[0]: prior})
     rng = np.random.default_rng(seed)
     ns, cs = n[split], c[split]
     n1 = ns // 2
     c1 = rng.hypergeometric(cs, ns - cs, n1)
     halves = ((n1, c1), (ns - n1, cs - c1))
-    scores = {}
-    for fam in families:
-        total = 0.0
+    per_problem = np.zeros((n.size, len(families)))
+    for j, fam in enumerate(families):
         for fit_n, fit_c in halves:
             prior = fit_prior(fit_n, fit_c, fam)
-            total += float((prior.log_marginal(ns, cs) - prior.log_marginal(fit_n, fit_c)).sum())
-        scores[fam] = total
+            per_problem[split, j] += prior.log_marginal(ns, cs) - prior.log_marginal(fit_n, fit_c)
+    scores = {fam: float(per_problem[:, j].sum()) for j, fam in enumerate(families)}
     best = max(scores, key=scores.get)
-    return Selection(best, scores, fit_prior(n, c, best))
+    fits = {fam: fit_prior(n, c, fam) for fam in families}
+    return Selection(best, scores, fits[best], families, per_problem, fits)
 
 
 # ------------------------------------------------------------- the forecasts
@@ -371,16 +379,26 @@ class _Fit:
 
 def _fit(n, c, family: str, n_boot: int, seed: int, indices: np.ndarray | None = None) -> _Fit:
     n, c = passk._as_counts(n, c)
+    if n.max() < 2:
+        raise InputError("forecast: every problem has n = 1 sample; with one sample per problem the spread of "
+                         "success rates cannot be told from their mean, so nothing beyond n can be forecast")
     gn, gc, gw, inverse = _grouped(n, c)
     if family == "auto":
         selection = select_prior(n, c, seed=seed)
     else:
-        selection = Selection(family, {}, fit_prior(n, c, family))
+        prior = fit_prior(n, c, family)
+        selection = Selection(family, {}, prior, (family,), None, {family: prior})
     if indices is None:
         indices = np.random.default_rng(seed).integers(0, n.size, size=(n_boot, n.size))
     boot_w = np.stack([np.bincount(inverse[row], minlength=gn.size) for row in indices]).astype(np.float64)
-    start = [selection.prior.params]
-    boots = [_fit_grouped(selection.family, gn, gc, w, starts=start) for w in boot_w]
+    boots = []
+    for row, w in zip(indices, boot_w):
+        # The choice of family is part of the fit: each replicate chooses again on its resampled
+        # problems' held-out scores, so the interval carries the uncertainty of the choice.
+        fam = selection.family
+        if selection.per_problem is not None:
+            fam = selection.families[int(np.argmax(selection.per_problem[row].sum(axis=0)))]
+        boots.append(_fit_grouped(fam, gn, gc, w, starts=[selection.fits[fam].params]))
     return _Fit(n, c, gn, gc, gw, inverse, selection, boots, boot_w)
 
 
@@ -628,6 +646,35 @@ def pair_sentence(pair: Pair, k_target: int, names=("base", "RL")) -> str:
     ahead = names[0] if now > 0 else names[1]
     return (f"At n = {n_common} the {ahead} is ahead by {abs(now):.3f}; the probability that the ordering "
             f"at k = {k_target:,} differs is {flip:.2f}.")
+
+
+# ------------------------------------------------------ simulated families
+
+# Families of per-problem success rates for validation (benchmarks/forecast_validation.py, tests):
+# a beta; a logit-normal, whose left tail is heavier than any beta's (Schaeffer et al. 2025) and
+# is in none of FAMILIES; a zero-inflated beta (Verine et al. 2026); a two-beta mixture.
+SIMULATED = {
+    "beta": lambda rng, m: rng.beta(0.4, 2.0, m),
+    "logit-normal": lambda rng, m: 1 / (1 + np.exp(-rng.normal(-1.5, 2.0, m))),
+    "zero-inflated": lambda rng, m: np.where(rng.random(m) < 0.3, 0.0, rng.beta(0.5, 1.5, m)),
+    "mixture": lambda rng, m: np.where(rng.random(m) < 0.5, rng.beta(0.3, 8.0, m), rng.beta(4.0, 2.0, m)),
+}
+
+
+def simulated_rates(family: str, m: int, seed) -> np.ndarray:
+    """``m`` success probabilities from one of :data:`SIMULATED`.
+
+    >>> float(simulated_rates("zero-inflated", 1000, 0).min())
+    0.0
+    """
+    if family not in SIMULATED:
+        raise InputError(f"simulated family: unknown {family!r}; choose one of {', '.join(SIMULATED)}")
+    return SIMULATED[family](np.random.default_rng(seed), m)
+
+
+def true_passk(p, ks) -> np.ndarray:
+    """The dataset pass@k of known success rates: mean of 1 - (1-p)^k."""
+    return (-np.expm1(np.asarray(ks, dtype=float)[None, :] * np.log1p(-np.asarray(p)[:, None]))).mean(axis=0)
 
 
 # ------------------------------------------------- counts tables (CLI, pages)

@@ -150,8 +150,7 @@ def simulate_pair(seed, m=400, n=16):
     return p_base, p_rl, rng.binomial(n, p_base), rng.binomial(n, p_rl)
 
 
-def true_curve(p, ks):
-    return (1 - (1 - p[:, None]) ** np.asarray(ks, dtype=float)[None, :]).mean(axis=0)
+true_curve = F.true_passk
 
 
 def test_crossover_lies_within_a_factor_of_two_of_the_truth():
@@ -191,16 +190,8 @@ def test_ordering_flip_probability_is_high_when_the_curves_cross():
     assert "probability" in F.pair_sentence(pair, 4096)
 
 
-SIM_FAMILIES = {
-    "beta": lambda rng, m: rng.beta(0.4, 2.0, m),
-    "logit-normal (heavy left tail)": lambda rng, m: 1 / (1 + np.exp(-rng.normal(-1.5, 2.0, m))),
-    "zero-inflated": lambda rng, m: np.where(rng.random(m) < 0.3, 0.0, rng.beta(0.5, 1.5, m)),
-    "mixture": lambda rng, m: np.where(rng.random(m) < 0.5, rng.beta(0.3, 8.0, m), rng.beta(4.0, 2.0, m)),
-}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("family", list(SIM_FAMILIES))
+@pytest.mark.parametrize("family", list(F.SIMULATED))
 def test_interval_covers_pass_at_16n_on_simulated_data(family):
     """Nominal 95% intervals of pass@256 from n = 16 cover the truth in most replicates (the full
     study, with more replicates, is benchmarks/forecast_validation.py)."""
@@ -208,7 +199,23 @@ def test_interval_covers_pass_at_16n_on_simulated_data(family):
     reps = 40
     for r in range(reps):
         rng = np.random.default_rng([10, r])
-        p = SIM_FAMILIES[family](rng, 300)
+        p = F.simulated_rates(family, 300, [11, r])
         f = F.forecast_passk(np.full(300, 16), rng.binomial(16, p), [256], n_boot=100, seed=r)
         hits += bool(f.low[0] <= true_curve(p, [256])[0] <= f.high[0])
     assert hits / reps >= 0.8
+
+
+def test_one_sample_per_problem_is_refused_on_the_shipped_gsm8k_solutions():
+    """The package's only shipped per-sample data (GPT-3 on GSM8K) has n = 1 per model and problem."""
+    import gzip
+    import json
+
+    from boundary_lab.benchmarks.loaders import data_file
+
+    path = data_file("math/gsm8k/example_model_solutions.jsonl")
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt") as fh:
+        c = [int(json.loads(line)["175b_finetuning"]["is_correct"]) for line in fh]
+    assert len(c) == 1319 and 0 < sum(c) < len(c)
+    with pytest.raises(InputError, match="n = 1"):
+        F.forecast_passk([1] * len(c), c, [16], n_boot=10)

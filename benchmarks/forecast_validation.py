@@ -1,0 +1,104 @@
+"""Validate the forecast of pass@k beyond n on simulated data with known success rates (issue 24).
+
+For each family of :data:`boundary_lab.forecast.SIMULATED` (beta, logit-normal, zero-inflated,
+mixture) and each replicate: draw success rates of ``problems`` problems, ``n`` samples each,
+forecast pass@k at k = 16n (and 64n) with a nominal 95% interval, and compare with the truth
+(the mean of 1 - (1-p)^k over the same problems). Reports coverage, bias and RMSE, the family
+chosen, and the time of a fit + forecast on 10^4 problems. Writes
+benchmarks/results/forecast_validation.json.
+
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/forecast_validation.py [--reps 100]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+from boundary_lab import forecast as F
+
+OUT = Path(__file__).with_name("results") / "forecast_validation.json"
+
+
+def cpu_model() -> str:
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def study(family: str, reps: int, problems: int, n: int, multiples, n_boot: int) -> dict:
+    ks = [m * n for m in multiples]
+    hits = np.zeros(len(ks))
+    errors, widths, chosen = [], [], collections.Counter()
+    for r in range(reps):
+        p = F.simulated_rates(family, problems, [11, r])
+        c = np.random.default_rng([10, r]).binomial(n, p)
+        f = F.forecast_passk(np.full(problems, n), c, ks, n_boot=n_boot, seed=r)
+        truth = F.true_passk(p, ks)
+        hits += (f.low <= truth) & (truth <= f.high)
+        errors.append(f.value - truth)
+        widths.append(f.high - f.low)
+        chosen[f.family] += 1
+    errors, widths = np.array(errors), np.array(widths)
+    return {"family": family, "reps": reps, "problems": problems, "n": n,
+            "rows": [{"k": k, "coverage": float(hits[i] / reps), "bias": float(errors[:, i].mean()),
+                      "rmse": float(np.sqrt((errors[:, i] ** 2).mean())), "mean_width": float(widths[:, i].mean())}
+                     for i, k in enumerate(ks)],
+            "chosen": dict(chosen)}
+
+
+def speed(problems: int = 10_000, n: int = 16, n_boot: int = 200) -> dict:
+    p = F.simulated_rates("mixture", problems, 0)
+    c = np.random.default_rng(0).binomial(n, p)
+    start = time.perf_counter()
+    f = F.forecast_passk(np.full(problems, n), c, [n, 16 * n, 1024, 10**6], n_boot=n_boot)
+    uniform_s = time.perf_counter() - start
+    n_var = np.random.default_rng(1).integers(8, 129, problems)  # unequal n: many more (n, c) pairs
+    c_var = np.random.default_rng(2).binomial(n_var, p)
+    start = time.perf_counter()
+    F.forecast_passk(n_var, c_var, [1024, 10**6], n_boot=n_boot)
+    unequal_s = time.perf_counter() - start
+    return {"problems": problems, "n_boot": n_boot, "family": f.family, "seconds_n16": round(uniform_s, 2),
+            "seconds_unequal_n_8_to_128": round(unequal_s, 2)}
+
+
+def main() -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reps", type=int, default=100)
+    parser.add_argument("--problems", type=int, default=300)
+    parser.add_argument("--n", type=int, default=16)
+    parser.add_argument("--n-boot", type=int, default=200)
+    args = parser.parse_args()
+    start = time.time()
+    results = {"machine": {"cpu": cpu_model(), "threads": os.environ.get("OMP_NUM_THREADS")},
+               "nominal": 0.95, "speed": speed(), "families": []}
+    for family in F.SIMULATED:
+        results["families"].append(study(family, args.reps, args.problems, args.n, (16, 64), args.n_boot))
+        row = results["families"][-1]["rows"][0]
+        print(f"{family:14s} k={row['k']}: coverage {row['coverage']:.2f}, bias {row['bias']:+.4f}, "
+              f"rmse {row['rmse']:.4f}, width {row['mean_width']:.3f}; chosen {results['families'][-1]['chosen']}",
+              flush=True)
+    results["wall_s"] = round(time.time() - start, 1)
+    try:
+        results["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                           text=True).stdout.strip()
+    except OSError:
+        pass
+    OUT.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results["speed"]))
+    return results
+
+
+if __name__ == "__main__":
+    main()

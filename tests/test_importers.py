@@ -331,12 +331,15 @@ def test_verl_validation_dump(tmp_path):
         ["0", 0, "5", True], ["0", 1, "6", False], ["1", 0, "4", True]]
     assert len(skipped) == 1 and "line 4" in skipped[0]
     # Without 'acc' the score decides (verl's default math reward: 1.0 or 0.0).
-    df, _ = read_verl(write_lines(tmp_path / "200.jsonl", [{k: v for k, v in line.items() if k not in ("acc", "pred")}
-                                                          for line in lines[:3]]))
+    plain = [{**{k: v for k, v in line.items() if k not in ("acc", "pred")}, "score": float(line["acc"])}
+             for line in lines[:3]]
+    df, _ = read_verl(write_lines(tmp_path / "200.jsonl", plain))
     assert df["correct"].tolist() == [True, False, True]
-    # --benchmark: the prompt holds the problem text inside the chat template.
+    # --benchmark: the prompt holds the problem text inside the chat template (and the longest text it holds wins:
+    # it also holds p0's "2+2?").
     bench = write_lines(tmp_path / "bench.jsonl", [{"problem_id": "p4", "question": "What is 2+2?", "answer": "4"},
-                                                   {"problem_id": "p5", "question": "What is 2+3?", "answer": "5"}])
+                                                   {"problem_id": "p5", "question": "What is 2+3?", "answer": "5"},
+                                                   {"problem_id": "p0", "question": "2+2?", "answer": "4"}])
     store, _ = import_samples("verl", tmp_path / "100.jsonl", tmp_path / "run", "m", benchmark=str(bench))
     assert sorted(set(store.read()["problem_id"])) == ["p4", "p5"]
 

@@ -289,6 +289,11 @@ HOSTILE_TEXTS = [
     "$" * 100000, "$a" * 50000, "$$" * 50000, "\\(" * 50000, "\\[x" * 50000, "$5 and $" * 20000,
     "Final Answer: " * 20000, "The final answer is $" * 10000, "\\boxed{1}, " * 20000, "$1$ and " * 30000,
     "x<" * 50000, "1 < x < " * 20000, "a=1," * 30000, "a=1; " * 30000, "\\text{or} x=" * 20000,
+    # Issue 21's readers: prose after a marker, numbers after math, conclusions, joined boxes, decimals.
+    "Final Answer: " + "a 1 " * 30000 + "!", "Final Answer: $n$" + " is 1" * 30000 + "!",
+    "$x$. " + "Therefore, so 1 " * 20000, "$x$" + ". so" * 30000, "\\boxed{1} \\quad \\text{and} " * 20000,
+    "\\boxed{1}" + " \\text{ and and and" * 20000, "0." + "3" * 100000, "\\frac{1}{2}" * 20000,
+    "\\boxed{1}" + "\\)" * 50000 + "\\boxed{2}", "1/" * 50000 + "2",
 ]
 
 

@@ -266,7 +266,9 @@ def test_a_test_passing_a_function_is_an_error_not_a_verdict():
     ({"max_procs": 32}, "import threading, time\nfor _ in range(64):\n"
                         "    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()\n" + WRONG,
      "limit of 32 processes and threads hit"),
-    ({"timeout_s": 1.0}, "while True:\n    pass\n", "wall-clock limit of 1 s hit"),
+    # CPU time is what counts (issue 25); a generous wall backstop so a loaded machine can't hit it first
+    ({"timeout_s": 1.0, "wall_factor": 30.0}, "while True:\n    pass\n", "CPU-time limit of 1 s hit"),
+    ({"timeout_s": 1.0}, "import time\ntime.sleep(60)\n", "wall-clock backstop of 2 s hit"),
 ])
 def test_limits_are_reported(limit, program, expect):
     r = guarded_oracle(program, ABS_TEST, **limit)

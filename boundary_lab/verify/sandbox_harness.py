@@ -203,21 +203,37 @@ def _serve(job, call_fd, resp_fd):
 
     Runs in the program's sandbox, which holds no secret and decides nothing:
     the trusted oracle (:mod:`boundary_lab.verify.sandbox_oracle`, in another
-    sandbox) sends ``[id, name, args, kwargs]`` lines on CALL_FD and reads
-    ``[id, "ok", value]``, ``[id, "exc", builtin exception name, message]`` or
-    ``[id, "bad", why]`` lines on RESP_FD, all in the wire format of
-    :mod:`boundary_lab.verify.sandbox_wire` (prepended to this file's text).
-    Before any program code runs it sends ``["R"]`` (compiled) or ``["S", error]``;
-    after the program ran, ``["L", names of its top-level callables, {name: module
-    name} of the modules it imported]`` or
-    ``["X", error]``. The program may write anything to RESP_FD itself: to the
-    oracle that is just what the candidate answered, as plain data.
+    sandbox) sends requests on CALL_FD and reads replies on RESP_FD, one line
+    of :mod:`boundary_lab.verify.sandbox_wire` JSON each:
+
+    - ``[id, "call", name, args, kwargs, extras]`` calls the program's
+      ``name``; ``[id, "next", handle]`` pulls the next item of an iterator the
+      program returned (sent lazily as ``["lz", handle]``);
+    - the reply is ``[id, "ok", value, extras]``, ``[id, "stop", extras]``,
+      ``[id, "exc", builtin exception name, message, args, extras]`` or
+      ``[id, "bad", why]``; ``extras`` holds what the call printed (``out``,
+      ``err``: the test's ``redirect_stdout`` sees it) and, when the oracle
+      sent its ``random`` state (``rs``: the test seeded ``random``), the
+      state after the call;
+    - during a call the program may ask the oracle ``["cb", "next", handle]``
+      (an iterator the test passed, pulled lazily), ``["cb", "input",
+      prompt]`` (the test's, possibly patched, ``input``) or ``["cb", "stdin",
+      method, size]`` (the test's ``sys.stdin``); the oracle answers
+      ``["cbr", "ok", value]``, ``["cbr", "stop"]`` or ``["cbr", "exc", name,
+      message]``, and may send nested calls before it does.
+
+    Before any program code runs it sends ``["R"]`` (compiled) or ``["S",
+    error]``; after the program ran, ``["L", names of its top-level callables,
+    {name: module name} of the modules it imported]`` or ``["X", error]``. The
+    program may write anything to RESP_FD itself: to the oracle that is just
+    what the candidate answered, checked as plain data.
     """
     import builtins
     import os
     import sys
 
     write, hard_exit = os.write, os._exit
+    capture_cap = 1 << 20  # characters of a call's stdout/stderr forwarded to the test
 
     def send(message):
         data = (dumps(message) + "\n").encode()
@@ -234,7 +250,13 @@ def _serve(job, call_fd, resp_fd):
             message = str(exc)[:2000]
         except BaseException:
             message = ""
-        return cls.__name__, message
+        try:
+            args = to_wire(tuple(exc.args)) if cls is type(exc) else None
+            if args is not None and len(dumps(args)) > 4000:
+                args = None
+        except BaseException:
+            args = None
+        return cls.__name__, message, args
 
     try:
         program = compile(job["program"], "<program>", "exec")
@@ -247,11 +269,189 @@ def _serve(job, call_fd, resp_fd):
     module = type(sys)("solution")
     module.__builtins__ = builtins
     sys.modules["solution"] = sys.modules["__main__"] = module
+    calls = os.fdopen(call_fd, "rb", buffering=1 << 16)
+    handles = {}  # handle -> iterator the program returned, pulled by the oracle
+    depth = [0]
+    stop = object()
+
+    def receive():
+        line = calls.readline()
+        if not line:
+            flush_streams()
+            hard_exit(0)
+        message = loads(line)
+        if type(message) is not list or not message:
+            raise WireError("not a request")
+        return message
+
+    serving_pid = os.getpid()
+
+    def callback(request):
+        """Ask the oracle (during a call); serve nested calls until its reply comes. A forked
+        child (a process pool started during the call) gets end-of-file: it shares no channel."""
+        if os.getpid() != serving_pid:
+            return "" if request[0] == "stdin" else stop
+        send(["cb", *request])
+        while True:
+            message = receive()
+            if message[0] != "cbr":
+                dispatch(message)
+                continue
+            if message[1] == "ok":
+                return from_wire(message[2], 0, Pull)
+            if message[1] == "stop":
+                return stop
+            cls = getattr(builtins, str(message[2]), None)
+            if not (isinstance(cls, type) and issubclass(cls, Exception)):
+                cls = RuntimeError
+            raise cls(message[3])
+
+    class Pull:
+        """An iterator the test passed: its items come from the oracle, one per ``next``."""
+
+        def __init__(self, handle):
+            self._handle, self._done = handle, False
+
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            if self._done:
+                raise StopIteration
+            item = callback(["next", self._handle])
+            if item is stop:
+                self._done = True
+                raise StopIteration
+            return item
+
+    class Stdin:
+        """``sys.stdin`` during a call: reads the test's ``sys.stdin`` (a patched ``io.StringIO``)."""
+
+        encoding, closed, mode, name = "utf-8", False, "r", "<stdin>"
+
+        def read(self, size=-1):
+            return callback(["stdin", "read", size if type(size) is int else -1])
+
+        def readline(self, size=-1):
+            return callback(["stdin", "readline", size if type(size) is int else -1])
+
+        def readlines(self, hint=-1):
+            return callback(["stdin", "readlines", hint if type(hint) is int else -1])
+
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            line = self.readline()
+            if not line:
+                raise StopIteration
+            return line
+
+        def isatty(self):
+            return False
+
+        def readable(self):
+            return True
+
+        def close(self):
+            pass
+
+        def fileno(self):
+            raise OSError("the test's stdin has no file descriptor")
+
+    class Tee:
+        """``sys.stdout``/``sys.stderr`` during a call: writes through, and keeps what was written."""
+
+        def __init__(self, stream):
+            self._stream, self._parts, self._size = stream, [], 0
+
+        def write(self, text):
+            if self._size < capture_cap and type(text) is str:
+                self._parts.append(text[:capture_cap - self._size])
+                self._size += len(self._parts[-1])
+            return self._stream.write(text)
+
+        def flush(self):
+            return self._stream.flush()
+
+        def text(self):
+            return "".join(self._parts)
+
+        def __getattr__(self, name):
+            return getattr(self._stream, name)
+
+    real_input = builtins.input
+
+    def input(prompt=None):
+        if depth[0] > 0:  # during a call: the test's input (mock.patch('builtins.input') included)
+            line = callback(["input", None if prompt is None else str(prompt)])
+            if line is stop:
+                raise EOFError("EOF when reading a line")
+            return line
+        return real_input() if prompt is None else real_input(prompt)
+
+    builtins.input = input
+    stdin_proxy = Stdin()
+
+    def lazy_result(iterator):
+        handle = len(handles) + 1
+        handles[handle] = iterator
+        return handle
+
+    def dispatch(message):
+        call_id = message[0]
+        try:
+            if message[1:2] == ["next"] and len(message) == 3:
+                target, args, kwargs, extras = handles[message[2]].__next__, [], {}, {}
+            elif message[1:2] == ["call"] and len(message) == 6:
+                name, extras = message[2], message[5]
+                target = module.__dict__[name]
+                args, kwargs = from_wire(message[3], 0, Pull), from_wire(message[4], 0, Pull)
+            else:
+                raise WireError("unknown request")
+        except BaseException as exc:
+            send([call_id, "bad", f"cannot decode the call: {type(exc).__name__}: {exc}"[:500]])
+            return
+        state = extras.get("rs") if type(extras) is dict else None
+        saved = sys.stdout, sys.stderr, sys.stdin
+        out, err = Tee(saved[0]), Tee(saved[1])
+        sys.stdout, sys.stderr, sys.stdin = out, err, stdin_proxy
+        depth[0] += 1
+        try:
+            if state is not None:
+                import random
+                random.setstate(from_wire(state))
+            result = target(*args, **kwargs)
+            reply = [call_id, "ok", to_wire(result, 0, lazy_result)]
+        except StopIteration as exc:
+            reply = [call_id, "stop"] if message[1] == "next" else [call_id, "exc", *describe(exc)]
+        except NotPlainData as exc:
+            reply = [call_id, "bad", f"{message[1]} returned {exc}"[:2000]]
+        except BaseException as exc:
+            reply = [call_id, "exc", *describe(exc)]
+        finally:
+            depth[0] -= 1
+            flush_streams()
+            sys.stdout, sys.stderr, sys.stdin = saved
+        if reply[1] != "bad":
+            back = {"out": out.text(), "err": err.text()}
+            if state is not None:
+                import random
+                try:
+                    back["rs"] = to_wire(random.getstate())
+                except BaseException:
+                    pass
+            reply.append(back)
+        try:
+            send(reply)
+        except (ValueError, TypeError, RecursionError) as exc:  # e.g. an int too big for JSON
+            send([call_id, "bad", f"{message[1]} returned data that cannot be sent: {exc}"[:500]])
+
     send(["R"])
     try:
         exec(program, module.__dict__)
     except BaseException as exc:
-        name, message = describe(exc)
+        name, message, _ = describe(exc)
         flush_streams()
         send(["X", f"{name}: {message}"[:2000]])
         hard_exit(1)
@@ -261,31 +461,13 @@ def _serve(job, call_fd, resp_fd):
     modules = {k: v.__name__ for k, v in items
                if type(k) is str and type(v) is type(sys) and type(getattr(v, "__name__", None)) is str}
     send(["L", names, ["d", *[x for pair in modules.items() for x in pair]]])
-    calls = os.fdopen(call_fd, "rb", buffering=1 << 16)
     while True:
-        line = calls.readline()
-        if not line:
-            flush_streams()
-            hard_exit(0)
         try:
-            call_id, name, args, kwargs = loads(line)
-            function = module.__dict__[name]
-            args, kwargs = from_wire(args), from_wire(kwargs)
+            message = receive()
         except BaseException as exc:
-            send([None, "bad", f"cannot decode the call: {type(exc).__name__}: {exc}"[:500]])
+            send([None, "bad", f"cannot decode the call: {type(exc).__name__}"])
             continue
-        try:
-            result = function(*args, **kwargs)
-            reply = [call_id, "ok", to_wire(result)]
-        except NotPlainData as exc:
-            reply = [call_id, "bad", f"{name} returned {exc}"[:2000]]
-        except BaseException as exc:
-            reply = [call_id, "exc", *describe(exc)]
-        flush_streams()
-        try:
-            send(reply)
-        except (ValueError, TypeError, RecursionError) as exc:  # e.g. an int too big for JSON
-            send([call_id, "bad", f"{name} returned data that cannot be sent: {exc}"[:500]])
+        dispatch(message)
 
 
 def _harness(argv):

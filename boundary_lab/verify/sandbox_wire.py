@@ -25,6 +25,7 @@ tag      encodes                              decoded as
 ``dv``   ``dict_values``                      ``dict(enumerate(items)).values()``
 ``di``   ``dict_items``                       ``dict(pairs).items()``
 ``it``   iterator or generator (consumed)     ``iter(list)``
+``lz``   iterator, lazily (a handle)          the ``lazy`` hook's object
 ``i``    int of more than 1000 bits (hex)     int
 ``b``    bytes (hex)                          bytes
 ``ba``   bytearray (hex)                      bytearray
@@ -36,7 +37,10 @@ tag      encodes                              decoded as
 
 :func:`to_wire` (used on the untrusted side for results, on the trusted side
 for arguments) turns values into that form and raises :class:`NotPlainData`
-for anything else, e.g. an object of the program's own class.
+for anything else, e.g. an object of the program's own class. Iterators are
+drained (``it``, at most ``MAX_DRAIN`` items), or, given a ``lazy`` hook,
+sent as a handle (``lz``) whose items the other side pulls one at a time: an
+infinite generator (``itertools.count()``) can cross.
 :func:`from_wire` (used on the trusted side) accepts only the form above and
 builds values of the trusted interpreter's own built-in types, so whatever the
 untrusted side sends, the test sees plain data: no method of the program ever
@@ -53,6 +57,9 @@ runs in the trusted process.
 
 _BIG = 1000  # ints wider than this many bits travel as hex (decimal str() of huge ints is capped)
 _MAX_DEPTH = 200  # nesting beyond this is refused on both sides
+MAX_DRAIN = 1_000_000  # items drained from one iterator without a lazy hook (issue 25: itertools.count())
+_SCALAR_TYPES = (str, float, bool, type(None))
+_SMALL = 1 << _BIG
 
 
 class NotPlainData(TypeError):
@@ -112,15 +119,37 @@ def loads(text):
     return value
 
 
-def to_wire(value, depth=0):
+def _plain_items(value):
+    """Whether every item of a list is a plain JSON scalar sent as itself (the fast path: a list of
+    10^6 ints crossed in 0.8 s item by item, issue 25)."""
+    for x in value:
+        kind = type(x)
+        if kind is int:
+            if not -_SMALL < x < _SMALL:
+                return False
+        elif kind not in _SCALAR_TYPES:
+            return False
+    return True
+
+
+def to_wire(value, depth=0, lazy=None):
     """The JSON-able form of ``value``; NotPlainData for other types.
 
     Subclasses of the built-in types travel as their base type (a namedtuple as
-    ``nt``), iterators are consumed. The result contains only JSON types.
+    ``nt``). Iterators are consumed (at most MAX_DRAIN items), or with a
+    ``lazy`` hook (iterator -> int handle) sent as ``["lz", handle]``. The
+    result contains only JSON types.
+
+    >>> to_wire(iter(range(3)))
+    ['it', 0, 1, 2]
+    >>> to_wire([iter("ab")], lazy=lambda it: 7)
+    ['l', ['lz', 7]]
     """
     if depth > _MAX_DEPTH:
         raise NotPlainData("data nested too deeply")
     d = depth + 1
+    if type(value) is list and _plain_items(value):
+        return ["l", *value]
     if value is None or value is True or value is False:
         return value
     if isinstance(value, int):
@@ -138,14 +167,14 @@ def to_wire(value, depth=0):
         return ["c", complex.__complex__(value).real, complex.__complex__(value).imag]
     if isinstance(value, tuple):
         fields = getattr(type(value), "_fields", None)
-        items = [to_wire(x, d) for x in tuple.__iter__(value)]
+        items = [to_wire(x, d, lazy) for x in tuple.__iter__(value)]
         if isinstance(fields, tuple) and all(type(f) is str for f in fields) and len(fields) == len(items):
             return ["nt", str(type(value).__name__), list(fields), *items]
         return ["t", *items]
     if isinstance(value, list):
-        return ["l", *[to_wire(x, d) for x in list.__iter__(value)]]
+        return ["l", *[to_wire(x, d, lazy) for x in list.__iter__(value)]]
     if isinstance(value, (set, frozenset)):
-        return ["fs" if isinstance(value, frozenset) else "s", *[to_wire(x, d) for x in value]]
+        return ["fs" if isinstance(value, frozenset) else "s", *[to_wire(x, d, lazy) for x in value]]
     if isinstance(value, dict):
         import sys
         collections = sys.modules.get("collections")  # not imported: no Counter exists
@@ -156,24 +185,31 @@ def to_wire(value, depth=0):
             tag = "od"
         flat = []
         for k, v in dict.items(value):
-            flat += [to_wire(k, d), to_wire(v, d)]
+            flat += [to_wire(k, d, lazy), to_wire(v, d, lazy)]
         return [tag, *flat]
     if isinstance(value, range):
         return ["r", value.start, value.stop, value.step]
     kind = type(value)
     view = {type({}.keys()): "dk", type({}.values()): "dv", type({}.items()): "di"}.get(kind)
     if view:
-        return [view, *[to_wire(x, d) for x in value]]
+        return [view, *[to_wire(x, d, lazy) for x in value]]
     from _collections import deque
     if isinstance(value, deque):
-        return ["dq", *[to_wire(x, d) for x in value]]
+        return ["dq", *[to_wire(x, d, lazy) for x in value]]
     module = getattr(kind, "__module__", "")
     if module == "fractions" and kind.__name__ == "Fraction":
         return ["fr", to_wire(value.numerator, d), to_wire(value.denominator, d)]
     if module == "decimal" and kind.__name__ == "Decimal":
         return ["dec", str(value)]
     if hasattr(value, "__next__") and hasattr(value, "__iter__"):
-        return ["it", *[to_wire(x, d) for x in value]]
+        if lazy is not None:
+            return ["lz", lazy(value)]
+        items = []
+        for x in value:
+            if len(items) >= MAX_DRAIN:
+                raise NotPlainData(f"an iterator of more than {MAX_DRAIN} items")
+            items.append(to_wire(x, d))
+        return ["it", *items]
     raise NotPlainData(f"a {kind.__name__!r}, not plain built-in data")
 
 
@@ -182,11 +218,17 @@ def _hashable(x):
     return x
 
 
-def from_wire(data, depth=0):
+def from_wire(data, depth=0, lazy=None):
     """Build a value of this interpreter's built-in types from its wire form.
 
-    Accepts only what :func:`to_wire` writes; anything else raises WireError.
-    Never calls code that came from the other side.
+    Accepts only what :func:`to_wire` writes; anything else raises WireError
+    (whatever went wrong: issue 25's namedtuple whose field names NFKC-normalise
+    to the same identifier raised SyntaxError). ``["lz", handle]`` becomes
+    ``lazy(handle)``, and is refused without a ``lazy`` hook. Never calls code
+    that came from the other side.
+
+    >>> from_wire(["l", ["lz", 3]], lazy=lambda h: ("pull", h))
+    [('pull', 3)]
     """
     if depth > _MAX_DEPTH:
         raise WireError("nested too deeply")
@@ -197,9 +239,13 @@ def from_wire(data, depth=0):
         raise WireError(f"not a tagged value: {type(data).__name__}")
     tag, rest = data[0], data[1:]
     d = depth + 1
+    if tag == "l" and _plain_items(rest):
+        return rest
+    if tag == "lz" and lazy is not None and len(rest) == 1 and type(rest[0]) is int:
+        return lazy(rest[0])
     try:
         if tag in ("l", "t", "s", "fs", "dq", "dk", "dv", "it"):
-            items = [from_wire(x, d) for x in rest]
+            items = [from_wire(x, d, lazy) for x in rest]
             if tag == "l":
                 return items
             if tag == "t":
@@ -218,13 +264,13 @@ def from_wire(data, depth=0):
             return deque(items)
         if tag in ("d", "C", "od", "di"):
             if tag == "di":
-                pairs = [from_wire(x, d) for x in rest]
+                pairs = [from_wire(x, d, lazy) for x in rest]
                 if not all(type(p) is tuple and len(p) == 2 for p in pairs):
                     raise WireError("dict_items needs (key, value) pairs")
                 return dict((_hashable(k), v) for k, v in pairs).items()
             if len(rest) % 2:
                 raise WireError("a dict needs key, value pairs")
-            items = [from_wire(x, d) for x in rest]
+            items = [from_wire(x, d, lazy) for x in rest]
             out = {_hashable(k): v for k, v in zip(items[0::2], items[1::2])}
             if tag == "d":
                 return out
@@ -232,7 +278,7 @@ def from_wire(data, depth=0):
             return collections.Counter(out) if tag == "C" else collections.OrderedDict(out)
         if tag == "nt":
             import collections
-            name, fields, items = rest[0], rest[1], [from_wire(x, d) for x in rest[2:]]
+            name, fields, items = rest[0], rest[1], [from_wire(x, d, lazy) for x in rest[2:]]
             if (type(name) is not str or type(fields) is not list or len(fields) > 1000
                     or not all(type(f) is str and len(f) < 200 for f in fields) or len(name) > 200):
                 raise WireError("namedtuple needs a name and at most 1000 field names")
@@ -258,8 +304,8 @@ def from_wire(data, depth=0):
             return decimal.Decimal(rest[0])
     except WireError:
         raise
-    except (TypeError, ValueError, ArithmeticError, IndexError, RecursionError) as exc:
-        raise WireError(f"bad {tag!r} value: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # any failure to rebuild is a malformed value (namedtuple: SyntaxError too)
+        raise WireError(f"bad {tag!r} value: {type(exc).__name__}") from None
     raise WireError(f"unknown or malformed tag {tag!r}")
 
 

@@ -22,6 +22,8 @@ import pandas as pd
 
 from .benchmarks import data_file, iter_jsonl, load_benchmark
 from .errors import InputError
+from .verify.code import grade_code_records
+from .verify.math import grade_math
 
 GSM8K_SOLVERS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
 
@@ -56,8 +58,6 @@ def confusion(verdicts: pd.Series, labels: pd.Series) -> pd.Series:
 
 def math_agreement(frame: pd.DataFrame, workers: int | None = None, timeout_s: float = 5.0) -> pd.DataFrame:
     """Grade ``frame`` (``gold``, ``completion``, ``label``) and add ``extracted``, ``verdict``, ``agrees``."""
-    from .verify.math import grade_math
-
     grades = grade_math(list(zip(frame["gold"], frame["completion"])), workers=workers, timeout_s=timeout_s)
     return frame.assign(extracted=[g.extracted for g in grades], verdict=[g.correct for g in grades],
                         agrees=lambda d: d["verdict"] == d["label"])
@@ -66,8 +66,6 @@ def math_agreement(frame: pd.DataFrame, workers: int | None = None, timeout_s: f
 def self_consistency(benchmarks=("math500", "minerva", "olympiadbench", "aime24", "amc23", "gsm8k"),
                      workers: int | None = None, timeout_s: float = 5.0) -> pd.DataFrame:
     """Each benchmark's gold answer graded against ``\\boxed{gold}``: every row should be correct."""
-    from .verify.math import grade_math
-
     rows = []
     for name in benchmarks:
         problems = load_benchmark(name)
@@ -86,8 +84,6 @@ def code_audit(workers: int | None = None, timeout_s: float = 10.0, limit: int |
     pass and nothing else should (tests/test_sandbox_cli.py checks it). ``limit``: only
     the first ``limit`` problems (default: all 164).
     """
-    from .verify.code import grade_code_records
-
     problems = load_benchmark("humaneval")[:limit]
     fakes = {
         "canonical": lambda p: p["answer"],  # the registry maps canonical_solution to answer

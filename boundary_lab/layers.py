@@ -42,9 +42,9 @@ class Layer:
 LAYERS: tuple[Layer, ...] = (
     Layer("foundations", "errors, seeds, dataclass-settings helpers, pinned CPU numerics, this table",
           ("", "errors", "seeding", "settings", "numerics", "layers")),
-    Layer("estimators", "pure numpy: pass@k, bootstrap, coverage sets, ΔSE, histograms, pass@k beyond n", ("passk", "forecast")),
-    Layer("data", "counts and sample stores, model identity, tiny model fixtures, the paper's numbers",
-          ("counts", "store", "sampling.identity", "tiny_models", "reported")),
+    Layer("estimators", "pure numpy: pass@k, bootstrap, coverage sets, ΔSE, histograms", ("passk",)),
+    Layer("data", "counts, sample stores, model identity, tiny model fixtures, reported and shipped numbers",
+          ("counts", "store", "sampling.identity", "tiny_models", "reported", "measured")),
     Layer("verification", "verifiers, their registry, the micro-world's problems and checker",
           ("verify", "verify.registry", "verify.math", "verify.math_extract", "verify.math_equiv",
            "verify.math_pool", "verify.math_warmup", "verify.math_cases", "verify.code", "verify.sandbox",
@@ -59,21 +59,24 @@ LAYERS: tuple[Layer, ...] = (
           ("rl", "rl.registry", "rl.config", "rl.advantages", "rl.losses", "rl.rewards", "rl.rollouts", "rl.state",
            "rl.toy", "rl.trainer", "rl.value_head", "micro", "micro.config", "micro.tokenizer", "micro.model",
            "micro.pretrain", "micro.distill", "micro.evaluate", "micro.perplexity", "micro.pipeline",
-           "micro.regimes", "micro.phase")),
-    Layer("tables", "every table of the book, the CLI and LOG.md, from counts", ("tables",)),
+           "micro.results", "micro.fingerprint", "micro.regimes", "micro.phase")),
+    Layer("tables", "every table of the book, the CLI and LOG.md, from counts; pass@k forecast beyond n",
+          ("tables", "forecast")),
     Layer("prose and figures", "sentences from tables, figures from tidy frames",
           ("findings", "plots", "verify.math_agreement")),
     Layer("pages", "what notebooks call: micro-world results, parameter checks, the book runner",
           ("report", "notebook", "evaluate", "book")),
     Layer("shell", "the CLI: parse, call the library, print",
-          ("cli", "commands", "commands.book", "commands.compare", "commands.grade", "commands.import_samples",
+          ("cli", "commands", "commands._checks", "commands.book", "commands.counts", "commands.forecast", "commands.compare", "commands.grade", "commands.import_samples",
            "commands.merge", "commands.micro", "commands.passk", "commands.ppl", "commands.sample")),
 )
 
 # Third-party packages worth deferring into a function: each costs a noticeable import time
-# (torch ~4 s, vllm ~12 s, pandas ~1 s cold on this machine) or is an optional extra.
+# (torch ~4 s, vllm ~12 s, pandas ~1 s cold on this machine, python -c "import X") or is optional.
 # A function-local import of anything else belongs at the top of the module.
 HEAVY = frozenset({
+    "tqdm",  # 54 ms (python -X importtime): only when a bar is shown
+    "pyseccomp",  # optional: the sandbox's seccomp filter where the library is installed
     "torch", "vllm", "transformers", "tokenizers", "datasets", "trl", "accelerate", "pandas", "pyarrow",
     "matplotlib", "seaborn", "scipy", "sympy", "math_verify", "latex2sympy2_extended", "nbformat", "nbclient",
     "papermill", "myst_nb", "IPython", "jupyter_book", "yaml",

@@ -32,6 +32,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import InputError
+from .passk import pass_at_k_curve
 
 LABEL = "reported (Yue et al. 2025)"
 CITATION = "Yue et al. 2025, arXiv 2504.13837 v2"
@@ -193,8 +194,6 @@ def beside(measured: pd.DataFrame, reported: pd.DataFrame, on: list[str], value:
 
 
 def _pass(counts: pd.DataFrame, model: str, k: int) -> float:
-    from .passk import pass_at_k_curve
-
     sub = counts[counts["model"] == model]
     return float(pass_at_k_curve(sub["n"], sub["correct"], [k])[0])
 

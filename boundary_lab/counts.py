@@ -1,9 +1,12 @@
 """Counts tables: one row per (model, problem) with ``n`` samples and ``correct`` of them right.
 
-The CSV header is ``model,problem_id,n,correct`` (extra columns allowed). A
-sample-store directory is accepted too and turned into counts by
-:func:`boundary_lab.store.counts`. Every malformed row raises
-:class:`~boundary_lab.errors.InputError` naming the file, the line and the value.
+The CSV header is ``model,problem_id,n,correct`` (extra columns allowed; a UTF-8 byte-order
+mark is accepted). The extra verdict columns ``answer_correct`` and ``chain_valid`` are counts
+like ``correct`` (integers from 0 to n); other extra columns whose values are all integers
+are read as integers, the rest as text. A sample-store directory is accepted too and turned
+into counts by :func:`boundary_lab.store.counts`; several sources (CSV files and stores) are
+read as one table. Every malformed row raises :class:`~boundary_lab.errors.InputError` naming
+the file, the line and the value.
 
 >>> import io
 >>> df = parse_counts_csv(io.StringIO("model,problem_id,n,correct\\nbase,p1,4,1\\n"), "demo.csv")
@@ -21,6 +24,8 @@ import pandas as pd
 from .errors import InputError
 
 REQUIRED = ("model", "problem_id", "n", "correct")
+# Per-sample verdicts beside ``correct`` that counts tables total the same way (0 <= value <= n).
+EXTRA_VERDICTS = ("answer_correct", "chain_valid")
 
 
 def _parse_int(text: str, where: str, column: str) -> int:
@@ -54,33 +59,71 @@ def parse_counts_csv(handle: TextIO, name: str) -> pd.DataFrame:
             raise InputError(f"{where}: n must be >= 1, got 0")
         if correct > n:
             raise InputError(f"{where}: correct={correct} > n={n}")
+        verdicts = {}
+        for col in EXTRA_VERDICTS:
+            if col in row:
+                verdicts[col] = _parse_int(row[col], where, col)
+                if verdicts[col] > n:
+                    raise InputError(f"{where}: {col}={verdicts[col]} > n={n}")
         key = (model, pid)
         if key in seen:
             raise InputError(f"{where}: duplicate problem_id for model {model!r} (first at line {seen[key]})")
         seen[key] = line
-        rows.append({**row, "model": model, "problem_id": pid, "n": n, "correct": correct, "_line": line})
+        rows.append({**row, "model": model, "problem_id": pid, "n": n, "correct": correct, **verdicts, "_line": line})
     if not rows:
         raise InputError(f"{name}: no rows")
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    for col in set(header) - set(REQUIRED) - set(EXTRA_VERDICTS):  # integer columns (e.g. a count) as integers
+        if df[col].str.fullmatch(r"-?\d+").all():
+            df[col] = df[col].astype(int)
+    return df
 
 
-def read_counts(path: str | Path, keep_line: bool = False) -> pd.DataFrame:
-    """Load counts from a CSV file or a sample-store directory.
-
-    The returned frame has at least ``model, problem_id, n, correct``; with
-    ``keep_line`` it keeps ``_line``, the CSV line of each row, for error messages.
-    """
-    path = Path(path)
+def _read_one(path: Path, allow_partial: bool) -> pd.DataFrame:
     if path.is_dir():
         from . import store  # a store pulls in pyarrow; only load it when needed
 
-        df = store.counts(path)
+        df = store.counts(path, allow_partial=allow_partial)
         df["_line"] = range(2, len(df) + 2)
-    elif not path.exists():
+        return df
+    if not path.exists():
         raise InputError(f"{path}: no such file or directory")
-    else:
-        with open(path, newline="", encoding="utf-8") as handle:
-            df = parse_counts_csv(handle, str(path))
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:  # -sig: a byte-order mark is dropped
+            return parse_counts_csv(handle, str(path))
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: not UTF-8 text (byte {err.object[err.start:err.start + 1]!r} at offset "
+                         f"{err.start}); save it as UTF-8") from None
+
+
+def read_counts(path, keep_line: bool = False, allow_partial: bool = False) -> pd.DataFrame:
+    """Load counts from a CSV file or a sample-store directory, or from a list of them.
+
+    The returned frame has at least ``model, problem_id, n, correct``; with
+    ``keep_line`` it keeps ``_line``, the CSV line of each row, for error messages. A store
+    missing problems is an InputError unless ``allow_partial``. Several sources are one
+    table; a (model, problem_id) pair in two of them is an InputError naming both.
+    """
+    paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
+    if not paths:
+        raise InputError("counts: no CSV file or store given")
+    stores = [p for p in paths if p.is_dir()]
+    if stores and not allow_partial:
+        from .store import shard_gaps
+
+        gaps = shard_gaps(stores)
+        if gaps:
+            raise InputError(f"counts: {gaps[0]} (each shard is one store; give them all, or allow_partial)")
+    frames = [_read_one(p, allow_partial).assign(_source=str(p)) for p in paths]
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(frames) > 1:
+        dup = df[df.duplicated(["model", "problem_id"], keep=False)]
+        if not dup.empty:
+            row = dup.iloc[0]
+            where = sorted(set(dup[(dup["model"] == row["model"]) & (dup["problem_id"] == row["problem_id"])]["_source"]))
+            raise InputError(f"{' and '.join(where)}: model {row['model']!r}, problem_id {row['problem_id']!r} is in both "
+                             f"({len(dup) // 2} duplicate pair(s)); give each model's problems once")
+    df = df.drop(columns="_source")
     return df if keep_line else df.drop(columns="_line")
 
 

@@ -62,6 +62,9 @@ class EvalSettings:
             raise InputError(f"n and max_tokens must be >= 1, got n={self.n}, max_tokens={self.max_tokens}")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
             raise InputError(f"temperature must be >= 0 and top_p in (0, 1], got {self.temperature}, {self.top_p}")
+        if self.limit < 0 or self.tensor_parallel_size < 1:
+            raise InputError(f"limit must be >= 0 (0: all) and tensor_parallel_size >= 1, got limit={self.limit}, "
+                             f"tensor_parallel_size={self.tensor_parallel_size}")
         if self.backend not in ("vllm", "hf"):
             raise InputError(f"backend: expected 'vllm' or 'hf', got {self.backend!r}")
         from .sampling.run import parse_shard
@@ -74,17 +77,24 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._@+-]+", "-", text.replace("/", "--")).strip("-") or "model"
 
 
-def default_store(cfg: EvalSettings, path: str | None = None) -> str:
-    """The store directory of a run: one per (model, benchmark, backend, sampling settings, shard).
+def default_store(cfg: EvalSettings, identity: dict | None = None) -> str:
+    """The store directory of a run: one per (model and its weights, benchmark, backend, sampling
+    settings, shard).
 
-    For a ``micro:<name>`` model, ``path`` (its checkpoint directory, whose name carries the hash of
-    its training config) is part of the name, so a retrained model never resumes an old store."""
+    ``identity`` (from :func:`boundary_lab.sampling.identity.model_identity`) puts the first 12
+    hex digits of the weights hash into the name (``-w<hash>``), so a retrained checkpoint or
+    other weights under the same name get a store of their own; the store's manifest refuses
+    them too when ``store`` is set by hand.
+
+    >>> default_store(EvalSettings("micro:rl", "micro-tierB", n=8), {"path": "/x", "sha256": "ab12" * 16})
+    'runs/evaluate/micro-rl-wab12ab12ab12/micro-tierB-vllm-n8-t0.6-p0.95-s0'
+    """
     if cfg.store:
         return cfg.store
     shard = "" if cfg.shard in ("", "0/1") else "-shard" + cfg.shard.replace("/", "of")
     bench = Path(cfg.benchmark).stem if cfg.benchmark.endswith(".jsonl") else cfg.benchmark
     name = f"{_slug(bench)}-{cfg.backend}-n{cfg.n}-t{cfg.temperature:g}-p{cfg.top_p:g}-s{cfg.seed}{shard}"
-    model = _slug(cfg.model) + (f"-{Path(path).name}" if path and cfg.model.startswith("micro:") else "")
+    model = _slug(cfg.model) + (f"-w{identity['sha256'][:12]}" if identity else "")
     return f"runs/evaluate/{model}/{name}"
 
 
@@ -109,13 +119,17 @@ def sample(cfg: EvalSettings, progress: bool = False, backend_kwargs: dict | Non
     if cfg.backend == "vllm":  # keep the engine's start-up chatter out of executed pages
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
         os.environ.setdefault("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
+    from .sampling.identity import model_identity
+
     path = resolve_model(cfg.model, cfg.micro_workdir, cfg.micro_preset)
+    identity = model_identity(path)
     kwargs = dict(backend_kwargs or {})
     if cfg.backend == "vllm" and cfg.tensor_parallel_size > 1:
         kwargs.setdefault("tensor_parallel_size", cfg.tensor_parallel_size)
-    return sample_benchmark(path, cfg.benchmark, default_store(cfg, path), cfg.sampling(), backend=cfg.backend,
-                            template=cfg.template or None, shard=cfg.shard, limit=cfg.limit or None,
-                            progress=progress, backend_kwargs=kwargs, model_name=cfg.model)
+    return sample_benchmark(identity["path"], cfg.benchmark, default_store(cfg, identity), cfg.sampling(),
+                            backend=cfg.backend, template=cfg.template or None, shard=cfg.shard,
+                            limit=cfg.limit or None, progress=progress, backend_kwargs=kwargs, model_name=cfg.model,
+                            identity=identity)
 
 
 def counts(store) -> pd.DataFrame:
@@ -213,24 +227,33 @@ def settings_table(settings: list[EvalSettings]) -> pd.DataFrame:
     """What each evaluated model is and how it is sampled (one column per model)."""
     rows = {}
     for cfg in settings:
+        identity = None
         try:
             path = resolve_model(cfg.model, cfg.micro_workdir, cfg.micro_preset)
+            if Path(path).is_dir():  # a hub id is not fetched here; sample() resolves it
+                from .sampling.identity import model_identity
+
+                identity = model_identity(path)
         except InputError as err:
             path = f"(not found: {err})"
         rows[cfg.model] = {"model path or id": path, "benchmark": cfg.benchmark, "samples per problem": cfg.n,
                            "backend": cfg.backend, "temperature": cfg.temperature, "top-p": cfg.top_p,
                            "max new tokens": cfg.max_tokens, "seed": cfg.seed, "shard": cfg.shard,
-                           "store": default_store(cfg, path)}
+                           "store": default_store(cfg, identity)}
     return pd.DataFrame(rows)
 
 
 def store_table(stores) -> pd.DataFrame:
-    """Problems and samples committed in each store."""
+    """Problems and samples committed in each store, the context and how many samples hit the limit."""
     rows = []
     for s in stores:
         files = s.shard_files()
+        ctx = s.manifest.get("context") or {}
+        finish = s.read(["finish_reason"])["finish_reason"]
         rows.append({"store": str(s.path), "model": s.manifest.get("model"), "problems done": len(s.completed_problems()),
-                     "problems in shard": s.manifest.get("problems_in_shard"), "store shards": len(files)})
+                     "problems in shard": s.manifest.get("problems_in_shard"), "store shards": len(files),
+                     "context": ctx.get("length"), "max new tokens": ctx.get("max_new_tokens"),
+                     "cut at the limit": int((finish == "length").sum())})
     return pd.DataFrame(rows)
 
 

@@ -114,13 +114,34 @@ def token_logprobs_vllm(llm, pairs: Sequence[Pair], progress: bool = False) -> l
     return results
 
 
+def _check_pairs_fit(tokenizer, pairs: Sequence[Pair], context: int | None, source: str) -> None:
+    from .errors import InputError
+
+    if context is None:
+        return
+    for i, (prompt, response) in enumerate(encode_pairs(tokenizer, pairs)):
+        if len(prompt) + len(response) > context:
+            raise InputError(f"pairs[{i}]: prompt + response = {len(prompt)} + {len(response)} tokens exceed the "
+                             f"model's context of {context} tokens ({source})")
+
+
 def score_pairs(model, pairs: Sequence[Pair], backend: str = "hf", progress: bool = False,
                 **backend_kwargs) -> pd.DataFrame:
     """Per pair: ``n_tokens``, ``sum_logprob``, ``mean_logprob`` and ``perplexity``.
 
     ``model`` is a model directory / hub id, or an in-memory ``(model, tokenizer)``
-    tuple for the hf backend.
+    tuple for the hf backend. A pair longer than the model's context (prompt + response
+    tokens) is an InputError naming it: past its context a model's log-probs mean nothing.
     """
+    from .errors import InputError
+    from .sampling.context import hf_context_length
+
+    if backend not in ("hf", "vllm"):
+        raise InputError(f"backend={backend!r}: expected 'hf' or 'vllm'")
+    if not isinstance(model, tuple):
+        from .sampling.identity import resolve_model_dir
+
+        model = resolve_model_dir(str(model))  # a missing directory is an InputError here
     if backend == "hf":
         if isinstance(model, tuple):
             lm, tok = model
@@ -128,17 +149,17 @@ def score_pairs(model, pairs: Sequence[Pair], backend: str = "hf", progress: boo
             from .sampling.hf import load_model_dir
 
             lm, tok = load_model_dir(model)
+        _check_pairs_fit(tok, pairs, *hf_context_length(lm.config))
         lps = token_logprobs_hf(lm, tok, pairs, progress=progress, **backend_kwargs)
-    elif backend == "vllm":
+    else:
         from .sampling.vllm_backend import VLLMBackend
 
         engine = VLLMBackend(model, **backend_kwargs)
         try:
+            _check_pairs_fit(engine.tokenizer, pairs, *engine.context_length())
             lps = token_logprobs_vllm(engine, pairs, progress=progress)
         finally:
             engine.close()
-    else:
-        raise ValueError(f"backend={backend!r}: expected 'hf' or 'vllm'")
     return pd.DataFrame({
         "n_tokens": [len(x) for x in lps],
         "sum_logprob": [sum(x) for x in lps],

@@ -9,7 +9,7 @@ from boundary_lab.errors import InputError
 from boundary_lab.store import SampleStore, counts, merge, read_samples
 
 IDENTITY = {"model": "m", "benchmark": {"name": "b", "sha256": "aa"}, "template": "raw",
-            "sampling": {"n": 2, "temperature": 0.6, "seed": 0}}
+            "sampling": {"n": 2, "temperature": 0.6, "seed": 0}, "model_identity": {"path": "/m", "sha256": "w"}}
 
 
 def rows(pids, n=2, correct=None, **extra):
@@ -58,15 +58,26 @@ def test_a_problem_is_never_stored_twice(tmp_path):
     assert SampleStore.open(store.path).completed_problems() == {"p1"}
 
 
-def test_open_reconciles_an_interrupted_write(tmp_path):
+def test_a_writer_reconciles_an_interrupted_write_and_a_reader_writes_nothing(tmp_path):
     store = new_store(tmp_path)
     store.write_shard(rows(["p1"]))
+    store.close()
     # A crash after the shard was linked but before the manifest was updated...
     rows(["p2"]).to_parquet(store.path / "shards" / "shard-00001.parquet")
     # ...and one in the middle of writing a shard.
     (store.path / "shards" / ".shard-abc.tmp").write_bytes(b"partial")
-    reopened = SampleStore.open(store.path)
-    assert reopened.completed_problems() == {"p1", "p2"}
+    before = {f: f.read_bytes() for f in store.path.rglob("*") if f.is_file()}
+    reader = SampleStore.open(store.path)
+    assert reader.completed_problems() == {"p1", "p2"}
+    assert [s["file"] for s in reader.manifest["shards"]] == ["shard-00000.parquet", "shard-00001.parquet"]
+    assert counts(store.path)["problem_id"].tolist() == ["p1", "p2"]
+    assert main(["passk", str(store.path), "--k", "1"]) == 0
+    assert main(["compare", str(store.path), str(store.path), "--base", "m", "--rl", "m", "--n-boot", "1"]) == 2
+    assert {f: f.read_bytes() for f in store.path.rglob("*") if f.is_file()} == before  # readers never write
+    with pytest.raises(RuntimeError, match="read-only"):
+        reader.write_shard(rows(["p3"]))
+    with SampleStore.open(store.path, write=True) as writer:
+        assert writer.completed_problems() == {"p1", "p2"}
     assert not list((store.path / "shards").glob("*.tmp"))
     assert [s["file"] for s in json.loads((store.path / "manifest.json").read_text())["shards"]] == [
         "shard-00000.parquet", "shard-00001.parquet"]
@@ -77,13 +88,16 @@ def test_open_reconciles_an_interrupted_write(tmp_path):
     ("benchmark", {"name": "b", "sha256": "bb"}),
     ("template", "qwen-boxed"),
     ("sampling", {"n": 2, "temperature": 1.0, "seed": 0}),
+    ("model_identity.sha256", {"path": "/m", "sha256": "other weights"}),
+    ("model_identity.path", {"path": "/elsewhere", "sha256": "w"}),
 ])
 def test_resume_and_merge_refuse_a_different_run(tmp_path, field, value):
     a = new_store(tmp_path, "a")
     a.write_shard(rows(["p1"]))
+    a.close()
     with pytest.raises(InputError, match=field.split(".")[0]):
-        SampleStore.open_or_create(a.path, {**IDENTITY, field: value})
-    b = new_store(tmp_path, "b", **{field: value})
+        SampleStore.open_or_create(a.path, {**IDENTITY, field.split(".")[0]: value})
+    b = new_store(tmp_path, "b", **{field.split(".")[0]: value})
     b.write_shard(rows(["p2"]))
     with pytest.raises(InputError, match=field):
         merge([a.path, b.path], tmp_path / "merged")

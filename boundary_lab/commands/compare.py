@@ -15,7 +15,10 @@ from ..tables import compare_report
 
 def register(sub) -> None:
     p = sub.add_parser("compare", help="coverage sets, ΔSE and paired pass@k differences of base vs RL")
-    p.add_argument("counts", help="CSV with header model,problem_id,n,correct, or a sample-store directory")
+    p.add_argument("counts", nargs="+", help="CSV with header model,problem_id,n,correct, or a sample-store "
+                                             "directory (several: read as one table)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="accept stores that miss problems (and say how many are missing)")
     p.add_argument("--base", required=True, help="model name of the base model")
     p.add_argument("--rl", required=True, help="model name of the RL model")
     p.add_argument("--k", type=int, default=None,
@@ -28,8 +31,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    df = read_counts(args.counts, keep_line=True)
-    report = compare_report(df, args.base, args.rl, args.k, args.ks, args.n_boot, args.seed, args.counts)
+    from ._checks import at_least
+    from .counts import note_partial
+
+    at_least(args, n_boot=1, k=1)
+    df = read_counts(args.counts, keep_line=True, allow_partial=args.allow_partial)
+    note_partial(args.counts, args.allow_partial)
+    report = compare_report(df, args.base, args.rl, args.k, args.ks, args.n_boot, args.seed, " ".join(args.counts))
     if args.format == "json":
         json.dump(report, sys.stdout)
         sys.stdout.write("\n")

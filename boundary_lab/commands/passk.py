@@ -14,7 +14,10 @@ from ..tables import passk_report
 
 def register(sub) -> None:
     p = sub.add_parser("passk", help="unbiased pass@k per model from a counts CSV or a sample store")
-    p.add_argument("counts", help="CSV with header model,problem_id,n,correct, or a sample-store directory")
+    p.add_argument("counts", nargs="+", help="CSV with header model,problem_id,n,correct, or a sample-store "
+                                             "directory (several: read as one table)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="accept stores that miss problems (and say how many are missing)")
     p.add_argument("--k", default=None, help="comma-separated k values (default: powers of two up to the smallest n)")
     p.add_argument("--format", choices=["json", "csv", "table"], default="table")
     p.add_argument("--model", action="append", help="only these models (repeatable)")
@@ -22,13 +25,17 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    df = counts_mod.read_counts(args.counts, keep_line=True)
+    from .counts import note_partial
+
+    df = counts_mod.read_counts(args.counts, keep_line=True, allow_partial=args.allow_partial)
+    note_partial(args.counts, args.allow_partial)
+    source = " ".join(args.counts)
     if args.model:
         for name in args.model:
-            counts_mod.select_model(df, name, args.counts)  # unknown names fail here
+            counts_mod.select_model(df, name, source)  # unknown names fail here
         df = df[df["model"].isin(args.model)]
     ks = passk.parse_ks(args.k) if args.k else passk.default_ks(int(df["n"].min()))
-    counts_mod.check_k(df, ks, args.counts)
+    counts_mod.check_k(df, ks, source)
     result = passk_report(df, ks)
     if args.format == "json":
         json.dump(result, sys.stdout)

@@ -66,6 +66,9 @@ def run(args) -> int:
     from ..errors import InputError
     from ..scoring import score_pairs
 
+    from ._checks import at_least
+
+    at_least(args, limit=1)
     path = Path(args.samples)
     if path.is_dir():
         rows = read_pairs_store(path)

@@ -1,8 +1,13 @@
 """``boundary-lab sample``: draw N samples per problem of a benchmark into a sample store.
 
-Running it again on an existing RUN resumes it (same model, benchmark, template,
-sampling settings and shard required). Multi-node: run ``--shard i/N`` for each i,
-then ``boundary-lab merge``.
+Running it again on an existing RUN resumes it (same model and weights, benchmark, template,
+sampling settings and shard required). One process writes a store at a time: a second one on
+the same RUN fails at once, naming the first. Multi-node: run ``--shard i/N`` for each i, each
+into its own RUN, then ``boundary-lab merge``.
+
+Before sampling, every prompt is tokenised and checked against the model's context window:
+the longest prompt + ``--max-new-tokens`` must fit, unless ``--truncate-to-context``.
+``--model micro:<name>`` samples a trained micro-world checkpoint (``micro:rl``, ``micro:base``, ...).
 
 Example::
 
@@ -18,7 +23,7 @@ _DEFAULTS = SamplingConfig()
 def register(subparsers) -> None:
     p = subparsers.add_parser("sample", help="sample N completions per problem into a sample store",
                               description=__doc__)
-    p.add_argument("--model", required=True, help="model directory or hub id")
+    p.add_argument("--model", required=True, help="model directory, hub id, or micro:<name> (a micro-world model)")
     p.add_argument("--benchmark", required=True, help="registered benchmark name or a JSONL file of problems")
     p.add_argument("--n", type=int, required=True, help="samples per problem")
     p.add_argument("--backend", choices=["vllm", "hf"], default=None,
@@ -41,6 +46,11 @@ def register(subparsers) -> None:
     p.add_argument("--tensor-parallel-size", type=int, default=None, help="vllm: GPUs per model")
     p.add_argument("--gpu-memory-utilization", type=float, default=None, help="vllm: memory share")
     p.add_argument("--max-model-len", type=int, default=None, help="vllm: context length")
+    p.add_argument("--truncate-to-context", action="store_true",
+                   help="when the longest prompt + --max-new-tokens exceeds the model's context, sample at most "
+                        "context - longest prompt new tokens instead of refusing")
+    p.add_argument("--micro-workdir", default="runs/micro", help="micro:<name>: the micro-world's cache directory")
+    p.add_argument("--micro-preset", default="default", help="micro:<name>: the micro-world preset it was trained with")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -57,17 +67,21 @@ def backend_kwargs(args) -> dict:
 
 def run(args) -> int:
     from ..errors import InputError
+    from ..evaluate import resolve_model
     from ..sampling.run import sample_benchmark
+    from ._checks import at_least
 
-    if args.n < 1 or args.max_new_tokens < 1:
-        raise InputError(f"--n and --max-new-tokens must be >= 1, got {args.n} and {args.max_new_tokens}")
+    at_least(args, n=1, max_new_tokens=1, limit=1, batch_problems=1, batch_size=1, tensor_parallel_size=1)
     if args.temperature < 0 or not 0 < args.top_p <= 1:
         raise InputError(f"--temperature must be >= 0 and --top-p in (0, 1], got {args.temperature}, {args.top_p}")
+    if args.gpu_memory_utilization is not None and not 0 < args.gpu_memory_utilization <= 1:
+        raise InputError(f"--gpu-memory-utilization must be in (0, 1], got {args.gpu_memory_utilization}")
     config = SamplingConfig(n=args.n, temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             max_new_tokens=args.max_new_tokens, stop=tuple(args.stop), seed=args.seed)
-    store = sample_benchmark(args.model, args.benchmark, args.out, config, backend=args.backend,
+    model = resolve_model(args.model, args.micro_workdir, args.micro_preset)  # micro:<name> as the notebook does
+    store = sample_benchmark(model, args.benchmark, args.out, config, backend=args.backend,
                              template=args.template, shard=args.shard, batch_problems=args.batch_problems,
                              limit=args.limit, progress=not args.quiet, backend_kwargs=backend_kwargs(args),
-                             model_name=args.model_name)
+                             model_name=args.model_name or args.model, truncate_to_context=args.truncate_to_context)
     print(f"{store.path}: {len(store.completed_problems())} problems done")
     return 0

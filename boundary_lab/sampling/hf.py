@@ -189,6 +189,9 @@ def generate(model, tokenizer, prompts: Sequence[str], config: SamplingConfig, p
              keys: Sequence[int] | None = None, threads: int | None = None) -> list[list[Completion]]:
     """Sample ``config.n`` completions for every prompt; returns one list per prompt.
 
+    ``progress``: True shows a bar; a callable is called with the number of samples of each
+    finished decode batch (the CLI's bar counts them within a chunk).
+
     ``prompts`` are final strings (templated already); they are tokenized with the
     tokenizer's special tokens (e.g. BOS). ``stream`` and ``keys`` select the random
     streams (see the module docstring). ``threads``: torch threads while sampling
@@ -210,7 +213,9 @@ def generate(model, tokenizer, prompts: Sequence[str], config: SamplingConfig, p
     rows = [(i, j) for i in range(len(prompts)) for j in range(config.n)]
     results: list[list[Completion]] = [[] for _ in prompts]
     bar = None
-    if progress:
+    if callable(progress):  # a caller's counter: told the samples of each finished batch
+        bar = _Callback(progress)
+    elif progress:
         from tqdm import tqdm  # plain text bars: no widget warnings in notebooks
 
         bar = tqdm(total=len(rows), desc="sampling", unit="sample")
@@ -240,6 +245,33 @@ def generate(model, tokenizer, prompts: Sequence[str], config: SamplingConfig, p
     return results
 
 
+class _Callback:
+    """A progress bar stand-in that hands each update to a function."""
+
+    def __init__(self, func):
+        self.update = func
+
+    def close(self) -> None:
+        pass
+
+
+def check_device(device: str) -> None:
+    """InputError unless torch can use ``device`` here (e.g. ``cuda`` on a host without a GPU)."""
+    from ..errors import InputError
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise InputError(f"device: not a torch device: {device!r} ({err})") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device={device!r}: torch sees no CUDA GPU here (torch {torch.__version__}, "
+                         f"CUDA build: {torch.version.cuda or 'none'}); use device='cpu'")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise InputError(f"device={device!r}: only {torch.cuda.device_count()} CUDA device(s) here")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise InputError(f"device={device!r}: MPS is not available here; use device='cpu'")
+
+
 class HFBackend:
     """A model directory (or hub id) loaded with transformers, sampled with :func:`generate`."""
 
@@ -253,10 +285,23 @@ class HFBackend:
 
         if not isinstance(getattr(torch, str(dtype), None), torch.dtype):
             raise InputError(f"dtype: not a torch dtype: {dtype!r} (e.g. float32, bfloat16)")
+        if batch_size < 1:
+            raise InputError(f"batch_size must be >= 1, got {batch_size}")
+        check_device(device)
         self.model_path = str(model_path)
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)
         self.model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=getattr(torch, dtype)).to(device)
         self.batch_size = batch_size
+
+    def context_length(self) -> tuple[int | None, str]:
+        """The model's context window in tokens and where it comes from (config.json's field)."""
+        from .context import hf_context_length
+
+        return hf_context_length(self.model.config)
+
+    def prompt_lengths(self, prompts: Sequence[str]) -> list[int]:
+        """Tokens of each prompt, as :meth:`generate` encodes it (special tokens included)."""
+        return [len(ids) for ids in self.tokenizer(list(prompts)).input_ids]
 
     def generate(self, prompts: Sequence[str], config: SamplingConfig, progress: bool = False,
                  stream: Sequence[int] = (), keys: Sequence[int] | None = None) -> list[list[Completion]]:

@@ -73,10 +73,20 @@ def _in_process_on_cpu():
         os.environ.pop(key, None)
 
 
+def check_config(config: SamplingConfig) -> None:
+    """InputError for settings vLLM refuses: greedy sampling (temperature 0) draws one sample."""
+    from ..errors import InputError
+
+    if config.temperature == 0 and config.n > 1:
+        raise InputError(f"n={config.n} with temperature=0: vLLM samples greedily only once per prompt "
+                         "(n must be 1); use n=1 or a temperature above 0")
+
+
 def sampling_params(config: SamplingConfig, seed: int):
     """vLLM ``SamplingParams`` equivalent to ``config`` with a per-request ``seed``."""
     from vllm import SamplingParams
 
+    check_config(config)
     return SamplingParams(
         n=config.n,
         temperature=config.temperature,
@@ -106,6 +116,24 @@ def to_completion(output, want_logprobs: bool) -> Completion:
     )
 
 
+def _counting_tqdm(callback):
+    """A tqdm factory for ``LLM.generate(use_tqdm=...)`` that prints nothing and hands each update
+    (the samples of a finished request) to ``callback``."""
+    import io
+
+    from tqdm import tqdm
+
+    class Counting(tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**kwargs, "file": io.StringIO(), "mininterval": 3600})
+
+        def update(self, n=1):
+            callback(n)
+            return super().update(n)
+
+    return Counting
+
+
 class VLLMBackend:
     """A model directory (or hub id) served by an in-process ``vllm.LLM``.
 
@@ -118,6 +146,9 @@ class VLLMBackend:
     def __init__(self, model_path, **llm_kwargs):
         # Worker processes must not fork a process that already holds threads.
         os.environ.setdefault("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
+        # vLLM logs INFO to stdout by default; keep stdout for results (a value the user set wins).
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
         from vllm import LLM
 
         self.model_path = str(model_path)
@@ -125,6 +156,14 @@ class VLLMBackend:
         with _in_process_on_cpu():
             self.llm = LLM(model=self.model_path, **kwargs)
         self.tokenizer = self.llm.get_tokenizer()
+
+    def context_length(self) -> tuple[int | None, str]:
+        """The engine's context window (``max_model_len``: the model's own unless set smaller)."""
+        return int(self.llm.llm_engine.model_config.max_model_len), "vLLM max_model_len"
+
+    def prompt_lengths(self, prompts: Sequence[str]) -> list[int]:
+        """Tokens of each prompt, as :meth:`generate` encodes it (special tokens included)."""
+        return [len(self.tokenizer(p).input_ids) for p in prompts]
 
     def prompt_seeds(self, n_prompts: int, config: SamplingConfig, stream: Sequence[int] = (),
                      keys: Sequence[int] | None = None) -> list[int]:
@@ -136,10 +175,16 @@ class VLLMBackend:
                  stream: Sequence[int] = (), keys: Sequence[int] | None = None) -> list[list[Completion]]:
         from vllm.inputs import TokensPrompt
 
+        from .context import check_context
+
         seeds = self.prompt_seeds(len(prompts), config, stream, keys)
         inputs = [TokensPrompt(prompt_token_ids=self.tokenizer(p).input_ids) for p in prompts]
+        # vLLM would raise a long traceback on a prompt past the context and cut completions silently.
+        check_context({f"prompt {i}": len(x["prompt_token_ids"]) for i, x in enumerate(inputs)},
+                      config.max_new_tokens, *self.context_length())
         params = [sampling_params(config, s) for s in seeds]
-        outputs = self.llm.generate(inputs, params, use_tqdm=progress)
+        use_tqdm = _counting_tqdm(progress) if callable(progress) else progress
+        outputs = self.llm.generate(inputs, params, use_tqdm=use_tqdm)
         return [[to_completion(o, config.logprobs) for o in sorted(r.outputs, key=lambda o: o.index)]
                 for r in outputs]
 

@@ -787,3 +787,81 @@ def link_pages(frame: "pd.DataFrame", column: str = "page") -> "pd.DataFrame":
     out = frame.copy()
     out[column] = [f'<a href="{name}.html">{name.replace("_", " ")}</a>' for name in out[column]]
     return out
+
+
+# Stages a micro-world page asks for when it shows only some (its notebook's bl.report.micro call).
+PAGE_STAGES = {"algorithms": ("pretrain", "rl", "evaluate")}
+
+
+def page_parameters(name: str, preset: str = "default", runs: str | Path = RUNS_FILE) -> dict:
+    """A page's parameters as the book runs it: its notebook's defaults, then its run's parameters
+    (with ``book_scale`` in the default book; ``--preset P`` drops it and sets the preset)."""
+    import papermill
+
+    listed = {r.name: r for r in load_runs(runs)}
+    if name not in listed:
+        raise InputError(f"{runs}: no run named {name!r} (runs: {', '.join(listed)})")
+    run = listed[name]
+    run = at_book_scale([run])[0] if preset == "default" else run
+    defaults = {}
+    for key, info in papermill.inspect_notebook(str(ROOT / run.notebook)).items():
+        try:
+            defaults[key] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            pass
+    params = {**defaults, **run.parameters}
+    if "preset" in params and preset != "default":
+        params["preset"] = preset
+    return params
+
+
+def page_results(pages, preset: str = "default", seed: int = 0, workdir: str = "runs/micro",
+                 runs: str | Path = RUNS_FILE) -> dict:
+    """``{page: MicroResults}``: each micro-world page's own results (its world, tiers and scale), as the
+    page computes them; cached stages are reused, so after the pages ran this trains nothing."""
+    from . import report
+
+    out = {}
+    for name in pages:
+        p = page_parameters(name, preset, runs)
+        extra = {k: p[k] for k in ("algorithms", "remedies") if p.get(k)}
+        out[name] = report.micro(p.get("preset", preset), config=p.get("config") or None, seed=seed, workdir=workdir,
+                                 stages=PAGE_STAGES.get(name), **extra)
+    return out
+
+
+def claim_worlds(pages: dict, preset: str = "default", seed: int = 0, workdir: str = "runs/micro",
+                 runs: str | Path = RUNS_FILE) -> dict:
+    """The worlds the introduction contrasts each claim with: the narrowing page's regimes (its own
+    results: same settings, so nothing is trained again) and today's default world (the
+    distillation page's results), ``{"narrowing": ..., "uncapped": ..., "default": ...}``."""
+    from . import report
+
+    p = page_parameters("narrowing", preset, runs)
+    names = [n for n in str(p.get("regimes", "narrowing,uncapped")).split(",") if n]
+    worlds = report.regime_results(p.get("preset", preset), seed, workdir, {n: p.get("config") or {} for n in names},
+                                   names)
+    if "distillation" in pages:
+        worlds["default"] = pages["distillation"]
+    return worlds
+
+
+BOOK_TIME = ROOT / "benchmarks" / "results" / "book_time.json"
+
+
+def page_time_sentence(name: str, path: str | Path = BOOK_TIME) -> str:
+    """How long a page took to execute in the last timed default book (``benchmarks/book_time.py``), for
+    the page itself to state; says so when the page was not timed."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return f"This page's run time has not been measured yet (no {Path(path).name})."
+    seconds = (data.get("pages_s") or {}).get(name)
+    if seconds is None:
+        return f"This page was not part of the last timed book ({Path(path).name})."
+    cores = (data.get("machine") or {}).get("cpus") if isinstance(data.get("machine"), dict) else None
+    where = f"{cores} cores" if cores else "the machine it records"
+    return (f"In the last timed default book this page executed in {seconds:,.0f} s on {where}, "
+            f"{data.get('jobs', 1)} pages at a time (commit {str(data.get('commit', 'unknown'))[:7]}); pages "
+            f"listed before it in book/runs.yml had trained the models it shares, and a first run alone "
+            f"trains them too.")

@@ -453,3 +453,93 @@ def seed_study_sentences(per_seed: pd.DataFrame, intervals: pd.DataFrame, what: 
             f"{', '.join(str(int(v)) for v in rows['base_only'])}; rl_only: "
             f"{', '.join(str(int(v)) for v in rows['rl_only'])}. Verdict: {verdict}.")
     return "\n\n".join(out)
+
+
+# What the paper's Fig. 7 reports for a distilled model: ahead of the base at every k (the opposite of RL).
+_DISTILLED = {
+    "other stays ahead": "{other} stays ahead of {base} at every k up to {n} (as the paper's Fig. 7 reports for "
+                         "distillation: it adds problems the base cannot solve).",
+    "other ends ahead": "{other} ends ahead of {base} at k = {n} after the curves cross (the paper's Fig. 7 has the "
+                        "distilled model ahead at every k).",
+    "neither solves": "neither model solves any problem here.",
+}
+
+
+def distillation_markdown(counts: pd.DataFrame, base: str, others: list[str], distilled: list[str],
+                          by: str | None = "tier") -> str:
+    """:func:`markdown`, with each distilled model's crossover sentence compared with what the paper reports for
+    distillation (Fig. 7: the distilled model above the base at every k), not with what it reports for RL.
+
+    >>> counts = pd.DataFrame({"model": ["base"] * 4 + ["distilled"] * 4, "problem_id": list("abcd") * 2,
+    ...                        "n": 8, "correct": [0, 0, 0, 0, 8, 8, 4, 0], "tier": "C"})
+    >>> print(distillation_markdown(counts, "base", ["distilled"], ["distilled"]).splitlines()[-1])
+    - tier C: distilled stays ahead of base at every k up to 8 (as the paper's Fig. 7 reports for distillation: it adds problems the base cannot solve).
+    """
+    lines = []
+    for other in others:
+        said = compare(counts, base, other, by=by)
+        if other in distilled:
+            rows = crossover(counts, base, other, by=by).to_dict("records")
+            for i, row in enumerate(rows):
+                pattern = row["pattern"]
+                if pattern in _DISTILLED:
+                    label = f"{by} {row[by]}" if by else "all problems"
+                    said[3 * i + 2] = f"{label}: " + _DISTILLED[pattern].format(base=base, other=other,
+                                                                                 n=row["k_max"])
+                else:
+                    said[3 * i + 2] += " The paper's Fig. 7 has the distilled model ahead of the base at every k."
+        lines += said
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def samples_phrase(n) -> str:
+    """``n = 256 samples each`` when every problem has the same n, else the range (never ``256..256``).
+
+    >>> samples_phrase([256, 256]), samples_phrase([64, 256])
+    ('n = 256 samples each', 'n = 64 to 256 samples per problem')
+    """
+    lo, hi = int(min(n)), int(max(n))
+    return f"n = {lo} samples each" if lo == hi else f"n = {lo} to {hi} samples per problem"
+
+
+def biased_gap_sentence(ks, unbiased, biased, n) -> str:
+    """Where the plug-in estimate 1 − (1 − c/n)^k falls furthest below the unbiased one, and its gap at k = n,
+    computed from the page's comparison table.
+
+    >>> biased_gap_sentence([1, 2, 4], [0.5, 0.7, 0.8], [0.5, 0.65, 0.79], [4, 4])
+    'Here the gap is largest at k = 2 (0.0500) and is 0.0100 at k = n = 4: at k = n it comes only from problems with few correct samples (a problem with c correct keeps a gap of about e^−c).'
+    """
+    gaps = [u - b for u, b in zip(unbiased, biased)]
+    i = max(range(len(gaps)), key=lambda j: gaps[j])
+    last = int(max(n))
+    at_n = f" and is {gaps[-1]:.4f} at k = n = {last}" if int(ks[-1]) == last else ""
+    return (f"Here the gap is largest at k = {int(ks[i])} ({gaps[i]:.4f}){at_n}: at k = n it comes only from "
+            "problems with few correct samples (a problem with c correct keeps a gap of about e^−c).")
+
+
+def share_coverage_sentence(shares: pd.DataFrame, cov: pd.DataFrame, base: str, rl: str, tier: str = "B") -> str:
+    """The careful share pooled over one tier beside that tier's coverage, base vs ``rl``, saying which way each
+    moved: a pooled share can rise while coverage falls (the share per chain length is the mechanism).
+
+    ``shares`` is :func:`boundary_lab.tables.strategy_share` (models by tier), ``cov`` is
+    :func:`boundary_lab.tables.coverage` by tier.
+
+    >>> shares = pd.DataFrame({"model": ["base", "rl"], "B": [0.25, 0.5]})
+    >>> cov = pd.DataFrame({"tier": ["B"], "model": ["rl"], "base_solved": [48], "model_solved": [41]})
+    >>> share_coverage_sentence(shares, cov, "base", "rl")
+    'On tier B the careful share pooled over the tier rises from 0.250 (base) to 0.500 (rl) while coverage falls from 48 to 41 problems: a pooled share does not show where the careful path was lost (the narrowing page shows the share per chain length).'
+    """
+    s = shares.set_index("model")[tier]
+    row = cov[(cov["tier"] == tier) & (cov["model"] == rl)].iloc[0]
+    b, r = float(s[base]), float(s[rl])
+    cb, cr = int(row["base_solved"]), int(row["model_solved"])
+
+    def way(x, y):
+        return "rises" if y > x else "falls" if y < x else "stays"
+
+    text = (f"On tier {tier} the careful share pooled over the tier {way(b, r)} from {b:.3f} ({base}) to {r:.3f} "
+            f"({rl}) while coverage {way(cb, cr)} from {cb} to {cr} problems")
+    if (r > b) and (cr < cb):
+        return text + (": a pooled share does not show where the careful path was lost (the narrowing page shows "
+                       "the share per chain length).")
+    return text + "."

@@ -125,6 +125,8 @@ class Import(NamedTuple):
 
 def module_file(module: str, root: Path = ROOT) -> Path | None:
     """The source file of an internal module under ``root`` (the package directory), or None."""
+    if module != PACKAGE and not module.startswith(PACKAGE + "."):
+        return None
     parts = module.split(".")[1:]
     base = root.joinpath(*parts)
     for path in (base / "__init__.py", base.with_suffix(".py")):
@@ -144,33 +146,85 @@ def modules(root: Path = ROOT) -> list[str]:
     return names
 
 
+def _package_of(module: str, path: Path) -> str:
+    return module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+
+
+def _targets(node: ast.Import | ast.ImportFrom, package: str, root: Path) -> list[tuple[str, str]]:
+    """(bound name, imported module) of one import statement; ``from .x import name`` names
+    the module ``x.name`` when that is a module, else ``x``."""
+    if isinstance(node, ast.Import):
+        return [(a.asname or a.name.split(".")[0], a.name) for a in node.names]
+    if node.level:
+        parts = package.split(".")
+        origin = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
+    else:
+        origin = node.module or ""
+    out = []
+    for alias in node.names:
+        sub = f"{origin}.{alias.name}"
+        is_module = sub.startswith(PACKAGE) and module_file(sub, root) is not None
+        out.append((alias.asname or alias.name, sub if is_module else origin))
+    return out
+
+
 @cache
-def _imports(module: str, root: Path) -> tuple[Import, ...]:
+def _parsed(module: str, root: Path) -> tuple[ast.Module, str, str] | None:
     path = module_file(module, root)
     if path is None:
+        return None
+    text = path.read_text()
+    return ast.parse(text, str(path)), text, _package_of(module, path)
+
+
+@cache
+def _imports(module: str, root: Path) -> tuple[Import, ...]:
+    parsed = _parsed(module, root)
+    if parsed is None:
         return ()
-    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    tree, _, package = parsed
     found: list[Import] = []
 
     def visit(node: ast.AST, local: bool) -> None:
         for child in ast.iter_child_nodes(node):
             inner = local or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-            if isinstance(child, ast.Import):
-                found.extend(Import(module, a.name, child.lineno, local) for a in child.names)
-            elif isinstance(child, ast.ImportFrom):
-                if child.level:
-                    base = package.split(".")[: len(package.split(".")) - child.level + 1]
-                    origin = ".".join(base + ([child.module] if child.module else []))
-                else:
-                    origin = child.module or ""
-                for alias in child.names:
-                    sub = f"{origin}.{alias.name}"
-                    is_module = sub.startswith(PACKAGE) and module_file(sub, root) is not None
-                    found.append(Import(module, sub if is_module else origin, child.lineno, local))
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                found.extend(Import(module, target, child.lineno, local)
+                             for _, target in _targets(child, package, root))
             visit(child, inner)
 
-    visit(ast.parse(path.read_text(), str(path)), False)
+    visit(tree, False)
     return tuple(dict.fromkeys(found))
+
+
+def _function(tree: ast.Module, qualname: str) -> ast.FunctionDef:
+    node: ast.AST = tree
+    for part in qualname.split("."):
+        node = next(n for n in ast.iter_child_nodes(node)
+                    if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part)
+    return node
+
+
+def entry_modules(module: str, functions, root: Path = ROOT) -> set[str]:
+    """The internal modules that the named functions of ``module`` (``"Class.method"``) import
+    inside themselves or read through the module's own imports: the entry points of their closure."""
+    tree, _, package = _parsed(module, Path(root))
+    bound = {name: target for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+             for name, target in _targets(node, package, Path(root))}
+    used = set()
+    for qualname in functions:
+        for node in ast.walk(_function(tree, qualname)):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                used |= {target for _, target in _targets(node, package, Path(root))}
+            elif isinstance(node, ast.Name) and node.id in bound:
+                used.add(bound[node.id])
+    return {m for m in used if m.startswith(PACKAGE + ".")}
+
+
+def function_source(module: str, functions, root: Path = ROOT) -> str:
+    """The source text of the named functions of ``module``, in the order given."""
+    tree, text, _ = _parsed(module, Path(root))
+    return "\n".join(ast.get_source_segment(text, _function(tree, q)) for q in functions)
 
 
 def imports(module: str, root: Path = ROOT) -> tuple[Import, ...]:

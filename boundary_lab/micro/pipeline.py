@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 
 from .. import numerics
+from .. import layers
 from ..errors import InputError
 from ..rl.registry import remedy
 from .config import MicroConfig, stage_hash
@@ -40,28 +41,30 @@ from .task import CAREFUL, check, completion_tokens, heldout_tiers, problems_tab
 
 STAGES = ("pretrain", "rl", "distill", "evaluate")
 
-# The modules whose source decides what each stage writes (packages count as all their modules).
-STAGE_CODE = {
-    "pretrain": ("boundary_lab.micro.task", "boundary_lab.micro.tokenizer", "boundary_lab.micro.model",
-                 "boundary_lab.micro.pretrain"),
-    "rl": ("boundary_lab.rl", "boundary_lab.sampling.hf", "boundary_lab.seeding", "boundary_lab.micro.task"),
-    "distill": ("boundary_lab.micro.distill", "boundary_lab.micro.pretrain", "boundary_lab.micro.task"),
-    "evaluate": ("boundary_lab.micro.evaluate", "boundary_lab.sampling.hf", "boundary_lab.seeding",
-                 "boundary_lab.micro.task", "boundary_lab.micro.model"),
-    "perplexity": ("boundary_lab.micro.perplexity", "boundary_lab.micro.pretrain", "boundary_lab.micro.model"),
+# The Pipeline methods that run each stage. A stage's code is their source and every module in the
+# import closure (boundary_lab.layers.closure: function-local imports and package __init__s included)
+# of the package modules they import or read (STAGE_CODE, derived, not kept by hand), so a change
+# in any module a stage runs re-runs it (tests/test_stage_code.py).
+STAGE_METHODS = {
+    "pretrain": ("Pipeline.run_pretrain",),
+    "rl": ("Pipeline.run_rl", "Pipeline._train_rl"),
+    "distill": ("Pipeline.run_distill",),
+    "evaluate": ("Pipeline.run_evaluate",),
+    "perplexity": ("Pipeline.run_perplexity", "Pipeline._perplexity"),
 }
+STAGE_CODE = {stage: tuple(sorted(layers.entry_modules(__name__, methods))) for stage, methods in STAGE_METHODS.items()}
 
 
 @cache
 def code_hash(stage: str) -> str:
-    """sha256 (12 hex digits) of the source files of ``STAGE_CODE[stage]``."""
-    digest = hashlib.sha256()
-    for name in STAGE_CODE[stage]:
-        spec = importlib.util.find_spec(name)
-        files = (sorted(Path(spec.origin).parent.glob("*.py")) if spec.submodule_search_locations
-                 else [Path(spec.origin)])
-        for f in files:
-            digest.update(f.name.encode() + f.read_bytes())
+    """sha256 (12 hex digits) of the stage's methods and the source of the import closure of ``STAGE_CODE[stage]``
+    (a name outside the package counts as its own file)."""
+    digest = hashlib.sha256(layers.function_source(__name__, STAGE_METHODS.get(stage, ())).encode())
+    inside = [name for name in STAGE_CODE[stage] if name.startswith(layers.PACKAGE + ".")]
+    files = [(name, layers.module_file(name)) for name in sorted(layers.closure(inside))]
+    files += [(name, Path(importlib.util.find_spec(name).origin)) for name in STAGE_CODE[stage] if name not in inside]
+    for name, path in files:
+        digest.update(name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
 

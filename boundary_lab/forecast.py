@@ -11,7 +11,9 @@ so a problem solved 5 times in 16 and one never solved get different forecasts. 
 
 - ``beta``: Beta(a, b), by maximum likelihood (the beta-binomial);
 - ``zi-beta``: a point mass at p = 0 (problems no sample will ever solve) plus a beta;
-- ``beta-mix``: a two-component beta mixture (heavy tails, bimodal difficulty).
+- ``beta-mix``: a two-component beta mixture (heavy tails, bimodal difficulty);
+- ``logit-normal``: logit p ~ Normal(mu, sigma), whose left tail is lighter than any beta's with
+  a < 1 (integrated on a fixed grid of 241 normal quantiles spaced 0.05 sd apart, within 6 sd).
 
 ``family="auto"`` chooses by held-out likelihood: each problem's samples are split in two
 (a hypergeometric split of its counts, which is exact for exchangeable samples), each family
@@ -42,7 +44,7 @@ import numpy as np
 from . import passk
 from .errors import InputError
 
-FAMILIES = ("beta", "zi-beta", "beta-mix")
+FAMILIES = ("beta", "zi-beta", "beta-mix", "logit-normal")
 # Parameter bounds of the fits (log a, log b; logits of weights). exp(-8) ~ 3e-4: a beta that
 # close to a point mass is what the zero-inflated family is for; exp(10) ~ 2e4 pins p to its mean.
 _LOG_BOUNDS = (-8.0, 10.0)
@@ -52,6 +54,19 @@ MAX_K = 10**6
 
 
 # ------------------------------------------------------------------ the prior
+
+# The logit-normal's quadrature: mid-point rule on z in [-6, 6], step 0.05 (weights sum to 1).
+_Z = np.linspace(-6.0, 6.0, 241)
+_LOG_ZW = -0.5 * _Z**2 - np.log(np.exp(-0.5 * _Z**2).sum())
+
+
+def _logit_normal_terms(mu: float, sigma: float, n: np.ndarray, c: np.ndarray):
+    """log of each node's weight times p^c (1-p)^(n-c), nodes on the last axis; and the nodes' p."""
+    x = mu + sigma * _Z
+    log_p, log_q = -np.logaddexp(0.0, -x), -np.logaddexp(0.0, x)
+    n, c = np.asarray(n, dtype=np.float64)[..., None], np.asarray(c, dtype=np.float64)[..., None]
+    return _LOG_ZW + c * log_p + (n - c) * log_q, np.exp(log_p)
+
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,11 @@ class Prior:
 
         n = np.asarray(n, dtype=np.float64)
         c = np.asarray(c, dtype=np.float64)
+        if self.family == "logit-normal":  # a = mu, b = sigma
+            from scipy.special import logsumexp
+
+            terms, _ = _logit_normal_terms(float(self.a[0]), float(self.b[0]), n, c)
+            return logsumexp(terms, axis=-1)[None]
         out = []
         for w, a, b in zip(self.weights, self.a, self.b):
             logw = np.log(w) if w > 0 else -np.inf
@@ -113,6 +133,8 @@ class Prior:
 
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
         """Draw success probabilities from the prior (for simulations)."""
+        if self.family == "logit-normal":
+            return 1.0 / (1.0 + np.exp(-rng.normal(self.a[0], self.b[0], size)))
         comp = rng.choice(len(self.weights), size=size, p=self.weights / self.weights.sum())
         p = np.zeros(size)
         for j, (a, b) in enumerate(zip(self.a, self.b)):
@@ -122,6 +144,9 @@ class Prior:
         return p
 
     def to_dict(self) -> dict:
+        if self.family == "logit-normal":
+            return {"family": self.family, "components": [{"weight": 1.0, "logit_mean": float(self.a[0]),
+                                                           "logit_sd": float(self.b[0])}], "loglik": float(self.loglik)}
         comps = [{"weight": float(w), **({"point_mass_at": 0.0} if np.isnan(a) else {"a": float(a), "b": float(b)})}
                  for w, a, b in zip(self.weights, self.a, self.b)]
         return {"family": self.family, "components": comps, "loglik": float(self.loglik)}
@@ -138,6 +163,8 @@ def _prior_from_params(family: str, theta: np.ndarray) -> Prior:
         pi = _sigmoid(theta[2])
         return Prior(family, np.array([pi, 1.0 - pi]), np.array([np.nan, np.exp(theta[0])]),
                      np.array([np.nan, np.exp(theta[1])]), params=theta)
+    if family == "logit-normal":
+        return Prior(family, np.array([1.0]), theta[:1].copy(), np.exp(theta[1:2]), params=theta)
     if family == "beta-mix":
         w = _sigmoid(theta[4])
         return Prior(family, np.array([w, 1.0 - w]), np.exp(theta[[0, 2]]), np.exp(theta[[1, 3]]), params=theta)
@@ -157,6 +184,9 @@ def _moments_start(n: np.ndarray, c: np.ndarray, w: np.ndarray) -> tuple[float, 
 
 def _starts(family: str, n: np.ndarray, c: np.ndarray, w: np.ndarray) -> list[np.ndarray]:
     la, lb = _moments_start(n, c, w)
+    if family == "logit-normal":
+        mu = float(np.log(np.exp(la) / np.exp(lb)))  # logit of the mean rate
+        return [np.array([mu - 1.0, np.log(2.0)]), np.array([mu, np.log(0.8)])]
     if family == "beta":
         return [np.array([la, lb]), np.array([np.log(0.3), np.log(1.0)])]
     zero = float((w * (c == 0)).sum() / max(w.sum(), 1e-12))
@@ -179,7 +209,7 @@ def _starts(family: str, n: np.ndarray, c: np.ndarray, w: np.ndarray) -> list[np
 
 
 def _bounds(family: str) -> list[tuple[float, float]]:
-    return {"beta": [_LOG_BOUNDS] * 2, "zi-beta": [_LOG_BOUNDS] * 2 + [_LOGIT_BOUNDS],
+    return {"logit-normal": [(-20.0, 15.0), (np.log(0.05), np.log(8.0))], "beta": [_LOG_BOUNDS] * 2, "zi-beta": [_LOG_BOUNDS] * 2 + [_LOGIT_BOUNDS],
             "beta-mix": [_LOG_BOUNDS] * 4 + [_LOGIT_BOUNDS]}[family]
 
 
@@ -187,6 +217,17 @@ def _nll_grad(theta: np.ndarray, family: str, n: np.ndarray, c: np.ndarray, w: n
     """Negative log-likelihood of the counts and its gradient in the unconstrained parameters."""
     from scipy.special import betaln, digamma
 
+    if family == "logit-normal":
+        sigma = float(np.exp(theta[1]))
+        terms, p = _logit_normal_terms(float(theta[0]), sigma, n, c)
+        top = terms.max(axis=-1, keepdims=True)
+        resp = np.exp(terms - top)
+        total = resp.sum(axis=-1, keepdims=True)
+        resp /= total
+        score = c[:, None] - n[:, None] * p[None, :]  # d/dx of c log p + (n-c) log(1-p), x = logit p
+        value = -float(w @ (top[:, 0] + np.log(total[:, 0])))
+        grad = -np.array([w @ (resp * score).sum(axis=1), w @ (resp * score * sigma * _Z).sum(axis=1)])
+        return (value, grad) if np.isfinite(value) else (1e300, np.zeros_like(theta))
     if family == "beta":
         betas, logits = [(0, 1)], None
     elif family == "zi-beta":
@@ -651,10 +692,11 @@ def pair_sentence(pair: Pair, k_target: int, names=("base", "RL")) -> str:
 # ------------------------------------------------------ simulated families
 
 # Families of per-problem success rates for validation (benchmarks/forecast_validation.py, tests):
-# a beta; a logit-normal, whose left tail is heavier than any beta's (Schaeffer et al. 2025) and
-# is in none of FAMILIES; a zero-inflated beta (Verine et al. 2026); a two-beta mixture.
+# a beta; a Kumaraswamy(0.3, 3), a power-law left tail (Schaeffer et al. 2025) that is in none of
+# FAMILIES; a logit-normal (light left tail); a zero-inflated beta (Verine et al. 2026); a two-beta mixture.
 SIMULATED = {
     "beta": lambda rng, m: rng.beta(0.4, 2.0, m),
+    "heavy-tailed": lambda rng, m: (1.0 - (1.0 - rng.random(m)) ** (1 / 3.0)) ** (1 / 0.3),
     "logit-normal": lambda rng, m: 1 / (1 + np.exp(-rng.normal(-1.5, 2.0, m))),
     "zero-inflated": lambda rng, m: np.where(rng.random(m) < 0.3, 0.0, rng.beta(0.5, 1.5, m)),
     "mixture": lambda rng, m: np.where(rng.random(m) < 0.5, rng.beta(0.3, 8.0, m), rng.beta(4.0, 2.0, m)),

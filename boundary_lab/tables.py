@@ -208,8 +208,10 @@ def strategy_share(shares: pd.DataFrame, strategy: str = "careful", models: list
     An unknown model name is an error, never an empty frame."""
     sub = shares[shares["strategy"] == strategy]
     if models is not None:
-        for model in models:
-            select_model(shares, model, "strategy shares")
+        unknown = [m for m in models if m not in set(shares["model"])]
+        if unknown:
+            raise InputError(f"strategy shares: unknown model {unknown[0]!r}; the shares have "
+                             f"{sorted(shares['model'].unique())}")
         sub = sub[sub["model"].isin(models)]
     return sub.pivot_table(index="model", columns="tier", values="share", sort=False).reset_index()
 
@@ -557,3 +559,12 @@ def mix_table(study, regime: str, n_max: int, weights: dict, n_boot: int = 2000)
                "pass@1 change low": float(found.low[0]), "pass@1 change high": float(found.high[0]),
                "solved share change low": float(found.low[1]), "solved share change high": float(found.high[1])}
     return pd.concat([table, pd.DataFrame([summary])], ignore_index=True)
+
+
+def mix_weights(task) -> dict:
+    """Tier shares of a benchmark drawn like the world's own problems of the held-out tiers' lengths: tier B
+    (careful-only) at its natural share (:func:`boundary_lab.micro.task.careful_only_share`), tier A the rest."""
+    from .micro.task import careful_only_share
+
+    share = careful_only_share(task)
+    return {"A": 1.0 - share, "B": share}

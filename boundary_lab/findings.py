@@ -543,3 +543,25 @@ def share_coverage_sentence(shares: pd.DataFrame, cov: pd.DataFrame, base: str, 
         return text + (": a pooled share does not show where the careful path was lost (the narrowing page shows "
                        "the share per chain length).")
     return text + "."
+
+
+def mix_sentence(mix: pd.DataFrame, weights: dict, regime: str, what: str = "") -> str:
+    """Whether a regime gives the paper's pattern on one mixed benchmark (:func:`tables.mix_table`): pass@1
+    up and the share of problems solved at k_max down, per seed and by the seed-aware interval."""
+    seeds, total = mix[mix["seed"] != "all"], mix[mix["seed"] == "all"].iloc[0]
+    k_max = next(c for c in mix.columns if c.startswith("base pass@") and c != "base pass@1").split("@")[1]
+    both = ((seeds["pass@1 change"] > 0) & (seeds["solved share change"] < 0)).astype(bool)
+    if both.all() and total["pass@1 change low"] > 0 and total["solved share change high"] < 0:
+        verdict = "yes: in every seed, and both seed-aware intervals exclude 0"
+    elif both.all():
+        verdict = "in every seed, but a seed-aware interval still contains 0"
+    elif both.any():
+        verdict = f"in {int(both.sum())} of {len(seeds)} seeds only: not a property of RL in this world"
+    else:
+        verdict = "no: no seed shows it"
+    shares = ", ".join(f"tier {t} {w:.1%}" for t, w in weights.items())
+    return (f"**{regime}**{f' ({what})' if what else ''}, on one benchmark mixing {shares}: RL - base pass@1 "
+            f"{total['pass@1 change']:+.3f} [{total['pass@1 change low']:+.3f}, {total['pass@1 change high']:+.3f}], "
+            f"share of problems solved at k = {k_max} {total['solved share change']:+.3f} "
+            f"[{total['solved share change low']:+.3f}, {total['solved share change high']:+.3f}] (mean over "
+            f"{len(seeds)} seeds, seed-aware 95% intervals). pass@1 up and coverage down: {verdict}.")

@@ -67,9 +67,9 @@ def curves(counts: pd.DataFrame, models: list[str] | None = None, by: str | None
 
     A ``kind`` column in ``counts`` is carried along (the plots colour by it).
 
-    >>> df = pd.DataFrame({"model": ["a", "a"], "problem_id": ["p", "q"], "n": [4, 4], "correct": [4, 0]})
-    >>> curves(df, ks=[1, 4])[["model", "k", "pass_at_k"]].to_dict("records")
-    [{'model': 'a', 'k': 1, 'pass_at_k': 0.5}, {'model': 'a', 'k': 4, 'pass_at_k': 0.5}]
+    >>> df = pd.DataFrame({"model": ["a", "a"], "problem_id": ["p", "q"], "n": [4, 4], "correct": [4, 1]})
+    >>> curves(df, ks=[1, 2])[["model", "k", "pass_at_k"]].to_dict("records")
+    [{'model': 'a', 'k': 1, 'pass_at_k': 0.625}, {'model': 'a', 'k': 2, 'pass_at_k': 0.75}]
     """
     models = list(dict.fromkeys(counts["model"])) if models is None else models
     ks = ks or passk.default_ks(common_n(counts, models))

@@ -103,3 +103,23 @@ def test_seed_spread_draws_every_seed_and_the_pages_run():
     points = sum(len(c.get_offsets()) for c in left.collections)
     assert points == len(per_seed) + 1
     assert [t.get_text() for t in left.get_yticklabels()] == ["narrowing", "uncapped"]
+
+
+def test_mix_sentence_verdicts():
+    study = _study()
+    weights = {"A": 0.9, "B": 0.1}
+    narrowing = bl.findings.mix_sentence(bl.tables.mix_table(study, "narrowing", 4, weights, n_boot=400), weights,
+                                         "narrowing")
+    # both seeds: pass@1 up on the mix, one B problem lost -> pattern in every seed
+    assert narrowing.startswith("**narrowing**, on one benchmark mixing tier A 90.0%, tier B 10.0%")
+    assert "pass@1 up and coverage down: yes" in narrowing or "in every seed, but" in narrowing
+    uncapped = bl.findings.mix_sentence(bl.tables.mix_table(study, "uncapped", 4, weights, n_boot=400), weights,
+                                        "uncapped")
+    assert "in 1 of 2 seeds only" in uncapped
+
+
+def test_mix_weights_are_the_worlds_own_share():
+    from boundary_lab.micro.regimes import regime_config
+
+    w = bl.tables.mix_weights(regime_config("narrowing").task)
+    assert set(w) == {"A", "B"} and math.isclose(w["A"] + w["B"], 1.0) and 0.05 < w["B"] < 0.3

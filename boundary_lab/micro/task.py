@@ -371,3 +371,17 @@ def problems_table(problems: list[Problem], misconception: str = "mul_as_add"):
         "problem_id": p.problem_id, "tier": p.tier, "length": p.length, "prompt": p.prompt,
         "answer": p.answer, "shortcut_right": shortcut_is_right(p, misconception),
     } for p in problems])
+
+
+def careful_only_share(task, lengths: tuple[int, int] | None = None, count: int = 20000, seed: int = 0) -> float:
+    """The share of uniformly drawn problems (``lengths``: default the held-out tiers A/B's) that only the
+    careful strategy solves (the shortcut's misconception breaks them: tier-B type). It is the world's own
+    proportion of such problems, the mix a benchmark of random problems of these lengths would have.
+
+    >>> from boundary_lab.micro.task_config import TaskConfig
+    >>> 0.0 < careful_only_share(TaskConfig(), count=2000) < 0.5
+    True
+    """
+    rng = np.random.default_rng([seed, 11])
+    probs = random_problems(rng, count, lengths or task.tier_ab_lengths, task.modulus, task.ops, "", _checks(task))
+    return float(np.mean([not shortcut_is_right(p, task.misconception) for p in probs]))

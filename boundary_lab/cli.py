@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for a command that re-runs itself (book)
     sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
     command = sub.choices.get(args.command) if sub is not None else None
     try:

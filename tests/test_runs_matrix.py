@@ -25,11 +25,44 @@ def test_matrix_lists_every_model_pair_on_the_six_benchmarks_with_the_paper_sett
     assert pairs == expected and len(runs.runs) == len(expected) == 36
     for r in runs.runs:
         p = r.parameters
-        assert (p["temperature"], p["top_p"], p["max_tokens"], p["backend"]) == (0.6, 0.95, 16384, "vllm")
+        # Qwen2.5-Math-7B's context is 4,096 tokens: 3,072 new tokens leave 1,024 for the prompt.
+        max_tokens = 3072 if "Qwen2.5-Math-7B" in p["baseline"] else 16384
+        assert (p["temperature"], p["top_p"], p["max_tokens"], p["backend"]) == (0.6, 0.95, max_tokens, "vllm")
+        assert r.requires == ("gpu",)
         bench = p["benchmark"]
         llama_olympiad = bench == "olympiadbench" and "Llama" in p["model"]
         assert p["n"] == (1024 if llama_olympiad else reported.PAPER_MAX_K[bench])
-    assert book.preflight(runs.runs) == [] or all("vLLM" in x for x in book.preflight(runs.runs))
+    assert book.preflight(runs.runs) == [] or all("vLLM" in x or "GPU" in x for x in book.preflight(runs.runs))
+
+
+def test_no_two_shards_of_an_array_job_write_one_store():
+    runs = book.load_runs_file(book.GPU_RUNS_FILE).runs
+    for n in (2, 12, 36):
+        shards = [book.shard_runs(runs, f"{i}/{n}") for i in range(n)]
+        assert sorted(r.name for s in shards for r in s) == sorted(r.name for r in runs)  # each run once
+        owner = {}
+        for i, shard in enumerate(shards):
+            for r in shard:
+                for key in book.store_keys(r):
+                    assert owner.setdefault(key, i) == i, (key, r.name)
+    # the documented recipe's collision: Qwen2.5-32B on gsm8k is the base of SimpleRL-Zoo and of DAPO
+    both = {r.name for s in [book.shard_runs(runs, f"{i}/12") for i in range(12)] for r in s
+            if {"qwen2.5-32b-gsm8k", "qwen2.5-32b-dapo-gsm8k"} <= {x.name for x in s}}
+    assert {"qwen2.5-32b-gsm8k", "qwen2.5-32b-dapo-gsm8k"} <= both
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a host without a GPU")
+def test_check_on_a_host_without_a_gpu_says_in_one_line_what_is_missing(tmp_path, capsys, monkeypatch):
+    from boundary_lab.cli import main
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))  # an empty cache: no model is here
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["book", "--runs", str(book.GPU_RUNS_FILE), "--check"]) == 2
+    err = capsys.readouterr().err
+    line = next(x for x in err.splitlines() if "this host lacks" in x)
+    assert "a CUDA GPU (torch sees none; 36 run(s) need one)" in line
+    assert "model(s) neither local nor in the Hugging Face cache" in line and "HF_HUB_OFFLINE" in line
+    assert not (tmp_path / "hf").exists()  # nothing was downloaded
 
 
 @pytest.mark.slow

@@ -10,7 +10,14 @@ Examples::
     boundary-lab book --jobs 1                          # one page at a time (default: 2 on 2+ cores)
 
 Every problem with the inputs (missing data, unknown or mistyped parameters, a missing
-bubblewrap or vLLM) is listed before anything runs, and the command exits 2.
+bubblewrap or vLLM) is listed before anything runs, and the command exits 2. For the GPU
+matrix, one line says what the host lacks: a CUDA GPU, the models (local, in the Hugging
+Face cache, or a reachable hub) and the disk they need. ``--keep-going`` runs every other
+page when one fails (exit 1, naming the failed runs); a failed page leaves no partial notebook
+and its sample stores resume on the next call.
+
+The book built is the checkout the current directory is in (with that checkout's own
+``boundary_lab``), not the one the installed package came from.
 """
 from __future__ import annotations
 
@@ -26,7 +33,8 @@ TINY_N = 16  # samples per problem of an evaluate page under --preset tiny (CI)
 def register(sub) -> None:
     p = sub.add_parser("book", help="check inputs, execute the book's notebooks (cached), build the HTML",
                        description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
-    p.add_argument("--runs", default=str(book.RUNS_FILE), help="runs file listing notebooks and parameters")
+    p.add_argument("--runs", default=None, help="runs file listing notebooks and parameters (default: book/runs.yml "
+                                                "of the checkout)")
     p.add_argument("--only", action="append", help="execute only this run (repeatable); others stay as they are")
     p.add_argument("--force", action="store_true", help="re-execute even when the cache key is unchanged")
     p.add_argument("--no-html", action="store_true", help="execute the notebooks but do not build the HTML")
@@ -35,6 +43,8 @@ def register(sub) -> None:
     p.add_argument("--preset", default=None, choices=book.PRESETS,
                    help="override the micro-world preset of every run that takes one (tiny: CI)")
     p.add_argument("--check", action="store_true", help="only check the runs' inputs, execute nothing")
+    p.add_argument("--keep-going", action="store_true",
+                   help="when a run fails, execute the others anyway (exit 1 at the end, naming the failures)")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="execute up to N runs at once, one process and one torch thread each; a run waits for "
                         "the runs its 'after' names, and pages sharing a micro-world stage train it once "
@@ -66,19 +76,50 @@ def _with_preset(runs, preset: str):
     return out
 
 
+def _use_cwd_checkout(args) -> int | None:
+    """Re-run this command with the checkout of the current directory when the installed package is
+    another checkout's; None when this process already is the right one."""
+    import subprocess
+
+    here = book.find_checkout(os.getcwd())
+    if here is None or here == book.ROOT.resolve() or os.environ.get("BOUNDARY_LAB_BOOK_CHECKOUT"):
+        return None
+    print(f"[book] building the checkout at {here} (the installed boundary_lab is {book.ROOT})", file=sys.stderr)
+    env = {**os.environ, "BOUNDARY_LAB_BOOK_CHECKOUT": str(here),
+           "PYTHONPATH": os.pathsep.join([str(here), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    argv = getattr(args, "argv", None) or sys.argv[1:]
+    return subprocess.call([sys.executable, "-m", "boundary_lab.cli", *argv], env=env, cwd=here)
+
+
 def run(args) -> int:
     from ..errors import InputError
 
+    again = _use_cwd_checkout(args)
+    if again is not None:
+        return again
+    args.runs = args.runs or str(book.RUNS_FILE)
     parsed, problems = book.check_runs_file(args.runs)  # structure, notebooks, parameter names and types
     runs = parsed.runs
     if args.preset:  # a named scale: the runs file's book-scale parameters do not apply
         runs = _with_preset([r for r in runs if (book.ROOT / r.notebook).exists()], args.preset)
     else:
         runs = book.at_book_scale(runs)
+    unknown = sorted(set(args.only or []) - {r.name for r in parsed.runs})
+    if unknown:
+        raise InputError(f"--only {unknown[0]!r}: no such run in {args.runs}; runs: "
+                         f"{', '.join(r.name for r in parsed.runs)}")
     runs = book.shard_runs(runs, args.shard)
+    if args.only and not any(r.name in args.only for r in runs):
+        raise InputError(f"--only {', '.join(args.only)}: not in shard {args.shard} of {args.runs}")
     if not args.html_only:
         # data, models, optional dependencies: every problem at once, before anything runs
-        problems += book.preflight([r for r in runs if not args.only or r.name in args.only], args.runs)
+        chosen = [r for r in runs if not args.only or r.name in args.only]
+        problems += book.preflight(chosen, args.runs)
+        lacks = book.host_check(chosen, args.runs)  # GPU, models, disk: one line
+        if lacks:
+            problems.append(lacks)
+        if len(problems) == 1:
+            raise InputError(problems[0])
         if problems:
             raise InputError(f"{len(problems)} problem(s) found before running anything:\n  " + "\n  ".join(problems))
         print(f"[book] checked {len(runs)} run(s): inputs present")
@@ -87,12 +128,17 @@ def run(args) -> int:
         out_dir = book.EXECUTED / parsed.output if parsed.output else book.EXECUTED
         if args.jobs < 1:
             raise InputError(f"--jobs {args.jobs}: must be at least 1")
-        book.execute(runs, force=args.force, only=args.only, out_dir=out_dir, jobs=args.jobs)
+        try:
+            book.execute(runs, force=args.force, only=args.only, out_dir=out_dir, jobs=args.jobs,
+                         keep_going=args.keep_going)
+        except book.RunsFailed as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
     elif problems:
         raise InputError("\n".join(problems))
     if not args.no_html:
         gpu = book.load_runs_file(book.GPU_RUNS_FILE) if book.GPU_RUNS_FILE.exists() else None
-        toc = book.write_toc(gpu)
+        toc = book.write_toc(gpu, book.EXECUTED)
         index = book.build_html(toc)
         print(f"book: {index}")
     sys.stdout.flush()

@@ -565,3 +565,22 @@ def mix_sentence(mix: pd.DataFrame, weights: dict, regime: str, what: str = "") 
             f"share of problems solved at k = {k_max} {total['solved share change']:+.3f} "
             f"[{total['solved share change low']:+.3f}, {total['solved share change high']:+.3f}] (mean over "
             f"{len(seeds)} seeds, seed-aware 95% intervals). pass@1 up and coverage down: {verdict}.")
+
+
+def seed_study_report(study, regimes: list[str], tier: str = "B", ns: tuple = (256, 1024), n_boot: int = 2000) -> str:
+    """Where the multi-seed numbers come from, then :func:`seed_study_sentences` at each n in ``ns``."""
+    what = {k: v["what"] for k, v in study.meta.get("regimes", {}).items()}
+    parts = [f"The multi-seed numbers are a committed measurement, not computed on this page: {study.source()}; "
+             f"{len(study.seeds)} seeds per regime, tier {tier}."]
+    for n in ns:
+        per_seed = tables.seed_study_table(study, n, tier, regimes)
+        intervals = tables.seed_study_intervals(study, n, tier, n_boot, regimes)
+        parts.append(f"At n = {n} samples per problem:\n\n" + seed_study_sentences(per_seed, intervals, what))
+    return "\n\n".join(parts)
+
+
+def mix_report(study, regimes: list[str], n_max: int, weights: dict, mix: pd.DataFrame) -> str:
+    """:func:`mix_sentence` for each regime of :func:`tables.mix_tables`' frame ``mix``."""
+    what = {k: v["what"] for k, v in study.meta.get("regimes", {}).items()}
+    return "\n\n".join(mix_sentence(mix[mix["regime"] == r].drop(columns="regime"), weights, r, what.get(r, ""))
+                         for r in regimes)

@@ -497,11 +497,11 @@ def validity_curves(results: dict, tier: str = "B", n_boot: int = 1000, seed: in
 # ------------------------------------------------------------------ the shipped multi-seed study
 
 
-def seed_study_table(study, n_max: int, tier: str | None = "B") -> pd.DataFrame:
+def seed_study_table(study, n_max: int, tier: str | None = "B", regimes: list[str] | None = None) -> pd.DataFrame:
     """One row per (regime, seed) of a :class:`boundary_lab.measured.SeedStudy`: :func:`tier_summary` of the
     base vs the seed's final RL checkpoint at ``n_max`` samples per problem, and base - RL at k_max."""
     rows = []
-    for regime in study.regimes:
+    for regime in regimes or study.regimes:
         seeds, frames = study.by_seed(regime, n_max)
         table = seed_table(frames, "base", "rl", seeds, tier)
         table.insert(0, "regime", regime)
@@ -510,11 +510,12 @@ def seed_study_table(study, n_max: int, tier: str | None = "B") -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def seed_study_intervals(study, n_max: int, tier: str | None = "B", n_boot: int = 2000) -> pd.DataFrame:
+def seed_study_intervals(study, n_max: int, tier: str | None = "B", n_boot: int = 2000,
+                         regimes: list[str] | None = None) -> pd.DataFrame:
     """Per regime, base - RL at k = 1 and at k = ``n_max``, mean over seeds, with both 95% intervals
     (:func:`seed_difference`: these seeds' trained models held fixed, or seeds resampled too)."""
     rows = []
-    for regime in study.regimes:
+    for regime in regimes or study.regimes:
         seeds, frames = study.by_seed(regime, n_max)
         diff = seed_difference(frames, "base", "rl", ks=[1, n_max], tier=tier, n_boot=n_boot)
         diff.insert(0, "regime", regime)
@@ -561,10 +562,17 @@ def mix_table(study, regime: str, n_max: int, weights: dict, n_boot: int = 2000)
     return pd.concat([table, pd.DataFrame([summary])], ignore_index=True)
 
 
-def mix_weights(task) -> dict:
-    """Tier shares of a benchmark drawn like the world's own problems of the held-out tiers' lengths: tier B
+def mix_weights(regime: str = "narrowing") -> dict:
+    """Tier shares of a benchmark drawn like a regime's own problems of the held-out tiers' lengths: tier B
     (careful-only) at its natural share (:func:`boundary_lab.micro.task.careful_only_share`), tier A the rest."""
+    from .micro.regimes import regime_config
     from .micro.task import careful_only_share
 
-    share = careful_only_share(task)
+    share = careful_only_share(regime_config(regime).task)
     return {"A": 1.0 - share, "B": share}
+
+
+def mix_tables(study, regimes: list[str], n_max: int, weights: dict, n_boot: int = 2000) -> pd.DataFrame:
+    """:func:`mix_table` of several study regimes, one frame with a ``regime`` column."""
+    return pd.concat([mix_table(study, r, n_max, weights, n_boot).assign(regime=r) for r in regimes],
+                     ignore_index=True)

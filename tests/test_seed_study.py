@@ -119,7 +119,18 @@ def test_mix_sentence_verdicts():
 
 
 def test_mix_weights_are_the_worlds_own_share():
-    from boundary_lab.micro.regimes import regime_config
 
-    w = bl.tables.mix_weights(regime_config("narrowing").task)
+    w = bl.tables.mix_weights("narrowing")
     assert set(w) == {"A", "B"} and math.isclose(w["A"] + w["B"], 1.0) and 0.05 < w["B"] < 0.3
+
+
+def test_reports_and_quadrant():
+    study = _study()
+    weights = {"A": 0.9, "B": 0.1}
+    text = bl.findings.seed_study_report(study, ["narrowing"], tier=None, ns=(4,), n_boot=200)
+    assert text.startswith("The multi-seed numbers are a committed measurement") and "At n = 4 samples" in text
+    mix = bl.tables.mix_tables(study, ["narrowing", "uncapped"], 4, weights, n_boot=200)
+    assert mix.regime.tolist().count("narrowing") == 3  # two seeds and the summary
+    assert bl.findings.mix_report(study, ["narrowing", "uncapped"], 4, weights, mix).count("**") == 4
+    fig = bl.plots.mix_quadrant(mix)
+    assert sum(len(c.get_offsets()) for c in fig.axes[0].collections) == 4

@@ -139,6 +139,10 @@ SPECS: dict[str, BenchmarkSpec] = {
         BenchmarkSpec("amc23", "math/amc23/test.jsonl", _aime_amc, hub_id="math-ai/amc23", max_k=1024),
         BenchmarkSpec("humaneval", "code/humaneval/HumanEval.jsonl.gz", _humaneval, verifier="code",
                       template="code-plus", hub_id="openai/openai_humaneval"),
+        # Our own MBPP-style suite (issue 25; not MBPP): tests that capture stdout, patch input,
+        # seed random, share temp files, use numpy. HumanEval's record format.
+        BenchmarkSpec("mbpp-style", "code/mbpp_style/test.jsonl.gz", _humaneval, verifier="code",
+                      template="code-plus"),
         # The micro-world's held-out tiers (A: the shortcut is right, B: only the careful path works,
         # C: beyond pretraining lengths); `correct` is whole-chain-correct, like the micro pages.
         *(BenchmarkSpec(f"micro-tier{t}", "", dict, verifier="micro", template="raw", max_k=1024,

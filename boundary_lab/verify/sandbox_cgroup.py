@@ -10,7 +10,7 @@ end. Caps (issue 25):
   the swap limit / ``memory.max`` and ``memory.swap.max``);
 - a CPU *quota* (``cpu.cfs_quota_us`` / ``cpu.max``: at most ``cpu_cores``
   cores, however many processes the run forks) and a low *weight*
-  (``cpu.shares`` 512 of the default 1024 / ``cpu.weight`` 50 of 100: a whole
+  (by default ``cpu.weight`` 50 of 100 / ``cpu.shares`` 512 of 1024: a whole
   run, however many processes it forks, weighs half of one ordinary task), so
   the grader gets the CPU first and a neighbour its fair share. Inside a cpu cgroup the
   kernel's per-session autogroups no longer apply (they act in the root task
@@ -48,10 +48,10 @@ from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CPU_PERIOD_US = 100_000  # the kernel's default CFS period (cpu.cfs_period_us)
-# A whole run (every process it forks) weighs half of one ordinary task: 128 (1/8) starved runs on
-# this shared machine (a 1 s spinner got 0.07 CPU-s at load 9), so the grader wins 2:1, not 8:1.
-V1_SHARES = 512  # of the default 1024 per task (cpu.shares)
-V2_WEIGHT = 50  # of the default 100 (cpu.weight): the same ratio on cgroup v2
+# The default weight of a whole run (every process it forks): half of one ordinary task, so the
+# grader wins 2:1. 1/8 (cpu.shares 128) starved runs on this shared machine (a 1 s spinner got
+# 0.07 CPU-s at load 9). Weights are on the v2 scale (default 100); v1 shares = weight x 1024 / 100.
+DEFAULT_WEIGHT = 50
 
 
 def _own_cgroup_path(controller: str) -> str | None:
@@ -206,7 +206,7 @@ def _quota(cpu_cores: float) -> int:
     return max(1000, int(cpu_cores * CPU_PERIOD_US))  # the kernel refuses quotas under 1 ms
 
 
-def _create_v1(name: str, max_procs: int, memory_mb: int, cpu_cores: float) -> RunCgroup:
+def _create_v1(name: str, max_procs: int, memory_mb: int, cpu_cores: float, weight: int) -> RunCgroup:
     created: list[Path] = []
     held: list[str] = []
     cpu_dir = None
@@ -234,7 +234,7 @@ def _create_v1(name: str, max_procs: int, memory_mb: int, cpu_cores: float) -> R
             elif controller == "cpu":
                 _write(d / "cpu.cfs_period_us", str(CPU_PERIOD_US))
                 _write(d / "cpu.cfs_quota_us", str(_quota(cpu_cores)))
-                _write(d / "cpu.shares", str(V1_SHARES))
+                _write(d / "cpu.shares", str(max(2, weight * 1024 // 100)))
             else:
                 cpu_dir = d
             held.append(controller)
@@ -248,7 +248,7 @@ def _create_v1(name: str, max_procs: int, memory_mb: int, cpu_cores: float) -> R
         raise
 
 
-def _create_v2(name: str, max_procs: int, memory_mb: int, cpu_cores: float) -> RunCgroup:
+def _create_v2(name: str, max_procs: int, memory_mb: int, cpu_cores: float, weight: int) -> RunCgroup:
     own = _own_cgroup_path("")
     if own is None:
         raise OSError("no cgroup v2 path in /proc/self/cgroup")
@@ -275,7 +275,7 @@ def _create_v2(name: str, max_procs: int, memory_mb: int, cpu_cores: float) -> R
         held = ["pids", "memory"]
         if "cpu" in enabled:
             _write(d / "cpu.max", f"{_quota(cpu_cores)} {CPU_PERIOD_US}")
-            _write(d / "cpu.weight", str(V2_WEIGHT))
+            _write(d / "cpu.weight", str(min(10000, max(1, weight))))
             held.append("cpu")
         held.append("cpuacct")  # cpu.stat usage_usec is there whatever controllers are enabled
         return RunCgroup((d,), "v2", tuple(held), d)
@@ -287,16 +287,16 @@ def _create_v2(name: str, max_procs: int, memory_mb: int, cpu_cores: float) -> R
         raise
 
 
-def create_run_cgroup(max_procs: int, memory_mb: int, cpu_cores: float = 1.0,
+def create_run_cgroup(max_procs: int, memory_mb: int, cpu_cores: float = 1.0, cpu_weight: int = DEFAULT_WEIGHT,
                       prefix: str = "boundary-lab-sbx") -> RunCgroup | None:
     """Create capped cgroups for one run (v1 or v2, whichever this machine has), or None if not possible."""
     name = f"{prefix}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
     version = cgroup_version()
     try:
         if version == "v1":
-            return _create_v1(name, max_procs, memory_mb, cpu_cores)
+            return _create_v1(name, max_procs, memory_mb, cpu_cores, cpu_weight)
         if version == "v2":
-            return _create_v2(name, max_procs, memory_mb, cpu_cores)
+            return _create_v2(name, max_procs, memory_mb, cpu_cores, cpu_weight)
     except OSError:
         return None
     return None

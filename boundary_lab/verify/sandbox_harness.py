@@ -269,7 +269,7 @@ def _serve(job, call_fd, resp_fd):
     module = type(sys)("solution")
     module.__builtins__ = builtins
     sys.modules["solution"] = sys.modules["__main__"] = module
-    calls = os.fdopen(call_fd, "rb", buffering=1 << 16)
+    calls = os.fdopen(call_fd, "rb", buffering=1 << 20)
     handles = {}  # handle -> iterator the program returned, pulled by the oracle
     depth = [0]
     stop = object()
@@ -298,7 +298,7 @@ def _serve(job, call_fd, resp_fd):
                 dispatch(message)
                 continue
             if message[1] == "ok":
-                return from_wire(message[2], 0, Pull)
+                return from_wire(message[2], 0, Pull, True)
             if message[1] == "stop":
                 return stop
             cls = getattr(builtins, str(message[2]), None)
@@ -406,7 +406,7 @@ def _serve(job, call_fd, resp_fd):
             elif message[1:2] == ["call"] and len(message) == 6:
                 name, extras = message[2], message[5]
                 target = module.__dict__[name]
-                args, kwargs = from_wire(message[3], 0, Pull), from_wire(message[4], 0, Pull)
+                args, kwargs = from_wire(message[3], 0, Pull, True), from_wire(message[4], 0, Pull, True)
             else:
                 raise WireError("unknown request")
         except BaseException as exc:

@@ -78,7 +78,7 @@ def _oracle(argv):
             report(b"E", f"the {name} code does not compile: {type(exc).__name__}: {exc}")
     helpers, test = job["helpers"], job["test"]
 
-    answers = os.fdopen(resp_fd, "rb", buffering=1 << 16)
+    answers = os.fdopen(resp_fd, "rb", buffering=1 << 20)
     max_bytes = job["max_message_bytes"]
     # (kind, reason) pairs: the run fails whatever the test code does. Kind "E" (the test itself
     # cannot run) is only ever recorded by the oracle; a reason the program sends is always "F".
@@ -299,7 +299,9 @@ def _oracle(argv):
     def make_proxy(name):
         def candidate(*args, **kwargs):
             try:  # serialised before the channel is taken: a generator argument may call the program too
-                wire_args, wire_kwargs = to_wire(list(args), 0, lazy_argument), to_wire(dict(kwargs), 0, lazy_argument)
+                wire_args = ["l", *[marshalled(a) or to_wire(a, 0, lazy_argument) for a in args]]
+                wire_kwargs = ["d", *[x for k, v in kwargs.items()
+                                      for x in (k, marshalled(v) or to_wire(v, 0, lazy_argument))]]
             except (NotPlainData, ValueError, RecursionError) as exc:
                 fail(f"the test passed {name} an argument that cannot cross the boundary: {exc}", "E")
             with channel:

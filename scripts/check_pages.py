@@ -8,12 +8,22 @@ For each HTML page of the book it fails on:
   - an image (figure) that does not load;
   - a MathJax error, or math left unrendered;
   - a request to anything but the built site itself (file:, data:, blob:): pages must work offline;
-  - an executed page that shows fewer figures than its notebook holds.
-It saves a full-page screenshot of each page under --screenshots and prints one line per page
-(lines of code or output wider than their box are counted and reported, not failed).
+  - an executed page that shows fewer figures than its notebook holds;
+  - a table, code block or output cut off on the right: wider than its box with no horizontal
+    scrolling box around it, at the desktop width (1280 px) and at a phone's (390 px);
+  - raw log or warning output in a page (a stderr stream, "Warning:", "WARNING", "INFO", a
+    traceback, a progress bar);
+  - a figure whose series colours are not distinct: two colours that each cover a noticeable
+    share of its coloured pixels but differ by less than ΔE 15 (CIE76), like the near-identical
+    reds of checkpoints drawn as tints of one colour (a continuous colour map, over 12 colours, is
+    exempt; two series in exactly the same colour cannot be told apart from the pixels, and
+    boundary_lab.plots.colors guarantees distinct colours at the source);
+  - a .ipynb download link that does not return a notebook.
+It saves a full-page screenshot of each page under --screenshots and prints one line per page.
 
 It talks to Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe), with the
-standard library only. Chromium is Debian's `chromium` package: `apt-get install -y chromium`.
+standard library only; the colour check reads the figures with Pillow and numpy (both in the
+package's environment). Chromium is Debian's `chromium` package: `apt-get install -y chromium`.
 Exit codes: 0 all pages pass, 1 some page fails, 2 bad input (no build, no browser).
 """
 from __future__ import annotations
@@ -47,13 +57,101 @@ PAGE_PROBE = r"""
   const mathErrors = document.querySelectorAll('mjx-merror, .MathJax_Error, [data-mjx-error]').length;
   const mathNodes = Array.from(document.querySelectorAll('span.math, div.math'));
   const unrendered = mathNodes.filter(n => !n.querySelector('mjx-container') && !n.closest('mjx-container')).length;
-  const wide = Array.from(document.querySelectorAll('article pre, article .output, article table'))
-      .filter(e => e.scrollWidth > e.clientWidth + 2 && e.clientWidth > 0).length;
-  return JSON.stringify({broken, figures, mathErrors, mathNodes: mathNodes.length, unrendered, wide,
+  const logs = Array.from(document.querySelectorAll('.cell_output .output, .cell_output pre, article pre.output'))
+      .filter(e => e.matches('.stderr, .stderr *') || LOG_LINE.test(e.innerText || ''))
+      .map(e => { const ls = (e.innerText || '').trim().split('\n');
+                   return ls.find(l => LOG_LINE.test(l)) || ls.find(l => l.trim()) || ''; })
+      .map(l => l.trim().slice(0, 120));
+  const downloads = Array.from(document.querySelectorAll('a[href]'))
+      .map(a => a.href).filter(h => /\.ipynb($|[?#])/.test(h));
+  const images = Array.from(document.querySelectorAll('.cell_output img, .output img')).map(i => i.src);
+  return JSON.stringify({broken, figures, mathErrors, mathNodes: mathNodes.length, unrendered,
+                         clipped: clippedBoxes(), logs: Array.from(new Set(logs)),
+                         downloads: Array.from(new Set(downloads)), images,
                          title: document.title, height: document.documentElement.scrollHeight,
                          mathjax: !!window.MathJax});
 })()
 """
+
+# A box is clipped when its content is wider than the box and neither it nor any box around it
+# (up to the page's article) scrolls horizontally: the rest is cut off or runs under the sidebar.
+CLIP_FUNCTIONS = r"""
+var LOG_LINE = /(^|\n)\s*(\S*Warning: |WARNING|\[?INFO\]?[: ]|DEBUG[: ]|Traceback \(most recent|\d+%\|)/;
+function scrolls(e) {
+  const o = getComputedStyle(e).overflowX;
+  return (o === 'auto' || o === 'scroll') && e.scrollWidth > e.clientWidth;
+}
+function clippedBoxes() {
+  const article = document.querySelector('article') || document.body;
+  const right = article.getBoundingClientRect().right;
+  const out = [];
+  for (const e of article.querySelectorAll('table, pre, .cell_output .output')) {
+    if (e.clientWidth === 0) continue;
+    const overflowing = e.scrollWidth > e.clientWidth + 2 || e.getBoundingClientRect().right > right + 2;
+    if (!overflowing) continue;
+    let inScroller = false;
+    for (let a = e; a && a !== article.parentElement; a = a.parentElement) {
+      if (scrolls(a)) { inScroller = true; break; }
+    }
+    if (!inScroller) out.push(e.tagName.toLowerCase() + ': ' + (e.innerText || '').trim().split('\n')[0].slice(0, 60));
+  }
+  return Array.from(new Set(out));
+}
+"""
+PAGE_PROBE = PAGE_PROBE.replace("(async () => {", CLIP_FUNCTIONS + "(async () => {", 1)
+PHONE_PROBE = CLIP_FUNCTIONS + "JSON.stringify(clippedBoxes())"
+PHONE_WIDTH = 390
+DISTINCT = 15.0  # ΔE under which two colours of one figure are called indistinct (boundary_lab.plots.DISTINCT)
+
+
+def indistinct_colours(png: Path) -> list[tuple[str, str, float]]:
+    """Pairs of a figure's main colours closer than ΔE 15: (colour, colour, ΔE).
+
+    Main colours are the exact pixel colours (saturated: not grey, white or black) that each cover at
+    least 2% of the coloured pixels and 40 pixels: a line's, a marker's, a bar's own colour, not the
+    anti-aliased edges, which spread over many rare shades.
+    """
+    import numpy as np
+    from PIL import Image
+
+    from boundary_lab.plots import delta_e
+
+    px = np.asarray(Image.open(png).convert("RGB")).reshape(-1, 3).astype(int)
+    hi, lo = px.max(axis=1), px.min(axis=1)
+    coloured = px[(hi >= 60) & ((hi - lo) >= 0.35 * np.maximum(hi, 1))]
+    if len(coloured) == 0:
+        return []
+    values, counts = np.unique(coloured, axis=0, return_counts=True)
+    main = values[counts >= max(40, 0.02 * len(coloured))]
+    if len(main) > 12:  # a continuous colour map (a heatmap), not a palette of series
+        return []
+    hexes = ["#%02x%02x%02x" % tuple(v) for v in main]
+    return [(a, b, round(delta_e(a, b), 1)) for i, a in enumerate(hexes) for b in hexes[i + 1:]
+            if delta_e(a, b) < DISTINCT]
+
+
+def _local(url: str) -> Path | None:
+    from urllib.parse import unquote, urlparse
+
+    parsed = urlparse(url)
+    return Path(unquote(parsed.path)) if parsed.scheme == "file" else None
+
+
+def download_problems(urls: list[str]) -> list[str]:
+    """Each .ipynb link must return a notebook (a JSON object with cells)."""
+    problems = []
+    for url in urls:
+        path = _local(url)
+        if path is None:
+            continue  # a launch button (Binder, Colab) on another site: not fetched, pages work offline
+        try:
+            nb = json.loads(path.read_text())
+            ok = isinstance(nb, dict) and isinstance(nb.get("cells"), list)
+        except (OSError, ValueError):
+            ok = False
+        if not ok:
+            problems.append(f"download does not return a notebook: {url[-100:]}")
+    return problems
 
 
 class Browser:
@@ -203,6 +301,8 @@ def check_page(browser: Browser, html: Path, site: Path, shots: Path) -> tuple[l
         problems.append("page did not finish loading in 60 s")
     probe = browser.send("Runtime.evaluate", {"expression": PAGE_PROBE, "awaitPromise": True, "returnByValue": True},
                          session=session, timeout=60)
+    if "exceptionDetails" in probe:  # a probe that cannot run must not pass as a clean page
+        raise RuntimeError(f"the page probe failed: {probe['exceptionDetails'].get('text', '')}")
     info = json.loads(probe.get("result", {}).get("value") or "{}")
     drain(0.3)
     if console:
@@ -218,6 +318,21 @@ def check_page(browser: Browser, html: Path, site: Path, shots: Path) -> tuple[l
     want = expected_figures(html, site)
     if want is not None and info.get("figures", 0) < want:
         problems.append(f"shows {info.get('figures', 0)} figure(s), its notebook has {want}")
+    problems += [f"clipped at 1280 px: {c}" for c in info.get("clipped", [])]
+    problems += [f"raw log output: {line}" for line in info.get("logs", [])]
+    problems += download_problems(info.get("downloads", []))
+    for src in info.get("images", []):
+        path = _local(src)
+        if path is not None and path.suffix.lower() == ".png" and path.exists():
+            for a, b, d in indistinct_colours(path):
+                problems.append(f"figure colours not distinct: {a} and {b} (ΔE {d}) in {path.name}")
+    browser.send("Emulation.setDeviceMetricsOverride", {"width": PHONE_WIDTH, "height": 900, "deviceScaleFactor": 1,
+                                                        "mobile": True}, session=session)
+    time.sleep(0.2)
+    phone = browser.send("Runtime.evaluate", {"expression": PHONE_PROBE, "returnByValue": True}, session=session)
+    if "exceptionDetails" in phone:  # a probe that cannot run must not pass as "nothing clipped"
+        raise RuntimeError(f"the {PHONE_WIDTH}-px probe failed: {phone['exceptionDetails'].get('text', '')}")
+    problems += [f"clipped at {PHONE_WIDTH} px: {c}" for c in json.loads(phone.get("result", {}).get("value") or "[]")]
     # full-page screenshot (capped at 12000 px)
     height = min(int(info.get("height") or 900), 12000)
     browser.send("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": height, "deviceScaleFactor": 1,
@@ -263,7 +378,7 @@ def main(argv=None) -> int:
             except RuntimeError as err:
                 problems, info = [f"browser: {err}"], {}
             status = "FAIL" if problems else "ok"
-            extra = f", {info['wide']} box(es) wider than the page" if info.get("wide") else ""
+            extra = f", {len(info.get('downloads', []))} download(s)" if info.get("downloads") else ""
             print(f"{status:4} {name}: {info.get('figures', 0)} figure(s), {info.get('mathNodes', 0)} math{extra}")
             for p in problems:
                 print(f"       - {p}")

@@ -52,7 +52,11 @@ UNSET_REPOSITORIES = ("", "https://github.com/executablebooks/jupyter-book",
 
 def repository_url(app) -> str:
     """The published repository (``repository.url`` in _config.yml), or "" while it is unset."""
-    url = str((app.config.html_theme_options or {}).get("repository_url") or "").strip().rstrip("/")
+    return _repository(app.config)
+
+
+def _repository(config) -> str:
+    url = str((config.html_theme_options or {}).get("repository_url") or "").strip().rstrip("/")
     return "" if url in UNSET_REPOSITORIES else url
 
 
@@ -101,6 +105,8 @@ def _defaults(app, config):
     context = dict(config.html_context or {})
     context.setdefault("default_mode", "light")
     config.html_context = context
+    if not _repository(config):  # no launch providers: the theme adds no launch button at all
+        config.html_theme_options = {**(config.html_theme_options or {}), "launch_buttons": {}}
     config.html_sourcelink_suffix = ""  # _sources/<page>.ipynb, not .ipynb.txt: the download is a notebook
     config.html_static_path = [*config.html_static_path, STATIC]
 

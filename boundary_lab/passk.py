@@ -15,8 +15,8 @@ values (never pooled counts).
 0.9167
 >>> float(pass_at_k(1024, 1, 512))
 0.5
->>> pass_at_k_curve([4, 4], [4, 0], [1, 4]).tolist()
-[0.5, 0.5]
+>>> pass_at_k_curve([4, 4], [4, 1], [1, 2, 4]).tolist()
+[0.625, 0.75, 1.0]
 """
 from __future__ import annotations
 

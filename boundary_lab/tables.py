@@ -23,6 +23,8 @@ import pandas as pd
 from . import passk
 from .counts import align, check_k, select_model
 from .errors import InputError
+from .micro.regimes import regime_config
+from .micro.task import careful_only_share
 
 
 def _groups(counts: pd.DataFrame, by: str | None):
@@ -565,9 +567,6 @@ def mix_table(study, regime: str, n_max: int, weights: dict, n_boot: int = 2000)
 def mix_weights(regime: str = "narrowing") -> dict:
     """Tier shares of a benchmark drawn like a regime's own problems of the held-out tiers' lengths: tier B
     (careful-only) at its natural share (:func:`boundary_lab.micro.task.careful_only_share`), tier A the rest."""
-    from .micro.regimes import regime_config
-    from .micro.task import careful_only_share
-
     share = careful_only_share(regime_config(regime).task)
     return {"A": 1.0 - share, "B": share}
 

@@ -249,10 +249,38 @@ def test_coverage_dict_and_rl_only():
     assert not cov.rl_subset_of_base
 
 
-def test_delta_se_default_k_is_the_smallest_base_n():
+def test_delta_se_default_k_is_the_largest_n_common_to_both_models():
     # base: n = 4 and 8, so K = 4; pass@4 = (1 + 1 - C(6,4)/C(8,4)) / 2.
     expected = (1 + 1 - 15 / 70) / 2 - 0.25
     assert passk.delta_se([4, 8], [4, 2], [4, 4], [1, 1]) == pytest.approx(expected)
+    # RL sampled twice: K = 2 although every base problem has 8 samples; pass@2 = 1 - C(6,2)/C(8,2)
+    assert passk.delta_se([8, 8], [2, 2], [2, 2], [1, 0]) == pytest.approx(1 - 15 / 28 - 0.25)
+
+
+def test_seed_bootstrap_quantiles_are_the_stated_level():
+    # three seeds whose difference is constant over problems (0, 0, 1): a replicate's mean is j/3, and
+    # P(1) = 1/27 = 3.7% lies between 2.5% and 5%, so the 95% interval's top is 1 (a 90% one's would be 2/3)
+    values = [[0.0] * 5, [0.0] * 5, [1.0] * 5]
+    both = passk.seed_bootstrap(values, n_boot=4000, seed=1)
+    assert (both.low[0], both.high[0]) == (0.0, 1.0) and both.seeds == 3 and both.problems == 5
+    assert passk.seed_bootstrap(values, n_boot=4000, seed=1, confidence=0.9).high[0] == pytest.approx(2 / 3)
+    fixed = passk.seed_bootstrap(values, n_boot=4000, seed=1, resample_seeds=False)
+    assert fixed.low[0] == fixed.high[0] == pytest.approx(1 / 3) and fixed.value[0] == pytest.approx(1 / 3)
+    assert (fixed.conditions_on, both.conditions_on) == (passk.CONDITIONS_ON[False], passk.CONDITIONS_ON[True])
+
+
+def test_seed_bootstrap_resamples_problems_shared_by_the_seeds():
+    # one seed: seeds cannot vary, so both intervals are the problem bootstrap of passk.bootstrap_curve
+    per_problem = passk.pass_at_k_matrix([8] * 6, [0, 1, 2, 4, 8, 8], [1, 4])
+    one = passk.seed_bootstrap(per_problem[None], n_boot=300, seed=2)
+    curve = passk.bootstrap_curve([8] * 6, [0, 1, 2, 4, 8, 8], [1, 4], n_boot=300, seed=2)
+    assert np.allclose(one.low, curve.low) and np.allclose(one.high, curve.high)
+    assert np.allclose(one.value, curve.value) and one.value[0] != one.value[1]
+    # two identical seeds: the hierarchical interval is the fixed-seeds one (the same problem weights)
+    two = np.stack([per_problem, per_problem])
+    assert np.allclose(passk.seed_bootstrap(two, n_boot=300, seed=2).low, one.low)
+    with pytest.raises(InputError, match="shape"):
+        passk.seed_bootstrap([1.0, 2.0])
 
 
 def test_histogram_always_has_eleven_bins():

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .pipeline import Pipeline
+
 ORDER = ("pretrain", "rl", "distill", "evaluate", "perplexity")
 
 
@@ -46,8 +48,6 @@ def frame_sha256(frame: pd.DataFrame) -> str:
 
 def fingerprints(cfg, workdir: str | Path, stages=("pretrain", "rl", "distill", "evaluate")) -> dict[str, str]:
     """The fingerprints of a finished run of ``cfg`` under ``workdir`` (its stages must be done)."""
-    from .pipeline import Pipeline
-
     pipe = Pipeline(cfg, workdir, progress=False)
     models = pipe.models(stages)
     out: dict[str, str] = {}

@@ -4,8 +4,8 @@
 
 Pretrains the default world for ``--steps`` steps, then samples 8 completions for each of
 the 144 held-out problems, in fresh processes, alternating the pinned numerics (ATen AVX2,
-MKL COMPATIBLE) and the native ones (BOUNDARY_LAB_NUMERICS=native: this host's own
-kernels), ``--repeats`` times each. CPU seconds (user + system of the child) are less
+MKL COMPATIBLE), the native ones (BOUNDARY_LAB_NUMERICS=native: this host's own kernels)
+and each of the two settings alone, ``--repeats`` times each. CPU seconds (user + system of the child) are less
 sensitive than wall time to other work on a shared machine. Writes
 benchmarks/results/numerics_cost.json with the date, machine and commit.
 """
@@ -60,14 +60,19 @@ def main() -> int:
 
     runs = []
     base_env = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}
+    # which of the two settings costs what: each alone, in native mode (the package leaves them as set)
+    modes = {"pinned": {"BOUNDARY_LAB_NUMERICS": "pinned"},
+             "native": {"BOUNDARY_LAB_NUMERICS": "native"},
+             "ATen avx2 only": {"BOUNDARY_LAB_NUMERICS": "native", "ATEN_CPU_CAPABILITY": "avx2"},
+             "MKL COMPATIBLE only": {"BOUNDARY_LAB_NUMERICS": "native", "MKL_CBWR": "COMPATIBLE"}}
     for _ in range(args.repeats):
-        for mode in ("pinned", "native"):
-            env = {**base_env, "OMP_NUM_THREADS": "1", "BOUNDARY_LAB_NUMERICS": mode}
+        for mode, extra in modes.items():
+            env = {**base_env, "OMP_NUM_THREADS": "1", **extra}
             out = subprocess.run([sys.executable, "-c", CHILD, str(args.steps)], env=env, check=True,
                                  capture_output=True, text=True, cwd=ROOT)
             row = {"mode": mode, **json.loads(out.stdout.strip().splitlines()[-1])}
             runs.append(row)
-            print(f"{mode:7s} {row['state']['aten']:7s} pretrain {row['pretrain_cpu_s']:6.1f} CPU-s "
+            print(f"{mode:20s} {row['state']['aten']:7s} MKL {row['state']['mkl_cbwr']:10s} pretrain {row['pretrain_cpu_s']:6.1f} CPU-s "
                   f"({1000 * row['pretrain_cpu_s'] / args.steps:.1f} ms/step), sampling {row['sample_cpu_s']:5.2f} CPU-s",
                   flush=True)
 
@@ -75,8 +80,9 @@ def main() -> int:
         vals = [r[key] for r in runs if r["mode"] == mode]
         return sum(vals) / len(vals)
 
-    summary = {key: {"pinned": round(mean("pinned", key), 2), "native": round(mean("native", key), 2),
-                     "ratio": round(mean("pinned", key) / mean("native", key), 3)}
+    summary = {key: {**{mode: round(mean(mode, key), 2) for mode in modes},
+                     **{f"{mode} / native": round(mean(mode, key) / mean("native", key), 3)
+                        for mode in modes if mode != "native"}}
                for key in ("pretrain_cpu_s", "sample_cpu_s")}
     result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "commit": git_commit(), "machine": describe(), "steps": args.steps, "summary": summary, "runs": runs}

@@ -146,3 +146,10 @@ def test_a_new_kind_is_one_row_for_a_sampled_run(shout, tmp_path):
     assert len(df) == 6 and set(df["problem_id"]) == {"p1", "p2"}
     expected = [t.strip().upper() == {"p1": "YES", "p2": "NO"}[pid] for pid, t in zip(df["problem_id"], df["completion"])]
     assert df["correct"].tolist() == expected and df["extracted"].tolist() == [t.strip().upper() for t in df["completion"]]
+
+
+def test_a_benchmark_naming_an_unregistered_kind_fails_before_sampling(monkeypatch):
+    spec = BenchmarkSpec("typo-demo", "", dict, verifier="maths", template="raw", generate=lambda: [])
+    monkeypatch.setitem(benchmarks.SPECS, "typo-demo", spec)
+    with pytest.raises(InputError, match="benchmark 'typo-demo': verifier: unknown kind 'maths'"):
+        benchmarks.benchmark_info("typo-demo")

@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import InputError
+from ..verify.registry import VERIFIERS
 from .specs import SPECS, BenchmarkSpec, MissingField, user_problem
 
 __all__ = ["data_file", "data_root", "dataset_sha256", "get_spec", "iter_jsonl", "load_benchmark", "read_jsonl",
@@ -232,6 +233,9 @@ def load_benchmark(name_or_path: str | os.PathLike, root: str | os.PathLike | No
 def benchmark_info(name_or_path: str | os.PathLike, root: str | os.PathLike | None = None) -> dict:
     """What a store manifest records about a benchmark: name, file, sha256, verifier, template."""
     name = str(name_or_path)
+    if name in SPECS and SPECS[name].verifier not in VERIFIERS:  # a row's kind must be a verifier row
+        raise InputError(f"benchmark {name!r}: verifier: unknown kind {SPECS[name].verifier!r}; "
+                         f"known: {', '.join(sorted(VERIFIERS))}")
     if name in SPECS and SPECS[name].generate is not None:
         spec = SPECS[name]
         blob = json.dumps(spec.generate(), sort_keys=True).encode()

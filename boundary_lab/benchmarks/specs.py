@@ -3,8 +3,8 @@ r"""Benchmark specs: where each benchmark lives and how its rows map to problems
 Every loader yields the same problem dict: ``problem_id``, ``question``,
 ``answer`` (the reference final answer as a string), and for code
 ``prompt``, ``test``, ``entry_point``. Each spec knows its local file
-(relative to the data root), its Hugging Face hub id, the verifier kind
-("math" or "code") and its default prompt template.
+(relative to the data root), its Hugging Face hub id, the verifier kind (a row of
+:data:`boundary_lab.verify.registry.VERIFIERS`: math, code, micro) and its default prompt template.
 
 >>> SPECS["math500"].to_problem({"problem": "1+1?", "answer": "2", "unique_id": "test/x/1.json"}, 0)
 {'problem_id': 'test/x/1.json', 'question': '1+1?', 'answer': '2'}
@@ -107,7 +107,7 @@ class BenchmarkSpec:
     name: str = field(metadata={"help": "registry name"})
     local_path: str = field(metadata={"help": "file relative to a data root (shipped: boundary_lab/data; a .gz twin is accepted)"})
     to_problem: Callable[[Mapping, int], dict] = field(metadata={"help": "(row, index) -> problem dict"})
-    verifier: str = field(default="math", metadata={"help": "'math' or 'code'"})
+    verifier: str = field(default="math", metadata={"help": "verifier kind: a row of verify.registry.VERIFIERS (math, code, micro)"})
     template: str = field(default="qwen-boxed", metadata={"help": "default prompt template"})
     hub_id: str = field(default="", metadata={"help": "Hugging Face dataset id for datasets.load_dataset"})
     hub_config: str | None = field(default=None, metadata={"help": "dataset config name, if any"})

@@ -1036,3 +1036,71 @@ def page_time_sentence(name: str, path: str | Path = BOOK_TIME) -> str:
             f"{data.get('jobs', 1)} pages at a time (commit {str(data.get('commit', 'unknown'))[:7]}); pages "
             f"listed before it in book/runs.yml had trained the models it shares, and a first run alone "
             f"trains them too.")
+
+
+def parameters_table(notebook: str | Path, values: dict) -> "pd.DataFrame":
+    """Each parameter of a notebook with the value this run used, its default and help, and whether the
+    run set it (``book/runs.yml`` or ``papermill -p``) or left the default: ``parameter, this run, default,
+    set by, help``."""
+    import pandas as pd
+    import papermill
+
+    rows = []
+    for name, info in papermill.inspect_notebook(str(notebook)).items():
+        try:
+            default = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            default = info["default"]
+        value = values.get(name, default)
+        rows.append({"parameter": name, "this run": repr(value), "default": repr(default),
+                     "set by": "the run (injected)" if value != default else "default",
+                     "help": info.get("help", "")})
+    return pd.DataFrame(rows)
+
+
+GPU_RUNS = ROOT / "book" / "runs-gpu.yml"
+# Parameters (billions) of the paper's models, from their model cards.
+MODEL_PARAMS_B = {"Qwen/Qwen2.5-7B": 7.6, "Qwen/Qwen2.5-14B": 14.7, "Qwen/Qwen2.5-32B": 32.5,
+                  "meta-llama/Llama-3.1-8B": 8.0, "Qwen/Qwen2.5-Math-7B": 7.6}
+# Output tokens/s of one A100-80GB under vLLM at high batch, bf16 (third-party figures collected at
+# morphllm.com/vllm-benchmarks, 2025-26: DeepSeek-R1-Distill-Qwen-7B 3,363, -14B 3,004, -32B 577);
+# an H100 gives about twice the A100's throughput (Lambda's vLLM benchmark). Estimates, not measurements.
+A100_TOKENS_PER_S = ((10, 3363.0), (20, 3004.0), (40, 577.0))  # (up to this many billion parameters, tokens/s)
+GATED = ("meta-llama/",)  # hub models whose licence must be accepted, then read with a token (HF_TOKEN)
+
+
+def gpu_estimates(runs: str | Path = GPU_RUNS, tokens_per_sample: int = 1000, h100_speedup: float = 2.0,
+                  gpu_memory_gb: int = 80) -> "pd.DataFrame":
+    """GPU-hour and memory estimates for each run of the paper's matrix (``book/runs-gpu.yml``): the RL model
+    and its base each sample ``n`` completions of every problem, so the work is 2 × problems × n ×
+    ``tokens_per_sample`` output tokens (measure yours: a run with ``-p limit 5`` records ``n_tokens`` per
+    sample in its store). Throughput and speed-up are the published figures quoted above: estimates.
+
+    >>> row = gpu_estimates().set_index("run").loc["qwen2.5-7b-math500"]  # 2 x 500 x 128 x 1000 / 3363 / 3600
+    >>> int(row["problems"]), float(row["A100 GPU-hours"]), float(row["H100 GPU-hours"]), int(row["GPUs (80 GB)"])
+    (500, 10.6, 5.3, 1)
+    """
+    import pandas as pd
+
+    from .benchmarks.loaders import load_benchmark
+
+    problems, rows = {}, []
+    for run in load_runs(runs):
+        p = run.parameters
+        bench, base = p["benchmark"], p.get("baseline", "")
+        if bench not in problems:
+            problems[bench] = len(load_benchmark(bench))
+        size = MODEL_PARAMS_B.get(base)
+        if size is None:
+            continue
+        tps = next(t for limit, t in A100_TOKENS_PER_S if size <= limit)
+        tokens = 2 * problems[bench] * int(p["n"]) * tokens_per_sample
+        weights = 2 * size  # GB in bf16
+        gpus = 1 if weights < 0.6 * gpu_memory_gb else 2  # room for the KV cache of a large batch
+        rows.append({"run": run.name, "RL model": p["model"], "base": base, "benchmark": bench,
+                     "problems": problems[bench], "n": int(p["n"]), "max tokens": int(p.get("max_tokens", 0)),
+                     "weights GB (bf16)": round(weights), f"GPUs ({gpu_memory_gb} GB)": gpus,
+                     "A100 GPU-hours": round(tokens / tps / 3600, 1),
+                     "H100 GPU-hours": round(tokens / (tps * h100_speedup) / 3600, 1),
+                     "token needed": "yes" if any(m.startswith(GATED) for m in (p["model"], base)) else "no"})
+    return pd.DataFrame(rows)

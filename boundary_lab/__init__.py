@@ -31,7 +31,7 @@ _numerics.pin_environment()
 _SUBMODULES = {
     "passk", "counts", "plots", "notebook", "book", "benchmarks", "verify",
     "sampling", "store", "scoring", "importers", "tiny_models", "micro", "rl",
-    "cli", "errors", "report", "audit", "findings", "tables", "evaluate", "reported", "forecast", "numerics", "measured",
+    "cli", "errors", "report", "audit", "findings", "tables", "evaluate", "paper", "forecast", "numerics", "measured",
 }
 
 

@@ -285,11 +285,11 @@ def coverage_sentence(cov: pd.DataFrame) -> str:
 def reported_beside(curves: pd.DataFrame, settings: list[EvalSettings]) -> pd.DataFrame:
     """Our pass@k beside the paper's reported value for the same model, benchmark and k, where it has one;
     otherwise one row saying why there is none."""
-    from . import reported
+    from . import paper
 
     rows, notes = [], []
     for cfg in settings:
-        rep = reported.passk_for(cfg.model, cfg.benchmark)
+        rep = paper.passk_for(cfg.model, cfg.benchmark)
         ours = curves[curves["model"] == cfg.model].set_index("k")["pass_at_k"]
         if rep.empty:
             notes.append(
@@ -299,7 +299,7 @@ def reported_beside(curves: pd.DataFrame, settings: list[EvalSettings]) -> pd.Da
                 "(its Figure 2 curves are not transcribed)")
             continue
         rows += [{"model": cfg.model, "k": r.k, "measured": float(ours[r.k]) if r.k in ours.index else None,
-                  reported.LABEL: r.value, "source": f"{r.source}; {r.setting}"} for r in rep.itertuples()]
+                  paper.LABEL: r.value, "source": f"{r.source}; {r.setting}"} for r in rep.itertuples()]
     if not rows:
         return pd.DataFrame({"reported values": list(dict.fromkeys(notes))})
     return pd.DataFrame(rows)

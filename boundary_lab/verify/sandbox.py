@@ -19,34 +19,80 @@ maximise this grader's reward. The benchmark's ``prompt``, ``test`` and
 ``entry_point`` are trusted (they decide the verdict; a hostile test can only
 harm its own sandbox). The kernel, bubblewrap and this package are trusted.
 
-Guaranteed by :func:`run_tests_in_sandbox` (each claim is a test in
-``tests/test_sandbox_oracle.py`` or ``tests/test_sandbox_hostile.py``):
+Guaranteed by :func:`run_tests_in_sandbox`; each claim names the test that
+backs it (``tests/test_sandbox_<file>.py::<test>``):
 
 1. No code of the program runs in the oracle's process. The oracle reads the
    program's answers with the C JSON scanner and rebuilds them with
    :func:`.sandbox_wire.from_wire`, which makes only the oracle's own built-in
-   types (a namedtuple class is made from the names sent, which are checked to
-   be identifiers). A result that is not plain data (an object of the
-   program's class, e.g. one whose ``__eq__`` is always True), an answer that
-   is malformed or over 64 MiB, or a program that dies fails the run, even if
-   the test code catches the exception the proxy raised.
+   types (a namedtuple class is made from the names sent). A result that is
+   not plain data (an object of the program's class, e.g. one whose ``__eq__``
+   is always True), an answer that is malformed or over 64 MiB, or a program
+   that dies fails the run, even if the test code catches the exception the
+   proxy raised (``oracle::test_forged_passes_fail``,
+   ``oracle::test_channel_attacks_fail``). *Any* exception while rebuilding or
+   checking an answer (its value, exception arguments, forwarded output,
+   ``random`` state) is a malformed answer, and a failure
+   (``hardening::test_malformed_answers_fail[nfkc_namedtuple]``: field names
+   that NFKC-normalise to one identifier).
 2. The program cannot reach the test's builtins, modules (``math``,
    ``random``, ``statistics``...), namespace, frames, the prompt's helpers
    (HumanEval/32's ``poly``) or the verdict: they live in another process (with
    bwrap: in other PID, IPC, network and mount namespaces), linked to the
-   program only by one pipe each way and a shared cgroup budget. The helpers
-   come from the prompt and run in the oracle; tests that draw random inputs
-   draw them from the oracle's ``random``; a module the test uses without
-   importing it (relying on the program's ``import math``) is the oracle's own
-   module of that name.
+   program only by one pipe each way, a shared cgroup budget and (under bwrap)
+   a shared ``/tmp`` (``oracle::test_redefined_prompt_helpers_do_not_pass``).
+   The helpers come from the prompt and run in the oracle; a module the test
+   uses without importing it (relying on the program's ``import math``) is the
+   oracle's own module of that name.
 3. A pass is the oracle's ``P`` line, written only after the test code
    returned normally, on a pipe only the oracle holds. Exit codes, prints,
    lines forged on any file descriptor, ``sys.exit``, ``os._exit``, killing
-   its own processes: none of them is a pass. An exception the program raises
-   reaches the test as the built-in type it derives from, except
-   ``StopIteration`` and non-``Exception`` types (``SystemExit``), which arrive
-   as a plain error (a ``StopIteration`` would silently end a test's ``map``).
-4. The host is isolated from both sandboxes as below.
+   its own processes: none of them is a pass. Nor can the program write a
+   verdict or a reason other than a failure: ``E`` (the tests could not run)
+   is recorded only by the oracle itself, and whatever the program writes on
+   its channel (a reason, a load message, a callback) is an answer, checked as
+   one (``hardening::test_malformed_answers_fail[forged_E_reason]``,
+   ``[forged_load_message]``, ``[forged_callback]``). An exception the program
+   raises reaches the test as the built-in type it derives from, with its
+   arguments where they are plain data (``KeyError('k').args == ('k',)``),
+   except ``StopIteration`` and non-``Exception`` types (``SystemExit``),
+   which arrive as a plain error.
+4. Arguments are serialised before the channel lock is taken, and the lock is
+   reentrant, so a generator argument that calls the program again cannot
+   deadlock; iterators cross lazily both ways (an argument's items are pulled
+   by the program, a returned generator's by the test), so infinite ones work;
+   without a lazy hook draining stops at ``MAX_DRAIN`` items
+   (``idioms::test_idiom_correct_passes_wrong_fails[generator_of_proxy_calls]``,
+   ``[infinite_iterator_argument]``, ``[infinite_generator_result]``).
+5. No sandboxed process is host root: when the launcher is root, bubblewrap
+   itself runs as the unprivileged host uid ``SANDBOX_UID``
+   (``hardening::test_every_sandbox_process_runs_as_the_sandbox_uid_on_the_host``),
+   and a seccomp filter built by libseccomp refuses ``SECCOMP_DENIED`` (the
+   keyring calls ``add_key``, ``request_key``, ``keyctl``; ``perf_event_open``,
+   ``userfaultfd``, ``bpf``) with EPERM (``hardening::test_keyring_probe_fails``:
+   issue 25's probe of a root-owned host keyring;
+   ``hardening::test_seccomp_refuses``).
+6. One sample cannot starve another: each run has its own cgroup with a CPU
+   quota (``cpu_cores``) and a low weight (``cpu_weight``), which also ends the
+   per-session autogroup escape from ``nice``; ``timeout_s`` counts the run's
+   CPU seconds, not wall time, where the cgroup accounts them
+   (``hardening::test_spinner_leaves_its_neighbour_its_normal_time``: 24
+   ``setsid`` spinners beside a correct program;
+   ``hardening::test_cpu_quota_and_accounting_of_a_run_cgroup``,
+   ``hardening::test_cpu_time_counts_not_wall_time``).
+7. The host is isolated from both sandboxes as below (``hostile::*``).
+
+Shared with the test on purpose (MBPP, BigCodeBench and LiveCodeBench tests
+rely on it; issue 25; each is a correct/wrong pair in
+``idioms::test_idiom_correct_passes_wrong_fails``): what the candidate prints
+during a call is written to the test's ``sys.stdout``/``sys.stderr`` when the
+call returns (``redirect_stdout`` sees it); ``input()`` and ``sys.stdin``
+reads during a call are served by the test's ``builtins.input`` and
+``sys.stdin`` (``mock.patch`` works); once the test seeds ``random``
+(``seed``/``setstate``), each call carries the test's ``random`` state to the
+program and brings the advanced state back; both sandboxes see one ``/tmp``
+(a file the test writes, the candidate reads, and the reverse); numpy
+(``SANDBOX_PACKAGES``) is importable in both.
 
 Not guaranteed:
 
@@ -60,6 +106,25 @@ Not guaranteed:
   copies), and only plain data crosses: a test that passes a function or an
   object to the candidate is graded ``error``, one that expects an object of the
   program's class fails.
+- The shared state above is as open as in one process: the program may read
+  and change the files the test writes in ``/tmp``; a returned ``random`` state
+  is adopted only if it continues the stream the test sent (at most 2**20
+  32-bit words on; ``idioms::test_random_state_from_elsewhere_is_not_adopted``),
+  so the program can still choose how far the test's later draws move, and
+  sets ``gauss_next``. numpy's random state is not shared. Output reaches the
+  test when the call returns, at most 1 MiB per stream per call, and output
+  written to fd 1 directly is not forwarded; only ``read``, ``readline``,
+  ``readlines`` and iteration of ``sys.stdin`` are served (not fd 0 or
+  ``sys.stdin.buffer``); a process the candidate forks sees end-of-file.
+- ``timeout_s`` counts the CPU seconds of the whole run (the oracle's
+  included): a program that keeps several cores busy spends it faster than
+  the wall clock; one that sleeps or deadlocks is stopped by the wall-clock
+  backstop, ``wall_factor`` x ``timeout_s``. Where no cgroup accounts CPU
+  time, ``timeout_s`` is wall-clock seconds as before.
+- cgroup v2 is implemented but this project's machines run v1; the v2 path
+  is untested here. Without libseccomp/pyseccomp the filter is missing and
+  every result says so (``seccomp`` False); without root there is no cgroup
+  and bwrap runs as the caller's uid.
 - :func:`run_in_sandbox` (scripts, stdin/stdout cases) still proves
   completion *in process*: a keeper generator holds a secret token, guarded by
   an audit hook (no frames, ``gc`` walks, tracing, ``ctypes`` import or Python
@@ -79,11 +144,20 @@ Isolation (``isolation`` field of every result):
 - ``"bwrap"`` (preferred): bubblewrap with ``--unshare-all`` (empty network
   namespace, own PID/IPC/UTS/user namespaces; ``--disable-userns`` where bwrap
   has it, so no nested ones), ``--die-with-parent``, ``--new-session``,
-  ``--clearenv``; uid/gid 65534; the file system is a fresh tmpfs with
+  ``--clearenv``, ``--seccomp`` with :func:`seccomp_filter`; uid/gid 65534
+  inside, and on the host ``SANDBOX_UID``: a launcher running as root starts
+  ``unshare --mount`` (a private mount namespace for this one command), binds
+  the interpreter prefix and the packages' ``site-packages`` read-only under
+  ``/mnt`` there (the prefix may sit below ``/root``, which that uid cannot
+  search), then ``setpriv`` drops to ``SANDBOX_UID`` and execs bwrap, which
+  maps the sandbox's 65534 to it. The file system is a fresh tmpfs with
   read-only binds of ``/usr`` and the interpreter prefix only (its
-  ``site-packages`` hidden: the standard library only), ``--dev`` and a tmpfs
-  ``/tmp`` work dir (``--size`` = the memory cap where bwrap has it). Nothing
-  of ``/work``, ``/root`` or the caller's files is visible. No ``/proc`` is
+  ``site-packages`` hidden: the standard library, plus ``SANDBOX_PACKAGES``
+  at ``SITE_IN_SANDBOX``), ``--dev`` and a ``/tmp`` work dir: a tmpfs for a
+  script (``--size`` = the memory cap where bwrap has it), and for a graded
+  run one fresh host directory on ``/dev/shm`` (tmpfs: its pages count against
+  the run's memory cgroup) bound in both sandboxes. Nothing of ``/work``,
+  ``/root`` or the caller's files is visible. No ``/proc`` is
   mounted (DESIGN measured ``--proc``; it would expose ``/proc/self/mem`` and
   bwrap's own PID 1), and bwrap is started with an empty environment anyway.
   ``subprocess``, ``multiprocessing`` and threads still work.
@@ -97,11 +171,15 @@ Isolation (``isolation`` field of every result):
 
 Limits (:class:`SandboxLimits`, all configurable, reported in every result's
 ``limits``, and ``limit_hit`` names the one that ended a run): a per-run cgroup
-(:mod:`.sandbox_cgroup`, shared by both sandboxes of a graded run) capping
-processes plus threads and memory where cgroups are writable, else
-``RLIMIT_NPROC`` and ``RLIMIT_AS``; rlimits on CPU time, file size and core
-dumps; a wall-clock timeout after which every process is killed (the outer
-bwrap processes, then every pid left in the cgroup); stdout/stderr kept up to
+(:mod:`.sandbox_cgroup`, v1 or v2, shared by both sandboxes of a graded run,
+``cgroup_version`` in every result) capping processes plus threads, memory
+and CPU (a quota of ``cpu_cores`` and a weight of ``cpu_weight``) where
+cgroups are writable, else ``RLIMIT_NPROC`` and ``RLIMIT_AS``; rlimits on CPU
+time per process, file size and core dumps; ``timeout_s`` of the run's CPU time
+(``cpu_s`` in every result), with a wall-clock backstop of ``wall_factor`` x
+``timeout_s`` (where no cgroup accounts CPU time: ``timeout_s`` of wall clock),
+after which every process is killed (the outer bwrap processes, then every
+pid left in the cgroup); stdout/stderr kept up to
 ``max_output_bytes`` each, and a run that writes more than
 ``flood_output_bytes`` is killed as a flood.
 

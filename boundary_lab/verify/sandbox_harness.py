@@ -413,6 +413,7 @@ def _serve(job, call_fd, resp_fd):
             send([call_id, "bad", f"cannot decode the call: {type(exc).__name__}: {exc}"[:500]])
             return
         state = extras.get("rs") if type(extras) is dict else None
+        what = "its iterator" if message[1] == "next" else name
         saved = sys.stdout, sys.stderr, sys.stdin
         out, err = Tee(saved[0]), Tee(saved[1])
         sys.stdout, sys.stderr, sys.stdin = out, err, stdin_proxy
@@ -426,7 +427,7 @@ def _serve(job, call_fd, resp_fd):
         except StopIteration as exc:
             reply = [call_id, "stop"] if message[1] == "next" else [call_id, "exc", *describe(exc)]
         except NotPlainData as exc:
-            reply = [call_id, "bad", f"{message[1]} returned {exc}"[:2000]]
+            reply = [call_id, "bad", f"{what} returned {exc}"[:2000]]
         except BaseException as exc:
             reply = [call_id, "exc", *describe(exc)]
         finally:
@@ -445,7 +446,7 @@ def _serve(job, call_fd, resp_fd):
         try:
             send(reply)
         except (ValueError, TypeError, RecursionError) as exc:  # e.g. an int too big for JSON
-            send([call_id, "bad", f"{message[1]} returned data that cannot be sent: {exc}"[:500]])
+            send([call_id, "bad", f"{what} returned data that cannot be sent: {exc}"[:500]])
 
     send(["R"])
     try:

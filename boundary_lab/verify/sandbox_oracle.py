@@ -235,7 +235,7 @@ def _oracle(argv):
             fail("malformed answer from the program")
         kind = answer[1]
         if kind == "bad" and len(answer) == 3 and type(answer[2]) is str:
-            fail(f"the program's answer was refused: {answer[2]}")  # never "E": the program writes it
+            fail(answer[2])  # kind "F": a reason the program writes is never an "E"
         shapes = {"ok": 4, "stop": 3, "exc": 6}
         if shapes.get(kind) != len(answer) or type(answer[-1]) is not dict:
             fail("malformed answer from the program")

@@ -192,3 +192,20 @@ def test_unsendable_exception_args_still_raise_the_type():
     r = graded("def double(x):\n    raise KeyError(object())\n",
                "try:\n    double(1)\nexcept KeyError:\n    pass\n", "double")
     assert r["status"] == "passed", r["detail"]
+
+
+def test_iterator_draining_is_capped(monkeypatch):
+    """Without a lazy hook an iterator is drained, at most MAX_DRAIN items (itertools.count() used
+    to run into the memory cap); with one it crosses as a handle."""
+    import itertools
+
+    from boundary_lab.verify import sandbox_wire
+    monkeypatch.setattr(sandbox_wire, "MAX_DRAIN", 100)
+    assert sandbox_wire.to_wire(iter(range(100))) == ["it", *range(100)]
+    with pytest.raises(sandbox_wire.NotPlainData, match="more than 100 items"):
+        sandbox_wire.to_wire(itertools.count())
+    assert sandbox_wire.to_wire(itertools.count(), lazy=lambda it: 1) == ["lz", 1]
+    with pytest.raises(sandbox_wire.WireError):  # the trusted side never decodes a handle it did not ask for
+        sandbox_wire.from_wire(["lz", 1])
+    with pytest.raises(sandbox_wire.WireError):  # nor marshal data
+        sandbox_wire.from_wire(sandbox_wire.marshalled([1, 2]))

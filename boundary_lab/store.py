@@ -259,8 +259,9 @@ class SampleStore:
         return df
 
     # -- writing ---------------------------------------------------------------------
-    def write_shard(self, df: pd.DataFrame) -> Path:
-        """Commit the samples of some problems (all ``n`` of each) as one new shard."""
+    def write_shard(self, df: pd.DataFrame, extend: bool = False) -> Path:
+        """Commit the samples of some problems (all ``n`` of each) as one new shard; ``extend``: more
+        samples of stored problems, numbered after theirs (boundary_lab.sampling.adaptive)."""
         if not self.writable:
             raise RuntimeError(f"{self.path}: opened read-only; open(path, write=True) to write")
         missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
@@ -269,7 +270,7 @@ class SampleStore:
         df = df.copy()
         df["problem_id"] = df["problem_id"].astype(str)
         clash = set(df["problem_id"]) & self.completed_problems()
-        if clash:
+        if clash and not extend:
             raise ValueError(f"{self.path}: problems already stored: {sorted(clash)[:5]}")
         shard_dir = self.path / SHARD_DIR
         fd, tmp = tempfile.mkstemp(dir=shard_dir, prefix=".shard-", suffix=".tmp")

@@ -52,6 +52,12 @@ def register(subparsers) -> None:
     p.add_argument("--micro-workdir", default="runs/micro", help="micro:<name>: the micro-world's cache directory")
     p.add_argument("--micro-preset", default="default", help="micro:<name>: the micro-world preset it was trained with")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--adaptive", action="store_true", help="spend --budget samples in rounds where they decide "
+                   "pass@--k-target (boundary_lab.sampling.adaptive); --n is the first round's samples per problem")
+    p.add_argument("--budget", type=int, default=None, help="with --adaptive: total samples over all problems")
+    p.add_argument("--k-target", type=int, default=1024, help="with --adaptive: the k the later rounds decide")
+    p.add_argument("--step", type=int, default=16, help="with --adaptive: samples a chosen problem gets per round")
+    p.add_argument("--rounds", type=int, default=8, help="with --adaptive: rounds after the first")
     p.set_defaults(func=run)
 
 
@@ -79,6 +85,10 @@ def run(args) -> int:
     config = SamplingConfig(n=args.n, temperature=args.temperature, top_p=args.top_p, top_k=args.top_k,
                             max_new_tokens=args.max_new_tokens, stop=tuple(args.stop), seed=args.seed)
     model = resolve_model(args.model, args.micro_workdir, args.micro_preset)  # micro:<name> as the notebook does
+    if args.adaptive or args.budget is not None:  # issue 24: the planner decides where samples go
+        from ..sampling.adaptive import run_from_args
+
+        return run_from_args(args, model, config, backend_kwargs(args))
     store = sample_benchmark(model, args.benchmark, args.out, config, backend=args.backend,
                              template=args.template, shard=args.shard, batch_problems=args.batch_problems,
                              limit=args.limit, progress=not args.quiet, backend_kwargs=backend_kwargs(args),

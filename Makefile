@@ -22,10 +22,12 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider
 
-# Mutation testing of boundary_lab/rl/ and passk.py with the fast tests (not in CI; about an hour on 2 cores).
+# Mutation testing of boundary_lab/rl/, passk.py and the modules behind the book's tables and sentences (tables,
+# findings, micro/phase, micro/regimes, micro/evaluate, micro/results, report) with the fast tests (not in CI).
 # Configuration: [tool.mutmut] in pyproject.toml. Results: `$(BIN)/mutmut results`, `$(BIN)/mutmut show <name>`.
+# MUTANTS='boundary_lab.tables*' (mutmut's names, fnmatch) runs one module's mutants; empty runs them all.
 mutation: setup
-	OMP_NUM_THREADS=1 nice -n 5 $(BIN)/mutmut run --max-children 2
+	OMP_NUM_THREADS=1 nice -n 5 $(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/python scripts/mutation_report.py
 
 benchmarks: setup

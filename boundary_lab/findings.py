@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import passk, tables
+from . import paper, passk, tables
 from .micro.regimes import regime_of
 from .tables import crossover
 
@@ -320,7 +320,7 @@ def _claim_perplexity(res) -> dict:
 
 
 def _reported(name: str) -> str:
-    from .reported import table
+    table = paper.table
 
     def rep(t, model, bench, metric):
         return float(t[(t.model == model) & (t.benchmark == bench) & (t.metric == metric)]["value"].iloc[0])

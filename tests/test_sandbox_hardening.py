@@ -139,10 +139,11 @@ def test_spinner_leaves_its_neighbour_its_normal_time():
 
 
 def test_cpu_quota_and_accounting_of_a_run_cgroup():
-    """Four spinners in a cgroup with a quota of half a core get about half a core, and the cgroup
-    accounts their CPU time."""
+    """Four spinners in a cgroup with a quota of a twentieth of a core get no more, even with the
+    highest weight (which without the quota takes most of the machine), and the cgroup accounts
+    their CPU time."""
     import subprocess
-    cg = create_run_cgroup(max_procs=32, memory_mb=256, cpu_cores=0.5)
+    cg = create_run_cgroup(max_procs=32, memory_mb=256, cpu_cores=0.05, cpu_weight=10000)
     assert cg is not None and "cpu" in cg.controllers and cg.version in ("v1", "v2")
     try:
         start = time.monotonic()
@@ -153,7 +154,7 @@ def test_cpu_quota_and_accounting_of_a_run_cgroup():
         used = cg.cpu_seconds()
     finally:
         assert cg.remove()
-    assert used is not None and 0.05 < used < 0.5 * wall + 0.3, (used, wall)
+    assert used is not None and 0.01 < used < 0.05 * wall + 0.1, (used, wall)
 
 
 def test_cpu_time_counts_not_wall_time():
@@ -209,3 +210,10 @@ def test_iterator_draining_is_capped(monkeypatch):
         sandbox_wire.from_wire(["lz", 1])
     with pytest.raises(sandbox_wire.WireError):  # nor marshal data
         sandbox_wire.from_wire(sandbox_wire.marshalled([1, 2]))
+
+
+def test_from_wire_turns_every_rebuild_error_into_a_wire_error():
+    """Issue 25: field names that NFKC-normalise to one identifier made namedtuple raise SyntaxError."""
+    from boundary_lab.verify.sandbox_wire import WireError, from_wire
+    with pytest.raises(WireError):
+        from_wire(["nt", "T", ["\ufb01", "fi"], 1, 2])

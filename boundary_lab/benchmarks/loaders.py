@@ -168,6 +168,8 @@ def _map_rows(rows, mapper, where: str) -> list[dict]:
             problem = mapper(row, index)
         except MissingField as err:
             raise InputError(f"{where}: line {lineno}: missing field {err.args[0]}") from None
+        except KeyError as err:  # a mapping that indexes the row directly (row["a"]): the same message
+            raise InputError(f"{where}: line {lineno}: missing field {err.args[0]!r}") from None
         except TypeError as err:
             raise InputError(f"{where}: line {lineno}: bad field value: {err}") from None
         pid = problem["problem_id"]

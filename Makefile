@@ -3,7 +3,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup book test test-fast benchmarks mutation clean
+.PHONY: setup book lint test test-fast benchmarks mutation clean
 
 setup: $(VENV)/.installed
 
@@ -13,9 +13,13 @@ $(VENV)/.installed: pyproject.toml scripts/setup.sh
 book: setup
 	$(BIN)/boundary-lab book
 
+# Lint: ruff with pyproject.toml's [tool.ruff] (pyflakes, import order, 120-character lines).
+lint: setup
+	$(BIN)/ruff check boundary_lab tests scripts benchmarks
+
 # Notebook smoke runs: Papermill injects small parameters into copies, nbval executes them.
 # One torch thread: tiny models run faster without thread sync on a 2-core machine.
-test: setup
+test: setup lint
 	$(BIN)/python tests/prepare_notebooks.py build/nbsmoke
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests build/nbsmoke --doctest-modules boundary_lab --nbval-lax -p no:cacheprovider --durations=15
 

@@ -698,7 +698,7 @@ def run_tests_in_sandbox(
     # One /tmp for both sandboxes (a test writes a file, the program reads it): a shared host
     # directory under bwrap, the shared work dir in the rlimit fallback.
     workdir = None if mode == "bwrap" else tempfile.mkdtemp(prefix="boundary-lab-sbx-")
-    shared = _shared_tmp() if mode == "bwrap" else None
+    shared = _shared_tmp(lim.memory_mb) if mode == "bwrap" else None
     filter_bpf = seccomp_filter() if mode == "bwrap" else None
     seccomp_fds = (_data_pipe(filter_bpf), _data_pipe(filter_bpf)) if filter_bpf else (None, None)
     program_fds = (pctrl_r, calls_r, answers_w, _code_pipe(HARNESS_SOURCE, "<sandbox-harness>"))
@@ -893,10 +893,17 @@ def _data_pipe(data: bytes | None) -> int | None:
     return read_fd
 
 
-def _shared_tmp() -> str:
-    """A fresh directory for a graded run's shared /tmp: on /dev/shm where there is one (tmpfs, so
-    the pages the sandbox writes count against its memory cgroup), owned by the sandbox's uid."""
-    base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+def _shared_tmp(memory_mb: int) -> str:
+    """A fresh directory for a graded run's shared /tmp: on /dev/shm where it is writable and has room
+    for the memory cap (tmpfs, so the pages the sandbox writes count against its memory cgroup; Docker's
+    default /dev/shm holds 64 MiB only), else in the default temp dir; owned by the sandbox's uid."""
+    base = None
+    try:
+        room = os.statvfs("/dev/shm")
+        if os.access("/dev/shm", os.W_OK) and room.f_bavail * room.f_frsize >= memory_mb << 20:
+            base = "/dev/shm"
+    except OSError:
+        pass
     path = tempfile.mkdtemp(prefix="boundary-lab-sbx-tmp-", dir=base)
     if _as_sandbox_user():
         os.chown(path, SANDBOX_UID, SANDBOX_UID)

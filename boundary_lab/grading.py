@@ -27,7 +27,8 @@ def _file_verifier(kind: str):
     row = verifier(kind)
     if row.grade_records is None:
         known = ", ".join(k for k, r in VERIFIERS.items() if r.grade_records)
-        raise InputError(f"kind: verifier {kind!r} grades benchmark problems only, not sample files; use one of {known}")
+        raise InputError(f"kind: verifier {kind!r} grades benchmark problems only, not sample files; "
+                         f"use one of {known}")
     return row
 
 

@@ -67,8 +67,9 @@ LAYERS: tuple[Layer, ...] = (
     Layer("pages", "what notebooks call: micro-world results, parameter checks, the book runner",
           ("report", "notebook", "evaluate", "book")),
     Layer("shell", "the CLI: parse, call the library, print",
-          ("cli", "commands", "commands._checks", "commands.book", "commands.counts", "commands.forecast", "commands.compare", "commands.grade", "commands.import_samples",
-           "commands.merge", "commands.micro", "commands.passk", "commands.ppl", "commands.sample")),
+          ("cli", "commands", "commands._checks", "commands.book", "commands.compare", "commands.counts",
+           "commands.forecast", "commands.grade", "commands.import_samples", "commands.merge", "commands.micro",
+           "commands.passk", "commands.ppl", "commands.sample")),
 )
 
 # Third-party packages worth deferring into a function: each costs a noticeable import time

@@ -250,7 +250,8 @@ def claims(res) -> pd.DataFrame:
         p1 = (_pass(counts, first, 1), _pass(counts, last, 1))
         pn = (_pass(counts, first, n), _pass(counts, last, n))
         rows.append(("Longer RL training raises pass@1 and lowers pass@k at large k",
-                     f"Omni-MATH-Train, GRPO step 150 → 450: pass@1 {rep(t3, 'GRPO step 150', 'Omni-MATH-Train', 'pass@1'):.3f}"
+                     "Omni-MATH-Train, GRPO step 150 → 450: pass@1 "
+                     f"{rep(t3, 'GRPO step 150', 'Omni-MATH-Train', 'pass@1'):.3f}"
                      f" → {rep(t3, 'GRPO step 450', 'Omni-MATH-Train', 'pass@1'):.3f}, pass@256 "
                      f"{rep(t3, 'GRPO step 150', 'Omni-MATH-Train', 'pass@256'):.3f} → "
                      f"{rep(t3, 'GRPO step 450', 'Omni-MATH-Train', 'pass@256'):.3f} (Table 3)",

@@ -111,7 +111,8 @@ def test_a_new_kind_is_one_row_for_the_sampler(shout):
 
 def test_a_new_kind_is_one_row_for_grading_files(shout, tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_text('{"completion": "yes", "answer": "YES"}\n{"completion": "yes"}\n{"completion": "x", "answer": "Y"}\n')
+    path.write_text('{"completion": "yes", "answer": "YES"}\n{"completion": "yes"}\n'
+                    '{"completion": "x", "answer": "Y"}\n')
     records, lines, problems = grading.read_samples(path, "shout")
     assert lines == [1, 3] and problems == [f"{path}: line 2: missing field 'answer'"]
     out, notes = grading.grade_records(records, "shout", None, 1.0, False)
@@ -120,7 +121,8 @@ def test_a_new_kind_is_one_row_for_grading_files(shout, tmp_path):
 
 def test_a_new_kind_is_one_row_for_the_grade_command(tmp_path):
     # A fresh interpreter adds the row before the CLI is built, as a row written in VERIFIERS would be.
-    (tmp_path / "in.jsonl").write_text('{"completion": "yes", "answer": "YES"}\n{"completion": "no", "answer": "YES"}\n')
+    (tmp_path / "in.jsonl").write_text('{"completion": "yes", "answer": "YES"}\n'
+                                       '{"completion": "no", "answer": "YES"}\n')
     script = ("import sys\nfrom boundary_lab.verify.registry import VERIFIERS, VerifierSpec\n" + SHOUT +
               "VERIFIERS['shout'] = ROW\nfrom boundary_lab.cli import main\n"
               "sys.exit(main(['grade', 'in.jsonl', '--kind', 'shout', '-o', 'out.jsonl', '--quiet']))\n")
@@ -144,8 +146,10 @@ def test_a_new_kind_is_one_row_for_a_sampled_run(shout, tmp_path):
                              backend="hf", template="raw")
     df = store.read()
     assert len(df) == 6 and set(df["problem_id"]) == {"p1", "p2"}
-    expected = [t.strip().upper() == {"p1": "YES", "p2": "NO"}[pid] for pid, t in zip(df["problem_id"], df["completion"])]
-    assert df["correct"].tolist() == expected and df["extracted"].tolist() == [t.strip().upper() for t in df["completion"]]
+    answers = {"p1": "YES", "p2": "NO"}
+    shouted = [t.strip().upper() for t in df["completion"]]
+    assert df["correct"].tolist() == [s == answers[pid] for pid, s in zip(df["problem_id"], shouted)]
+    assert df["extracted"].tolist() == shouted
 
 
 def test_a_benchmark_naming_an_unregistered_kind_fails_before_sampling(monkeypatch):

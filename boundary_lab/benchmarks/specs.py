@@ -65,7 +65,8 @@ def _minerva(row: Mapping, index: int) -> dict:
 def _olympiad(row: Mapping, index: int) -> dict:
     final = _get(row, "final_answer", "answer")
     parts = final if isinstance(final, list) else [final]
-    # Multi-answer rows list each answer as '$...$', sometimes several in one string ('$69$,$84$'); the grader compares them as one set.
+    # Multi-answer rows list each answer as '$...$', sometimes several in one string ('$69$,$84$');
+    # the grader compares them as one set.
     answer = ",".join(str(p).replace("$", "").strip() for p in parts)
     return {"problem_id": _id(row, index, "id"), "question": str(_get(row, "question", "problem")),
             "answer": answer}
@@ -105,15 +106,18 @@ def user_problem(row: Mapping, index: int) -> dict:
 @dataclass(frozen=True)
 class BenchmarkSpec:
     name: str = field(metadata={"help": "registry name"})
-    local_path: str = field(metadata={"help": "file relative to a data root (shipped: boundary_lab/data; a .gz twin is accepted)"})
+    local_path: str = field(
+        metadata={"help": "file relative to a data root (shipped: boundary_lab/data; a .gz twin is accepted)"})
     to_problem: Callable[[Mapping, int], dict] = field(metadata={"help": "(row, index) -> problem dict"})
-    verifier: str = field(default="math", metadata={"help": "verifier kind: a row of verify.registry.VERIFIERS (math, code, micro)"})
+    verifier: str = field(
+        default="math", metadata={"help": "verifier kind: a row of verify.registry.VERIFIERS (math, code, micro)"})
     template: str = field(default="qwen-boxed", metadata={"help": "default prompt template"})
     hub_id: str = field(default="", metadata={"help": "Hugging Face dataset id for datasets.load_dataset"})
     hub_config: str | None = field(default=None, metadata={"help": "dataset config name, if any"})
     hub_split: str = field(default="test", metadata={"help": "dataset split"})
     max_k: int = field(default=128, metadata={"help": "largest k the paper plots"})
-    generate: Callable[[], list] | None = field(default=None, metadata={"help": "problems made by code, not read from a file (micro-world tiers)"})
+    generate: Callable[[], list] | None = field(
+        default=None, metadata={"help": "problems made by code, not read from a file (micro-world tiers)"})
 
 
 def micro_tier(tier: str) -> Callable[[], list]:

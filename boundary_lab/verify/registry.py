@@ -86,7 +86,8 @@ def _math_records(records: list[dict], workers: int | None, timeout_s: float,
     out = [{**rec, "extracted": g.extracted, "correct": bool(g.correct)} for rec, g in zip(records, grades)]
     timed_out = set(report.get("timeouts", []))
     notes = [(i, f"symbolic check timed out after {timeout_s:g}s, graded wrong (extracted={g.extracted[:60]!r})")
-             for i, (rec, g) in enumerate(zip(records, grades)) if (extract_gold(rec["answer"]), g.extracted) in timed_out]
+             for i, (rec, g) in enumerate(zip(records, grades))
+             if (extract_gold(rec["answer"]), g.extracted) in timed_out]
     return out, notes
 
 

@@ -61,30 +61,112 @@ def run(studies: list[str], seeds: list[int], workdir: Path) -> None:
     for seed in seeds:
         for study in studies:
             t0 = time.time()
-            phase.run_cell(configs(study, seed), workdir)
+            cfg = configs(study, seed)
+            phase.run_cell(cfg, workdir)
+            # the cache directories' names hash the source code, which may change before --collect: record them
+            pipe = Pipeline(cfg, workdir, progress=False)
+            with open(workdir / "index.jsonl", "a") as f:
+                for m in _cell_models(pipe):
+                    f.write(json.dumps({"regime": study, "seed": seed, "model": m["kind"], "model_path": m["path"],
+                                        "eval_dir": str(pipe.eval_dir(m))}) + "\n")
             print(f"{study} seed {seed}: {time.time() - t0:.0f} s", flush=True)
+
+
+def _cell_models(pipe) -> list[dict]:
+    return [m for m in pipe.models(("pretrain", "rl")) if m["kind"] == "base" or (m["main"] and m["final"])]
+
+
+def attribute(workdir: Path, studies: list[str]) -> list[dict]:
+    """Index rows for runs made before the index existed (the first five-seed run of 2026-12-07), from what
+    the cache directories hold: a pretrained model's seed from its DONE.json; an RL model's seed from the
+    pretrained weights nearest to its own (RL starts there and moves little); its regime from the order in
+    which one process trained a seed's runs (``studies`` order); and each evaluation's model by
+    re-sampling: the first problem's first batch of samples is drawn again from each candidate with the
+    evaluation's own seed and stream, and only the model that wrote the evaluation gives the same texts."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from boundary_lab.micro.evaluate import evaluate_checkpoint
+    from boundary_lab.micro.task import heldout_tiers
+
+    known = _index(workdir)
+    done_evals = {r["eval_dir"] for r in known}
+    pre = {json.loads((d / "DONE.json").read_text())["config"]["seed"]: d
+           for d in sorted((workdir / "models").glob("pretrain-*")) if (d / "DONE.json").exists()}
+    weights = {s: load_file(str(d / "model.safetensors")) for s, d in pre.items()}
+    rl_seed = {}
+    for d in sorted((workdir / "models").glob("rl-grpo-*")):
+        if not (d / "DONE.json").exists() or any(r["model_path"] == str(d / "step_300") for r in known):
+            continue
+        w = load_file(str(d / "step_300" / "model.safetensors"))
+        dist = {s: sum(float(np.sum((w[k] - pw[k]) ** 2)) for k in w) for s, pw in weights.items()}
+        rl_seed[d] = min(dist, key=dist.get)
+    rows = []
+    for s in sorted(pre):
+        mine = sorted((d for d in rl_seed if rl_seed[d] == s), key=lambda d: (d / "DONE.json").stat().st_mtime)
+        if len(mine) != len(studies):  # a seed still training (or indexed already): order would be ambiguous
+            continue
+        for study, d in zip(studies, mine):
+            rows.append({"regime": study, "seed": s, "model": "rl", "model_path": str(d / "step_300")})
+        rows += [{"regime": study, "seed": s, "model": "base", "model_path": str(pre[s])} for study in studies]
+    cfg = configs(studies[0], 0)
+    pipe = Pipeline(cfg, workdir, progress=False)
+    first = heldout_tiers(cfg.task)
+    first = [q for q in first if q.tier in (cfg.eval.tiers or "ABC")][:1]
+    evals = {e: pd.read_parquet(e / "samples.parquet").head(cfg.eval.batch_size).completion.tolist()
+             for e in sorted((workdir / "evals").glob("*"))
+             if str(e) not in done_evals and (e / "DONE.json").exists()}
+    owner, ties = {}, {}
+    for path, seed, kind in sorted({(r["model_path"], r["seed"], r["model"]) for r in rows}):
+        label = "base" if kind == "base" else phase.final_label(cfg)
+        samples, _ = evaluate_checkpoint(path, first, label, cfg.eval, pipe.max_new_tokens, seed, cfg.device,
+                                         False, (label,))
+        texts = samples.completion.head(cfg.eval.batch_size).tolist()
+        hits = [e for e, want in evals.items() if want == texts]
+        print(f"{Path(path).name if kind == 'base' else Path(path).parent.name} (seed {seed}): "
+              f"{[e.name for e in hits] or 'no evaluation'}", flush=True)
+        if len(hits) == 1:
+            owner[path] = str(hits[0])
+        elif hits:
+            ties.setdefault(tuple(hits), []).append(path)
+    # k models of one process that write the same first batch, and k evaluations that match all of them:
+    # that process trained and evaluated them in turn, so the i-th trained model wrote the i-th evaluation
+    for hits, paths in ties.items():
+        if len(hits) == len(paths):
+            by_time = sorted(paths, key=lambda p: (Path(p).parent / "DONE.json").stat().st_mtime)
+            for p, e in zip(by_time, sorted(hits, key=lambda e: (e / "DONE.json").stat().st_mtime)):
+                owner[p] = str(e)
+                print(f"tie broken by training order: {Path(p).parent.name} -> {e.name}")
+    for r in rows:
+        r["eval_dir"] = owner.get(r["model_path"], "")
+    return [r for r in rows if r["eval_dir"]]
+
+
+def _index(workdir: Path) -> list[dict]:
+    path = workdir / "index.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def collect(studies: list[str], seeds: list[int], workdir: Path) -> pd.DataFrame:
     """Counts at n = 1024 and at n = 256 (the first 256 samples) of every finished (study, seed)."""
     frames = []
+    index = {(r["regime"], r["seed"], r["model"]): r for r in _index(workdir)}
     for study in studies:
         for seed in seeds:
             cfg = configs(study, seed)
-            pipe = Pipeline(cfg, workdir, progress=False)
-            models = [m for m in pipe.models(("pretrain", "rl")) if m["kind"] == "base" or (m["main"] and m["final"])]
-            for m in models:
-                d = pipe.eval_dir(m)
-                if not (d / "DONE.json").exists():
-                    print(f"missing: {study} seed {seed} {m['model']}", file=sys.stderr)
+            for kind in ("base", "rl"):
+                row = index.get((study, seed, kind))
+                if row is None or not (Path(row["eval_dir"]) / "DONE.json").exists():
+                    print(f"missing: {study} seed {seed} {kind}", file=sys.stderr)
                     break
+                d = Path(row["eval_dir"])
                 s = pd.read_parquet(d / "samples.parquet")
                 for n in (N_MAX, N_SMALL):
                     part = s[s.sample_id < n]
                     c = (part.groupby(["problem_id", "tier", "length"], as_index=False)
                          .agg(n=("correct", "size"), correct=("correct", "sum"),
                               careful=("strategy", lambda x: int((x == "careful").sum()))))
-                    c.insert(0, "model", "base" if m["kind"] == "base" else "rl")
+                    c.insert(0, "model", kind)
                     c.insert(0, "rl_label", phase.final_label(cfg))
                     c.insert(0, "n_max", n)
                     c.insert(0, "seed", seed)
@@ -99,7 +181,15 @@ def main() -> int:
     ap.add_argument("--regimes", nargs="+", default=list(STUDY), choices=list(STUDY))
     ap.add_argument("--workdir", type=Path, default=ROOT / "runs" / "seed_study")
     ap.add_argument("--collect", action="store_true", help="write the result files from finished runs")
+    ap.add_argument("--attribute", action="store_true",
+                    help="index runs made before the index existed (see attribute()), then exit")
     args = ap.parse_args()
+    if args.attribute:
+        rows = attribute(args.workdir, args.regimes)
+        with open(args.workdir / "index.jsonl", "a") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
+        print(f"{len(rows)} index rows added")
+        return 0
     if not args.collect:
         run(args.regimes, args.seeds, args.workdir)
         return 0

@@ -10,8 +10,17 @@ test oracle's), and 50 stdin/stdout cases in one sandbox vs one sandbox per
 case. Each problem gets two fresh bubblewrap sandboxes sharing one cgroup, so
 the cost is dominated by sandbox start-up, not by the tests.
 
-Run: ``python benchmarks/code_grading.py [--repeats 1]``. Writes
-``benchmarks/results/code_grading.json``. Timings on a shared machine are noisy.
+Issue 25 added a per-run CPU quota and weight, a seccomp filter, a dedicated
+host uid (an ``unshare``/``setpriv`` step before bwrap) and the callback
+protocol. ``--baseline-tree DIR`` measures their cost: the 164 canonical
+solutions are graded by the code in DIR (e.g. ``git archive 232de64
+boundary_lab | tar -x -C DIR``, the commit before issue 25) and by this tree,
+alternately, ``--rounds`` times each, so both see the same load; the medians
+and their ratio are recorded. The MBPP-style suite's canonical solutions
+(``mbpp-style``, written for boundary-lab) are graded too.
+
+Run: ``python benchmarks/code_grading.py [--repeats 1] [--baseline-tree DIR --rounds 3]``.
+Writes ``benchmarks/results/code_grading.json``. Timings on a shared machine are noisy.
 """
 from __future__ import annotations
 
@@ -27,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from boundary_lab.benchmarks import data_file
+from boundary_lab.benchmarks import data_file, load_benchmark
 from boundary_lab.verify.code import grade_code_records, run_stdio_tests
 from boundary_lab.verify.sandbox import run_in_sandbox, run_tests_in_sandbox
 
@@ -44,6 +53,13 @@ def _commit() -> str:
     except OSError:
         return "unknown"
     return out.stdout.strip() or "unknown"
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
 
 
 def measure(records: list[dict], workers: int, repeats: int) -> dict:
@@ -73,9 +89,41 @@ def script_baseline(records: list[dict], workers: int) -> dict:
             "completed": done}
 
 
+_GRADE_ALL = """
+import gzip, json, sys, time
+from boundary_lab.verify.code import grade_code_records
+with gzip.open(sys.argv[1], "rt") as handle:
+    records = [{**r, "completion": r["canonical_solution"]} for r in map(json.loads, handle)]
+start = time.perf_counter()
+graded = grade_code_records(records)
+print(json.dumps({"seconds": time.perf_counter() - start, "passed": sum(g["passed"] for g in graded)}))
+"""
+
+
+def compare_with(tree: Path, rounds: int) -> dict:
+    """HumanEval canonical grading by the code in ``tree`` and by this tree, alternately (same load)."""
+    env_of = {"baseline": {**os.environ, "PYTHONPATH": str(tree)}, "this": {**os.environ, "PYTHONPATH": str(REPO)}}
+    seconds: dict[str, list[float]] = {"baseline": [], "this": []}
+    passed: dict[str, int] = {}
+    for _ in range(rounds):
+        for which in ("baseline", "this"):
+            out = subprocess.run([sys.executable, "-c", _GRADE_ALL, str(HUMANEVAL)], env=env_of[which], cwd="/",
+                                 capture_output=True, text=True, check=True)
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            seconds[which].append(round(row["seconds"], 3))
+            passed[which] = row["passed"]
+    base, this = statistics.median(seconds["baseline"]), statistics.median(seconds["this"])
+    return {"baseline_tree": str(tree), "rounds": rounds, "seconds": seconds, "passed": passed,
+            "median_s": {"baseline": base, "this": this}, "this_over_baseline": round(this / base, 3),
+            "load_average_1m": round(os.getloadavg()[0], 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=1, help="runs per setting; the best is kept")
+    parser.add_argument("--baseline-tree", type=Path, default=None,
+                        help="a tree whose boundary_lab is today's grader, measured alternately with this one")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds with --baseline-tree")
     args = parser.parse_args()
     with gzip.open(HUMANEVAL, "rt") as handle:
         records = [{**r, "completion": r["canonical_solution"]} for r in map(json.loads, handle)]
@@ -103,12 +151,19 @@ def main() -> None:
     if cores > 1:
         runs.append(measure(records, cores, args.repeats))
     baseline = script_baseline(records, cores)
+    mbpp = load_benchmark("mbpp-style")
+    start = time.perf_counter()
+    mbpp_graded = grade_code_records([{**p, "completion": p["answer"]} for p in mbpp])
+    mbpp_s = time.perf_counter() - start
+    comparison = compare_with(args.baseline_tree, args.rounds) if args.baseline_tree else None
     result = {
         "benchmark": "HumanEval canonical solutions, graded in the sandbox",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": _commit(),
         "command": "python benchmarks/code_grading.py " + " ".join(sys.argv[1:]),
         "isolation": probe.isolation, "cgroup_caps": probe.capped_by_cgroup,
+        "host_uid": probe.host_uid, "seccomp": probe.seccomp, "cgroup_version": probe.cgroup_version,
+        "cpu_model": _cpu_model(),
         "cores": cores, "machine": platform.platform(), "python": platform.python_version(),
         "runs": runs, "all_passed": all(r["passed"] == r["problems"] for r in runs),
         "one_sandbox_scripts": baseline,
@@ -117,6 +172,9 @@ def main() -> None:
         "graded_call_latency_ms_median": round(1000 * statistics.median(graded_latencies), 1),
         "stdio_50_cases": {"one_sandbox_s": round(batched_s, 3), "sandbox_per_case_s": round(one_by_one_s, 3),
                            "all_passed": batched["passed"] and all(r["passed"] for r in one_by_one)},
+        "mbpp_style_canonical": {"passed": sum(g["passed"] for g in mbpp_graded), "problems": len(mbpp_graded),
+                                 "seconds": round(mbpp_s, 3)},
+        "versus_baseline": comparison,
         "load_average_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
         "note": "shared machine, timings noisy: compare runs only at similar load",
     }

@@ -81,7 +81,8 @@ def test_keyring_probe_fails():
             "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall.restype = ctypes.c_long\n"
             "def probe(serial):\n    out = {}\n    buf = ctypes.create_string_buffer(256)\n"
             "    r = libc.syscall(250, 6, serial, buf, 256)\n    out['describe'] = (r, ctypes.get_errno())\n"
-            "    r = libc.syscall(248, b'user', b'planted', b'x', 1, serial)\n    out['add_to_root'] = (r, ctypes.get_errno())\n"
+            "    r = libc.syscall(248, b'user', b'planted', b'x', 1, serial)\n"
+            "    out['add_to_root'] = (r, ctypes.get_errno())\n"
             "    r = libc.syscall(248, b'user', b'mine', b'x', 1, -3)\n    out['add_own'] = (r, ctypes.get_errno())\n"
             "    r = libc.syscall(250, 0, -3, 0, 0, 0)\n    out['own_keyring'] = (r, ctypes.get_errno())\n"
             "    return out\n")
@@ -168,8 +169,10 @@ def test_cpu_time_counts_not_wall_time():
 
 NFKC_TUPLE = ("class T(tuple):\n    _fields = ('\\ufb01', 'fi')\n"  # 'ﬁ' NFKC-normalises to 'fi'
               "def double(x):\n    return T((1, 2))\n")
-CATCH_ALL = "def check(candidate):\n    try:\n        candidate(2)\n    except BaseException:\n        pass\n\ncheck(double)\n"
-FORGED_E = ("import os, sys\ndef double(x):\n    os.write(int(sys.argv[3]), b'[1,\"bad\",\"E:the tests could not run\"]\\n')\n"
+CATCH_ALL = ("def check(candidate):\n    try:\n        candidate(2)\n    except BaseException:\n        pass\n\n"
+             "check(double)\n")
+FORGED_E = ("import os, sys\ndef double(x):\n"
+            "    os.write(int(sys.argv[3]), b'[1,\"bad\",\"E:the tests could not run\"]\\n')\n"
             "    return 5\n")
 FORGED_LOAD = ("import os, sys\nos.write(int(sys.argv[3]), "
                "b'[\"L\",[\"double\"],[\"nt\",\"x\",[\"\\\\ufb01\",\"fi\"],1,2]]\\n')\n"

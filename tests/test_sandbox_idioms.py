@@ -29,7 +29,8 @@ def graded(program: str, test: str, entry_point: str | None = None, **limits) ->
 
 
 STDOUT_TEST = ("import io\nfrom contextlib import redirect_stdout\nbuf = io.StringIO()\n"
-               "with redirect_stdout(buf):\n    greet('Ann')\nassert buf.getvalue() == 'Hello, Ann!\\n', buf.getvalue()\n")
+               "with redirect_stdout(buf):\n    greet('Ann')\n"
+               "assert buf.getvalue() == 'Hello, Ann!\\n', buf.getvalue()\n")
 INPUT_TEST = ("from unittest import mock\nwith mock.patch('builtins.input', side_effect=['3', '4']):\n"
               "    assert add_two_inputs() == 7\n")
 STDIN_TEST = ("import io, sys\nfrom unittest import mock\nwith mock.patch('sys.stdin', io.StringIO('5\\n6\\n')):\n"

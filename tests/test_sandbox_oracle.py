@@ -29,7 +29,8 @@ pytestmark = pytest.mark.sandbox
 WRONG = "def double(x):\n    return 4 if x == 2 else x + 1\n"
 AE = ("class AE:\n    def __eq__(self, other):\n        return True\n    __hash__ = None\n"
       "    def __mul__(self, other):\n        return self\n    __rmul__ = __mul__\n")
-ABS_TEST = "def check(candidate):\n    assert candidate(2) == 4\n    assert abs(candidate(5) - 10) < 1e-9\n\ncheck(double)\n"
+ABS_TEST = ("def check(candidate):\n    assert candidate(2) == 4\n    assert abs(candidate(5) - 10) < 1e-9\n\n"
+            "check(double)\n")
 
 
 def guarded_oracle(program: str, test: str, entry_point: str | None = "double", helpers: str = "",

@@ -12,7 +12,11 @@ import pytest
 from boundary_lab.benchmarks import data_file
 from boundary_lab.errors import InputError
 from boundary_lab.verify.code import (
-    grade_code_records, outputs_match, run_assert_tests, run_stdio_tests, status_of,
+    grade_code_records,
+    outputs_match,
+    run_assert_tests,
+    run_stdio_tests,
+    status_of,
 )
 from boundary_lab.verify.sandbox import SandboxLimits, SandboxResult, bwrap_path, bwrap_problem, run_in_sandbox
 

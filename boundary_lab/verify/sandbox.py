@@ -218,7 +218,8 @@ ORACLE_SOURCE = WIRE_SOURCE + (_HERE / "sandbox_oracle.py").read_text()
 # Each sandboxed interpreter starts with this bootstrap, which reads the marshalled code of the
 # harness (or oracle) from the fd given last on its command line: compiling ~25 kB of source
 # in every sandbox cost ~3 ms of CPU per process.
-_BOOTSTRAP = ("import marshal, os, sys\nsys.path.append('/opt/boundary-lab-site')\nfd = int(sys.argv.pop())\nchunks = []\n"
+_BOOTSTRAP = ("import marshal, os, sys\nsys.path.append('/opt/boundary-lab-site')\n"
+              "fd = int(sys.argv.pop())\nchunks = []\n"
               "while chunk := os.read(fd, 1 << 16):\n    chunks.append(chunk)\nos.close(fd)\n"
               "del fd, chunk\nexec(marshal.loads(b''.join(chunks)))\n")
 NOBODY = 65534
@@ -260,7 +261,8 @@ class SandboxLimits:
     flood_output_bytes: int = field(default=128 << 20, metadata={"help": (
         "a run that writes more than this to stdout or stderr is killed as a flood; issue 13 asks "
         "for >= 64 MiB (a correct program printed 20 MB of debug output)")})
-    max_file_bytes: int = field(default=16 << 20, metadata={"help": "largest file the program may write (RLIMIT_FSIZE)"})
+    max_file_bytes: int = field(default=16 << 20, metadata={
+        "help": "largest file the program may write (RLIMIT_FSIZE)"})
     cpu_cores: float = field(default=1.0, metadata={"help": (
         "CPU cores one run may use at once, whatever it forks (cgroup cpu quota); issue 25: 24 setsid "
         "spinners made a correct neighbour time out")})

@@ -473,7 +473,6 @@ def _serve(job, call_fd, resp_fd):
 
 def _harness(argv):
     import _thread
-    import builtins
     import marshal  # built in: no import cost, unlike json
     import os
     import resource
@@ -551,7 +550,8 @@ def _harness(argv):
 
     try:
         program = compile(job["program"], "<program>", "exec")
-        test = compile(job["test"], "<test>", "exec") if job.get("test") else None
+        if job.get("test"):  # compiled only to report its syntax error before anything runs
+            compile(job["test"], "<test>", "exec")
     except BaseException as exc:  # SyntaxError, ValueError (null bytes), RecursionError, MemoryError
         report(b"S", f"{type(exc).__name__}: {exc}")
         hard_exit(2)

@@ -584,3 +584,114 @@ def mix_report(study, regimes: list[str], n_max: int, weights: dict, mix: pd.Dat
     what = {k: v["what"] for k, v in study.meta.get("regimes", {}).items()}
     return "\n\n".join(mix_sentence(mix[mix["regime"] == r].drop(columns="regime"), weights, r, what.get(r, ""))
                          for r in regimes)
+
+
+# ------------------------------------------------------------------ what each figure shows (issue 23)
+
+
+def _arrow(values) -> str:
+    return " → ".join(f"{v:.3f}" for v in values)
+
+
+def steps_sentence(table: pd.DataFrame, models: list[str], by: str | None = "tier") -> str:
+    """What the training-steps figure shows, per group: pass@1 and pass@K along the checkpoints, and whether each
+    moves in one direction (the paper's Table 3: pass@1 up, pass@256 down).
+
+    >>> t = pd.DataFrame({"tier": ["B"] * 3, "model": ["base", "rl@1", "rl@2"], "pass@1": [.2, .8, .74],
+    ...                   "pass@8": [1.0, .9, .85]})
+    >>> print(steps_sentence(t, ["base", "rl@1", "rl@2"]))
+    - tier B: pass@1 0.200 → 0.800 → 0.740 (not monotonic), pass@8 1.000 → 0.900 → 0.850 (falls at every step) over base, rl@1, rl@2.
+    """
+    kcol = [c for c in table.columns if c.startswith("pass@") and c != "pass@1"][-1]
+    lines = []
+    for key, g in (table.groupby(by, sort=False) if by else [(None, table)]):
+        g = g.set_index("model").loc[models]
+
+        def shape(v):
+            d = [b - a for a, b in zip(v, v[1:])]
+            return ("unchanged" if all(abs(x) < 5e-4 for x in d) else "rises at every step" if all(x > 0 for x in d)
+                    else "falls at every step" if all(x < 0 for x in d) else "not monotonic")
+        label = f"{by} {key}" if by else "all problems"
+        lines.append(f"- {label}: pass@1 {_arrow(g['pass@1'])} ({shape(list(g['pass@1']))}), {kcol} "
+                     f"{_arrow(g[kcol])} ({shape(list(g[kcol]))}) over {', '.join(models)}.")
+    return "\n".join(lines)
+
+
+def histogram_sentence(hist: pd.DataFrame, by: str | None = "tier") -> str:
+    """What the histograms show: per model (and group), the problems never solved (bin 0) and always solved
+    (bin 10), the two ends RL is said to push mass to.
+
+    >>> h = pd.DataFrame({"model": ["base"] * 3 + ["rl"] * 3, "bin": [0, 5, 10] * 2, "count": [1, 6, 1, 3, 0, 5]})
+    >>> print(histogram_sentence(h, by=None))
+    - all problems: base: 1 of 8 problems never solved, 1 always solved; rl: 3 of 8 never solved, 5 always solved.
+    """
+    lines = []
+    for key, g in (hist.groupby(by, sort=False) if by else [(None, hist)]):
+        parts = []
+        for i, (model, m) in enumerate(g.groupby("model", sort=False)):
+            total = int(m["count"].sum())
+            zero, full = int(m.loc[m["bin"] == 0, "count"].sum()), int(m.loc[m["bin"] == 10, "count"].sum())
+            never = "problems never solved" if i == 0 else "never solved"
+            parts.append(f"{model}: {zero} of {total} {never}, {full} always solved")
+        lines.append(f"- {f'{by} {key}' if by else 'all problems'}: " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
+def perplexity_sentence(summary: pd.DataFrame, scorer: str = "base") -> str:
+    """What the perplexity boxes show: the median (and quartiles) of each set of responses under ``scorer``.
+
+    >>> s = pd.DataFrame({"scorer": ["base", "base"], "answers_from": ["base", "rl"], "median": [1.5, 1.2],
+    ...                   "q25": [1.3, 1.1], "q75": [2.0, 1.4], "responses": [10, 10]})
+    >>> perplexity_sentence(s)
+    'Under base: the responses of base have median perplexity 1.50 (quartiles 1.30–2.00), of rl 1.20 (1.10–1.40); the lowest median is rl’s.'
+    """
+    sub = summary[summary["scorer"] == scorer].reset_index(drop=True)
+    parts = [f"the responses of {r.answers_from} have median perplexity {r.median:.2f} (quartiles {r.q25:.2f}–{r.q75:.2f})"
+             if i == 0 else f"of {r.answers_from} {r.median:.2f} ({r.q25:.2f}–{r.q75:.2f})"
+             for i, r in enumerate(sub.itertuples())]
+    low = sub.loc[sub["median"].idxmin(), "answers_from"]
+    return f"Under {scorer}: " + ", ".join(parts) + f"; the lowest median is {low}’s."
+
+
+def delta_se_sentence(dse: pd.DataFrame) -> str:
+    """What the algorithms figure shows: the range of ΔSE over the algorithms at one K, and which are at the ends.
+
+    >>> d = pd.DataFrame({"model": ["grpo@150", "ppo@150"], "K": [256, 256], "delta_se": [0.458, 0.421]})
+    >>> delta_se_sentence(d)
+    'ΔSE at K = 256 ranges from 0.421 (ppo@150) to 0.458 (grpo@150): positive for 2 of 2 algorithms, so the base at K samples solves more than every one of them does at one.'
+    """
+    lo, hi = dse.loc[dse["delta_se"].idxmin()], dse.loc[dse["delta_se"].idxmax()]
+    pos = int((dse["delta_se"] > 0).sum())
+    tail = ("so the base at K samples solves more than every one of them does at one." if pos == len(dse)
+            else "so some algorithm at one sample matches or beats the base at K samples.")
+    return (f"ΔSE at K = {int(dse['K'].iloc[0])} ranges from {lo['delta_se']:.3f} ({lo['model']}) to "
+            f"{hi['delta_se']:.3f} ({hi['model']}): positive for {pos} of {len(dse)} algorithms, {tail}")
+
+
+def remedies_sentence(cov: pd.DataFrame, remedy_of: dict, tier: str = "B") -> str:
+    """What the remedies figure shows on one tier: problems each run solves against the base and plain GRPO,
+    and where a remedy goes against what its paper reports. ``remedy_of`` maps each run's label to its remedy
+    (the ``remedy`` column of ``res.models``; empty for the plain run); ``cov`` is
+    :func:`boundary_lab.tables.coverage` by tier.
+
+    >>> cov = pd.DataFrame({"tier": ["B"] * 2, "model": ["grpo@150", "grpo+more_rollouts@150"],
+    ...                     "base_solved": [48, 48], "model_solved": [40, 28]})
+    >>> print(remedies_sentence(cov, {"grpo@150": "", "grpo+more_rollouts@150": "more_rollouts"}))
+    - tier B: the base solves 48 problems, plain grpo@150 40.
+    - grpo+more_rollouts@150 solves 28 (12 fewer than plain GRPO); the paper reports more rollouts raising pass@k slightly (Fig. 15): here they do the opposite.
+    """
+    sub = cov[cov["tier"] == tier].set_index("model")
+    (plain,) = [label for label, remedy in remedy_of.items() if not remedy]
+    remedies = {label: remedy for label, remedy in remedy_of.items() if remedy}
+    base, ref = int(sub["base_solved"].iloc[0]), int(sub.loc[plain, "model_solved"])
+    lines = [f"- tier {tier}: the base solves {base} problems, plain {plain} {ref}."]
+    for label, remedy in remedies.items():
+        got = int(sub.loc[label, "model_solved"])
+        diff = got - ref
+        text = f"- {label} solves {got} ({abs(diff)} {'more' if diff > 0 else 'fewer'} than plain GRPO)" if diff \
+            else f"- {label} solves {got} (as many as plain GRPO)"
+        if remedy == "more_rollouts" and diff < 0:
+            text += ("; the paper reports more rollouts raising pass@k slightly (Fig. 15): here they do the "
+                     "opposite")
+        lines.append(text + ".")
+    return "\n".join(lines)

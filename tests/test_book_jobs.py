@@ -67,3 +67,40 @@ def test_book_scale_parameters_are_checked_and_apply_only_without_a_preset(tmp_p
     own = {r.name: r.parameters for r in parsed.runs}
     assert all(tiny[name].parameters.get("config") == own[name].get("config") for name in scaled)
     assert all(tiny[name].parameters["preset"] == "tiny" for name in scaled)
+
+
+def _cell_page(tmp_path, name: str, code: str) -> str:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return str(path)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_keep_going_runs_the_others_and_a_failed_page_leaves_nothing_behind(tmp_path, jobs):
+    bad = book.Run("bad", _cell_page(tmp_path, "bad", "raise ValueError('the model is not on this host')"))
+    good = book.Run("good", _cell_page(tmp_path, "good", "x = 1"))
+    out = tmp_path / "executed"
+    with pytest.raises(Exception, match="not on this host"):  # the default: the first failure stops the build
+        book.execute([bad, good], out_dir=out, log=lambda _: None, jobs=1)
+    assert not (out / "good.ipynb").exists() and not list(out.glob("*.ipynb"))  # no partial page either
+    logs = []
+    with pytest.raises(book.RunsFailed) as info:
+        book.execute([bad, good], out_dir=out, log=logs.append, jobs=jobs, keep_going=True)
+    assert info.value.failures == {"bad": "ValueError: the model is not on this host"}
+    assert sorted(p.name for p in out.glob("*.ipynb")) == ["good.ipynb"]
+    assert any(line == "[book] bad: failed: ValueError: the model is not on this host" for line in logs)
+
+
+def test_runs_sharing_a_store_never_run_at_once(tmp_path):
+    code = ("import pathlib, time; d = pathlib.Path({d!r}); (d / '{n}.start').write_text(str(time.time())); "
+            "time.sleep(2); (d / '{n}.end').write_text(str(time.time()))")
+    runs = [book.Run(name, _cell_page(tmp_path, name, code.format(d=str(tmp_path), n=name)),
+                     {"model": f"org/{name}", "baseline": "Qwen/Qwen2.5-32B", "benchmark": "gsm8k", "n": 128})
+            for name in ("simplerl", "dapo")]
+    assert book.store_keys(runs[0]) & book.store_keys(runs[1])  # both sample the base model's gsm8k store
+    book.execute(runs, out_dir=tmp_path / "executed", log=lambda _: None, jobs=2)
+    t = {f.name: float(f.read_text()) for f in tmp_path.glob("*.start")} | {
+        f.name: float(f.read_text()) for f in tmp_path.glob("*.end")}
+    assert t["dapo.start"] >= t["simplerl.end"] or t["simplerl.start"] >= t["dapo.end"]

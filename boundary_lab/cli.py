@@ -51,8 +51,10 @@ def as_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
     >>> p = argparse.ArgumentParser()
     >>> _ = p.add_argument("--max-new-tokens", type=int); _ = p.add_argument("--model")
     >>> _ = p.add_argument("--truncate-to-context", action="store_true")
-    >>> as_flags("max_new_tokens=300: too long (model='m'); set truncate_to_context=True (max_new_tokens_x=1)", p)
-    "--max-new-tokens 300: too long (model='m'); set --truncate-to-context (max_new_tokens_x=1)"
+    >>> as_flags("max_new_tokens=300: (model='m'); lower max_new_tokens or set truncate_to_context=True", p)
+    "--max-new-tokens 300: (model='m'); lower --max-new-tokens or set --truncate-to-context"
+    >>> as_flags("max_new_tokens_x=1", p)
+    'max_new_tokens_x=1'
     """
     if parser is None:
         return message
@@ -67,7 +69,7 @@ def as_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
         if isinstance(action, argparse._StoreTrueAction):
             message = re.sub(edge + name + r"=True\b", flag, message)
         message = re.sub(edge + name + r"=(?=[^=\s])", flag + " ", message)
-        message = re.sub(edge + name + r"(?=:)", flag, message)
+        message = re.sub(edge + name + r"(?![\w=])", flag, message)
     return message
 
 

@@ -52,10 +52,10 @@ def test_crossover_cases(base, rl, n, k, crossings, pattern):
 
 
 def test_crossover_counts_every_change_of_lead_and_reports_k_not_an_index():
-    # hand-made curves through the public function: per-problem pass@k of c = 1 and c = 7 of n = 8 is k/8 and 1
+    # per problem, pass@k of c = 1 of n = 8 is k/8 and of c = 7 is 1 from k = 2: the base (7, 0, 0) stays at
+    # 1/3 from k = 2 while RL (1, 1, 1) climbs as k/8 and passes it at k = 3, for good
     n = [8] * 3
-    found = passk.crossover(n, [7, 0, 0], n, [1, 1, 1])  # base 1/3 + ..., RL k/8 per problem
-    # base pass@k = 1/3 at every k >= 2 ... RL's k/8 passes 1/3 at k = 3
+    found = passk.crossover(n, [7, 0, 0], n, [1, 1, 1])
     diffs = [float(sum(pass_at(8, c, k) for c in (7, 0, 0)) / 3 - sum(pass_at(8, 1, k) for _ in range(3)) / 3)
              for k in range(1, 9)]
     assert [d > 0 for d in diffs] == [True, True, False, False, False, False, False, False]
@@ -69,7 +69,7 @@ def test_crossover_counts_every_change_of_lead_and_reports_k_not_an_index():
 
 
 def test_several_crossings_are_counted():
-    # base: one problem always solved, RL: many problems sometimes; + a tie stretch
+    # base: one problem always solved; RL: three problems sometimes (RL ahead from k = 2 on)
     base, rl = [16, 0, 0, 0], [3, 3, 3, 0]
     found = passk.crossover([16] * 4, base, [16] * 4, rl)
     curve = lambda cs, k: sum(pass_at(16, c, k) for c in cs)  # noqa: E731

@@ -138,3 +138,57 @@ def test_create_refuses_an_existing_run(tmp_path):
     new_store(tmp_path)
     with pytest.raises(InputError, match="already holds"):
         new_store(tmp_path)
+
+
+def test_one_writer_at_a_time_and_the_second_learns_who_holds_the_store(tmp_path):
+    import os
+
+    first = new_store(tmp_path)
+    with pytest.raises(InputError, match=rf"another writer is using this sample store \(pid {os.getpid()} on "):
+        SampleStore.open(first.path, write=True)
+    with pytest.raises(InputError, match="another writer"):
+        SampleStore.open_or_create(first.path, IDENTITY)
+    SampleStore.open(first.path).read()  # readers take no lock
+    first.close()
+    with SampleStore.open(first.path, write=True) as second:
+        second.write_shard(rows(["p1"]))
+    assert counts(first.path)["n"].tolist() == [2]
+
+
+def test_an_incomplete_store_says_how_many_problems_are_missing(tmp_path):
+    from boundary_lab.store import partial_notes
+
+    store = new_store(tmp_path, problems_in_shard=3)
+    store.write_shard(rows(["p1"]))
+    assert store.missing_problems() == 2
+    with pytest.raises(InputError, match="incomplete sample store: 2 of 3 problems missing"):
+        counts(store.path)
+    assert counts(store.path, allow_partial=True)["problem_id"].tolist() == ["p1"]
+    assert partial_notes([store.path]) == [f"{store.path}: 2 of 3 problems missing (incomplete store)"]
+    store.write_shard(rows(["p2", "p3"]))
+    assert store.missing_problems() == 0 and len(counts(store.path)) == 3
+
+
+def test_the_weights_hash_follows_the_weights(tmp_path):
+    from boundary_lab.sampling.identity import weights_hash
+    from boundary_lab.tiny_models import make_tiny_model
+
+    path = make_tiny_model(tmp_path / "m", hidden=32, layers=1, seed=0)
+    first = weights_hash(path)
+    (path / "trainer_state.pt").write_bytes(b"optimizer state")  # not the model
+    (path / "train_log.json").write_text("{}")
+    assert weights_hash(path) == first
+    make_tiny_model(tmp_path / "m", hidden=32, layers=1, seed=1)  # retrained in place
+    assert weights_hash(path) != first
+    # a Hugging Face cache snapshot: files link to blobs/<sha256>, whose name is the hash (not re-read)
+    blobs, snap = tmp_path / "hub" / "blobs", tmp_path / "hub" / "snapshots" / "abc"
+    blobs.mkdir(parents=True)
+    snap.mkdir(parents=True)
+    for f in path.iterdir():
+        if f.is_file() and f.name not in ("trainer_state.pt", "train_log.json"):
+            import hashlib
+
+            digest = hashlib.sha256(f.read_bytes()).hexdigest()
+            (blobs / digest).write_bytes(f.read_bytes())
+            (snap / f.name).symlink_to(blobs / digest)
+    assert weights_hash(snap) == weights_hash(path)

@@ -20,6 +20,8 @@ length``): ``correct`` counts whole-chain-correct samples (the primary metric),
 """
 from __future__ import annotations
 
+from ..sampling.config import SamplingConfig
+from .config import EvalConfig
 from .task import CAREFUL, SHORTCUT, Problem, check
 
 # Strategy names in tables: words, so they never collide with tier letters (A, B, C).
@@ -31,12 +33,9 @@ def sample(model, tokenizer, prompts: list[str], n: int, temperature: float, top
            stream: tuple[int, ...] = ()) -> list[list[str]]:
     """``n`` completions (texts) per prompt from an in-memory HF model (``batch_size``: default
     ``EvalConfig.batch_size``)."""
-    from .config import EvalConfig
-
-    from ..sampling.config import SamplingConfig
+    from ..sampling.hf import generate  # torch
 
     config = SamplingConfig(n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed)
-    from ..sampling.hf import generate
 
     out = generate(model, tokenizer, prompts, config, progress=progress,
                    batch_size=batch_size or EvalConfig.batch_size, stream=stream)

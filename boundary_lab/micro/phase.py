@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import MicroConfig
+from .config import MicroConfig, with_overrides
+from .pipeline import Pipeline
 from .regimes import regime_config
 
 
@@ -37,9 +38,6 @@ def run_cell(cfg: MicroConfig, workdir: str | Path, say: bool = False) -> pd.Dat
     """Pretrain (cached), train the main RL run and evaluate the base and its final checkpoint;
     returns their counts. Only the main run is trained (no noB run, no extra algorithms)."""
     import torch
-
-    from .config import with_overrides
-    from .pipeline import Pipeline
 
     cfg = with_overrides(cfg, {"rl.without_tier_b": False, "rl.algorithms": (), "rl.remedies": ()}, source="cell")
     pipe = Pipeline(cfg, workdir, progress=False, say=say)

@@ -787,3 +787,93 @@ def report(df, ks, what: str = "passk", base: str | None = None, family: str = "
                 vals[str(k)] = cell(x.k, x.low, x.high) if intervals else x.k
             out[model] = vals
     return out
+
+
+# ------------------------------------------------------------ the book's page
+
+
+def outcome_matrix(samples, column: str = "correct") -> tuple[list, np.ndarray]:
+    """(problem ids, problems x n matrix of one verdict in sample order) from a samples table.
+
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"problem_id": ["b", "a", "a", "b"], "sample_id": [1, 1, 0, 0],
+    ...                   "correct": [True, False, True, False]})
+    >>> outcome_matrix(s)[0], outcome_matrix(s)[1].tolist()
+    (['a', 'b'], [[True, False], [False, True]])
+    """
+    table = samples.pivot(index="problem_id", columns="sample_id", values=column).sort_index()
+    if table.isna().any().any():
+        raise InputError("samples: problems have different numbers of samples; the page needs equal n")
+    return table.index.tolist(), table.to_numpy(dtype=bool)
+
+
+def versus_truth(outcomes: dict, fit_on=(8, 16, 32), ks=None, n_boot: int = 200, seed: int = 0):
+    """Forecasts from the first ``fit_on`` samples of each problem against the exact pass@k of all of them.
+
+    ``outcomes``: {model: problems x N matrix}. Returns a tidy frame (model, fit_on, k, forecast,
+    low, high, exact, truth: the exact estimator on all N samples, NaN beyond N). Fit sizes >= N
+    are skipped.
+    """
+    import pandas as pd
+
+    rows = []
+    for model, out in outcomes.items():
+        m, total = out.shape
+        grid = ks if ks is not None else sorted({int(k) for k in np.unique(np.geomspace(1, 16 * total, 40).round())})
+        truth = passk.pass_at_k_curve(np.full(m, total), out.sum(axis=1), [k for k in grid if k <= total])
+        for f in fit_on:
+            if f >= total:
+                continue
+            fc = forecast_passk(np.full(m, f), out[:, :f].sum(axis=1), grid, n_boot=n_boot, seed=seed)
+            for i, k in enumerate(grid):
+                rows.append({"model": model, "fit_on": int(f), "k": int(k), "forecast": float(fc.value[i]),
+                             "low": float(fc.low[i]), "high": float(fc.high[i]), "family": fc.family,
+                             "truth": float(truth[i]) if k <= total else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def figure(table, title: str = "forecast from a few samples vs the exact curve of all of them"):
+    """One panel per model: the exact pass@k of all samples (black) and each fit size's forecast band."""
+    import matplotlib.pyplot as plt
+
+    models = list(dict.fromkeys(table["model"]))
+    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 3.6), sharey=True, squeeze=False)
+    for ax, model in zip(axes[0], models):
+        sub = table[table["model"] == model]
+        for f, part in sub.groupby("fit_on"):
+            line, = ax.plot(part["k"], part["forecast"], label=f"forecast from n = {f}")
+            ax.fill_between(part["k"], part["low"], part["high"], color=line.get_color(), alpha=0.15)
+            ax.axvline(f, color=line.get_color(), lw=0.6, ls=":")
+        truth = sub.drop_duplicates("k").dropna(subset=["truth"])
+        ax.plot(truth["k"], truth["truth"], color="black", lw=2, label=f"exact, n = {int(truth['k'].max())}")
+        ax.set_xscale("log", base=2)
+        ax.set_title(model)
+        ax.set_xlabel("k")
+    axes[0][0].set_ylabel("pass@k")
+    axes[0][-1].legend(fontsize=8, loc="lower right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def versus_truth_sentence(table, k: int | None = None, fit_on: int = 16) -> str:
+    """One sentence per model: the forecast of pass@k from ``fit_on`` samples against the exact value.
+
+    ``k`` defaults to the largest k with a truth (all N samples).
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"model": ["b"], "fit_on": [16], "k": [256], "forecast": [0.9], "low": [0.85],
+    ...                   "high": [0.95], "truth": [0.93], "family": ["beta"]})
+    >>> versus_truth_sentence(t)
+    'From 16 samples per problem, pass@256 of b is forecast at 0.900 (95% interval 0.850 to 0.950; prior beta); all samples give 0.930, which the interval covers.'
+    """
+    known = table.dropna(subset=["truth"])
+    k = int(known["k"].max()) if k is None else int(k)
+    parts = []
+    for _, r in table[(table["k"] == k) & (table["fit_on"] == fit_on)].iterrows():
+        cover = "which the interval covers" if r["low"] <= r["truth"] <= r["high"] else "outside the interval"
+        parts.append(f"pass@{k} of {r['model']} is forecast at {r['forecast']:.3f} (95% interval {r['low']:.3f} to "
+                     f"{r['high']:.3f}; prior {r['family']}); all samples give {r['truth']:.3f}, {cover}")
+    if not parts:
+        return f"No forecast from {fit_on} samples per problem at k = {k}."
+    return f"From {fit_on} samples per problem, " + "; ".join(parts) + "."

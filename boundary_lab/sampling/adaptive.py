@@ -143,6 +143,35 @@ def uniform(outcomes: np.ndarray, per_problem: int) -> tuple[np.ndarray, np.ndar
     return n, outcomes[:, :per_problem].sum(axis=1)
 
 
+def versus_uniform(outcomes: dict, budget_per_problem: int, k_target: int, first: int = 16, step: int = 16,
+                   rounds: int = 8, n_boot: int = 200, seed: int = 0):
+    """Adaptive vs uniform sampling at the same budget, replayed on known outcomes (problems x N per model).
+
+    For each model: the expected number of problems solved at ``k_target`` that each strategy's
+    counts forecast (with its interval), and the exact one from all N samples (``truth``; it
+    needs N >= ``k_target``).
+    """
+    import pandas as pd
+
+    from .. import forecast, passk
+
+    rows = []
+    for model, out in outcomes.items():
+        m, total = out.shape
+        if total < k_target:
+            raise InputError(f"versus_uniform: {model} has {total} samples per problem, fewer than k_target={k_target}")
+        truth = float(passk.pass_at_k_curve(np.full(m, total), out.sum(axis=1), [k_target])[0] * m)
+        config = AdaptiveConfig(budget=budget_per_problem * m, first=first, k_target=k_target, step=step,
+                                rounds=rounds)
+        for how, (n, c) in (("adaptive", simulate(out, config, seed)), ("uniform", uniform(out, budget_per_problem))):
+            fc = forecast.forecast_passk(n, c, [k_target], n_boot=n_boot, seed=seed)
+            rows.append({"model": model, "sampling": how, "samples": int(n.sum()), "largest n": int(n.max()),
+                         f"solved at k={k_target}": round(float(fc.solved[0]), 1),
+                         "95% interval": f"{fc.low[0] * m:.1f} to {fc.high[0] * m:.1f}",
+                         f"truth (n={total})": round(truth, 1), "error": round(float(fc.solved[0]) - truth, 1)})
+    return pd.DataFrame(rows)
+
+
 # ------------------------------------------------------------- on a model
 
 

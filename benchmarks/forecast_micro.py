@@ -1,0 +1,162 @@
+"""Forecast vs truth on the micro-world (issue 24): a base and an RL model sampled n = 4096 times per problem.
+
+1. Sample every held-out problem (tiers A, B, C) 4096 times with each model (cached as outcome
+   matrices under --cache; rerunning reuses them).
+2. Forecast pass@k at k = 256 and 1024 from the first 8, 16 and 32 samples, and from 16 disjoint
+   blocks of 16 samples (bias and coverage on real data), against the exact estimator at n = 4096.
+3. The crossover k of base and RL forecast from 16 samples, against the one on the 4096-sample curves.
+4. Adaptive vs uniform sampling at an average budget of 64 samples per problem: the expected number
+   of problems solved at k = 1024, on 4 disjoint pools of 1024 samples, against the n = 4096 truth.
+
+Writes benchmarks/results/forecast_micro.json.
+
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/forecast_micro.py --base DIR --rl DIR \\
+        --config book/worlds/narrowing.yaml --seed 0
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from boundary_lab import forecast as F
+from boundary_lab import passk
+from boundary_lab.sampling import adaptive as A
+
+OUT = Path(__file__).with_name("results") / "forecast_micro.json"
+
+
+def outcomes(label: str, path: str, cfg, problems, max_new_tokens: int, n: int, cache: Path) -> np.ndarray:
+    """Problems x n matrix of whole-chain-correct samples, in sample order (cached)."""
+    from boundary_lab.micro.evaluate import evaluate_checkpoint
+
+    file = cache / f"{label}-n{n}.npz"
+    ids = [p.problem_id for p in problems]
+    if file.exists():
+        data = np.load(file, allow_pickle=False)
+        if data["ids"].tolist() == ids:
+            return data["correct"]
+    start = time.time()
+    samples, _ = evaluate_checkpoint(path, problems, label, replace(cfg.eval, n=n), max_new_tokens, cfg.seed,
+                                     cfg.device, True, (label,))
+    samples = samples.sort_values(["problem_id", "sample_id"])
+    matrix = samples.pivot(index="problem_id", columns="sample_id", values="correct").loc[ids].to_numpy(bool)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(file, correct=matrix, ids=np.array(ids))
+    print(f"sampled {label}: {matrix.size:,} completions in {time.time() - start:.0f} s", flush=True)
+    return matrix
+
+
+def forecast_rows(name: str, out: np.ndarray, ks, firsts, blocks: int, block: int, n_boot: int) -> list[dict]:
+    m, pool = out.shape
+    truth = passk.pass_at_k_curve(np.full(m, pool), out.sum(axis=1), ks)
+    rows = []
+    for f in firsts:
+        fc = F.forecast_passk(np.full(m, f), out[:, :f].sum(axis=1), ks, n_boot=n_boot)
+        for i, k in enumerate(ks):
+            rows.append({"model": name, "fit_on": f, "k": k, "forecast": float(fc.value[i]), "low": float(fc.low[i]),
+                         "high": float(fc.high[i]), "truth": float(truth[i]), "error": float(fc.value[i] - truth[i]),
+                         "covered": bool(fc.low[i] <= truth[i] <= fc.high[i]), "family": fc.family,
+                         "exact_at_n": float(passk.pass_at_k_curve(np.full(m, f), out[:, :f].sum(axis=1), [f])[0])})
+    errs, hits = {k: [] for k in ks}, {k: 0 for k in ks}
+    for b in range(blocks):
+        cb = out[:, b * block:(b + 1) * block].sum(axis=1)
+        fc = F.forecast_passk(np.full(m, block), cb, ks, n_boot=n_boot, seed=b)
+        for i, k in enumerate(ks):
+            errs[k].append(fc.value[i] - truth[i])
+            hits[k] += bool(fc.low[i] <= truth[i] <= fc.high[i])
+    for k in ks:
+        rows.append({"model": name, "fit_on": f"{blocks} blocks of {block}", "k": k, "truth": float(truth[ks.index(k)]),
+                     "bias": float(np.mean(errs[k])), "rmse": float(np.sqrt(np.mean(np.square(errs[k])))),
+                     "coverage": hits[k] / blocks})
+    return rows
+
+
+def true_crossover(base: np.ndarray, rl: np.ndarray) -> int | None:
+    m, pool = base.shape
+    ks = list(range(1, pool + 1))
+    diff = passk.pass_at_k_curve(np.full(m, pool), base.sum(1), ks) - passk.pass_at_k_curve(
+        np.full(m, pool), rl.sum(1), ks)
+    if diff[0] >= 0:
+        return 1
+    ahead = np.flatnonzero(diff >= -1e-12)
+    return int(ahead[0]) + 1 if ahead.size else None
+
+
+def adaptive_rows(name: str, out: np.ndarray, budget_per_problem: int, k_target: int, pools: int) -> list[dict]:
+    m, total = out.shape
+    truth = float(passk.pass_at_k_curve(np.full(m, total), out.sum(1), [k_target])[0] * m)
+    size = total // pools
+    rows = []
+    for r in range(pools):
+        pool = out[:, r * size:(r + 1) * size]
+        cfg = A.AdaptiveConfig(budget=budget_per_problem * m, first=16, k_target=k_target, step=16, rounds=8)
+        for how, (n, c) in (("adaptive", A.simulate(pool, cfg, seed=r)), ("uniform", A.uniform(pool, budget_per_problem))):
+            fc = F.forecast_passk(n, c, [k_target], n_boot=100, seed=r)
+            rows.append({"model": name, "pool": r, "how": how, "samples": int(n.sum()), "solved": float(fc.solved[0]),
+                         "low": float(fc.low[0] * m), "high": float(fc.high[0] * m), "truth": truth,
+                         "error": float(fc.solved[0] - truth), "n_max": int(n.max())})
+    return rows
+
+
+def main() -> dict:
+    from boundary_lab.micro.config import MicroConfig
+    from boundary_lab.micro.pipeline import Pipeline
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--base", required=True, help="base checkpoint directory")
+    ap.add_argument("--rl", required=True, help="RL checkpoint directory")
+    ap.add_argument("--config", default="book/worlds/narrowing.yaml")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--n", type=int, default=4096)
+    ap.add_argument("--tiers", default="ABC")
+    ap.add_argument("--n-boot", type=int, default=200)
+    ap.add_argument("--cache", default="runs/forecast_micro")
+    args = ap.parse_args()
+    cfg = MicroConfig.preset("default", config=args.config, seed=args.seed)
+    pipe = Pipeline(cfg, args.cache, progress=False)
+    problems = [p for p in pipe.problems if p.tier in args.tiers]
+    start = time.time()
+    out = {label: outcomes(label, path, cfg, problems, pipe.max_new_tokens, args.n, Path(args.cache))
+           for label, path in (("base", args.base), ("rl", args.rl))}
+    sample_s = time.time() - start
+    start = time.time()
+    ks = [args.n // 16, args.n // 4]  # 256 and 1024 at n = 4096
+    rows = [r for name in out for r in forecast_rows(name, out[name], ks, (8, 16, 32), 16, 16, args.n_boot)]
+    m = len(problems)
+    pair = F.fit_pair(np.full(m, 16), out["base"][:, :16].sum(1), np.full(m, 16), out["rl"][:, :16].sum(1),
+                      n_boot=args.n_boot)
+    x = F.crossover(pair, 10**6, names=("base", "RL"))
+    forecast_s = time.time() - start
+    tiers = np.array([p.tier for p in problems])
+    result = {
+        "machine": {"cpu": subprocess.run(["sh", "-c", "lscpu | grep 'Model name' | cut -d: -f2"], capture_output=True,
+                                          text=True).stdout.strip()},
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+        "models": {"base": args.base, "rl": args.rl}, "config": args.config, "seed": args.seed, "n": args.n,
+        "problems": m, "tiers": {t: int((tiers == t).sum()) for t in sorted(set(tiers))},
+        "truth_by_tier": {name: {t: {str(k): float(passk.pass_at_k_curve(np.full((tiers == t).sum(), args.n),
+                                                                         o[tiers == t].sum(1), [k])[0])
+                                     for k in (1, 16, 256, 1024, 4096) if k <= args.n} for t in sorted(set(tiers))}
+                          for name, o in out.items()},
+        "forecast": rows,
+        "crossover": {"true_k": true_crossover(out["base"], out["rl"]), "forecast_from_16": x.to_dict()},
+        "adaptive": [r for name in out for r in adaptive_rows(name, out[name], 64, args.n // 4, 4)],
+        "seconds": {"sampling": round(sample_s, 1), "forecasts": round(forecast_s, 1)},
+    }
+    OUT.write_text(json.dumps(result, indent=2) + "\n")
+    for r in rows:
+        print(json.dumps(r))
+    print(json.dumps(result["crossover"]))
+    for r in result["adaptive"]:
+        print(json.dumps(r))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -204,6 +204,22 @@ def measure(samples: list[dict], store: dict, baseline_n: int, workers: int, see
     }
 
 
+def published_rows(tests_dir: str, workers: int, timeout_s: float) -> dict:
+    """Agreement with math-verify on its published test rows: its math groups (149) and every literal row."""
+    from boundary_lab.verify.math_agreement import published_agreement
+
+    published = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                 "commit": _commit(), "tests": str(tests_dir), "timeout_s": timeout_s,
+                 "load_average_1min": round(os.getloadavg()[0], 1)}
+    for name, kwargs in (("math_groups", {}), ("all_literal_rows", {"groups": None})):
+        found = published_agreement(tests_dir, workers=workers, timeout_s=timeout_s, **kwargs)
+        published[name] = {k: v for k, v in found.items() if k != "disagreements"}
+        published[name]["disagreements"] = [{k: str(v)[-160:] for k, v in d.items()} for d in found["disagreements"]]
+        print(f"published tests, {name}: {found['agree_with_math_verify']} of {found['rows']} as math-verify",
+              file=sys.stderr)
+    return published
+
+
 def _commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10)
@@ -222,6 +238,10 @@ def main() -> int:
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--published-tests", default=None,
                         help="math-verify's sdist tests/ directory: also count agreement on its published rows")
+    parser.add_argument("--published-only", action="store_true",
+                        help="with --published-tests: only recount the published rows into the existing --out file")
+    parser.add_argument("--published-timeout", type=float, default=120.0,
+                        help="seconds per check for the published rows (a timeout counts as 'not equal')")
     args = parser.parse_args()
     for name in ("problems", "short", "long", "baseline"):
         if getattr(args, name) < 1:
@@ -232,6 +252,16 @@ def main() -> int:
     from boundary_lab.verify.math_pool import default_workers
 
     workers = args.workers or default_workers()
+    if args.published_only:
+        if not args.published_tests:
+            print("--published-only needs --published-tests DIR", file=sys.stderr)
+            return 2
+        result = json.loads(Path(args.out).read_text())
+        result["published_tests"] = published_rows(args.published_tests, workers, args.published_timeout)
+        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+        json.dump(result["published_tests"], sys.stdout, indent=2)
+        print()
+        return 0
     shapes = {}
     for seed, (shape, per_problem) in enumerate((("short", args.short), ("long", args.long))):
         samples, store = build_store(args.problems, per_problem, shape)
@@ -250,19 +280,8 @@ def main() -> int:
         grade_math(mixed, workers=workers, timeout_s=2.0, report=hostile_report)
     hostile_s = time.perf_counter() - t0
 
-    published = None
-    if args.published_tests:
-        from boundary_lab.verify.math_agreement import published_agreement
-
-        published = {}
-        for name, groups in (("math_groups", "default"), ("all_literal_rows", None)):
-            kwargs = {} if groups == "default" else {"groups": None}
-            found = published_agreement(args.published_tests, workers=workers, **kwargs)
-            published[name] = {k: v for k, v in found.items() if k != "disagreements"}
-            published[name]["disagreements"] = [{k: str(v)[-160:] for k, v in d.items()}
-                                                for d in found["disagreements"]]
-            print(f"published tests, {name}: {found['agree_with_math_verify']} of {found['rows']} as math-verify",
-                  file=sys.stderr)
+    published = published_rows(args.published_tests, workers, args.published_timeout) \
+        if args.published_tests else None
 
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -120,3 +120,4 @@ def test_string_extraction(pred, expected, config):
     report = published_agreement(tmp_path, workers=1, timeout_s=20)
     assert (report["rows"], report["agree_with_expected"]) == (3, 3)
     assert report["math_verify_expected"] == 3 and report["agree_with_math_verify"] == 3
+    assert report["timeouts"] == {"boundary-lab": 0, "math-verify": 0} and report["disagreements"] == []

@@ -217,22 +217,28 @@ def published_cases(tests_dir, groups: tuple[str, ...] | None = PUBLISHED_MATH_G
 
 
 def published_agreement(tests_dir, groups: tuple[str, ...] | None = PUBLISHED_MATH_GROUPS,
-                        workers: int | None = None, timeout_s: float = 10.0) -> dict:
+                        workers: int | None = None, timeout_s: float = 60.0) -> dict:
     """How often boundary-lab decides math-verify's published rows as math-verify itself does.
 
     Returns ``rows``, ``agree_with_math_verify``, ``agree_with_expected`` and ``math_verify_expected``
-    (rows where math-verify's default call gives the row's own expected verdict), and the
-    ``disagreements`` (group, gold, completion, ours, math-verify, expected).
+    (rows where math-verify's default call gives the row's own expected verdict), the checks past
+    ``timeout_s`` on either side (``timeouts``: they count as "not equal", so a loaded machine
+    needs a long timeout) and the ``disagreements`` (group, gold, completion, ours, math-verify, expected).
     """
     from .math import grade_math
+    from .math_pool import WorkerPool
 
     cases = published_cases(tests_dir, groups)
     pairs = list(zip(cases["gold"], cases["completion"]))
-    ours = [g.correct for g in grade_math(pairs, workers=workers, timeout_s=timeout_s)]
-    theirs = _run_in_workers(f"{__name__}:math_verify_verdict", pairs, workers, timeout_s)
-    cases = cases.assign(ours=ours, math_verify=theirs)
+    report: dict = {}
+    ours = [g.correct for g in grade_math(pairs, workers=workers, timeout_s=timeout_s, report=report)]
+    with WorkerPool(workers=workers, timeout_s=timeout_s, check=f"{__name__}:math_verify_verdict") as pool:
+        outcomes = pool.run(pairs)
+    cases = cases.assign(ours=ours, math_verify=[verdict for verdict, _ in outcomes])
     differ = cases[cases["ours"] != cases["math_verify"]]
-    return {"rows": len(cases), "agree_with_math_verify": int((cases["ours"] == cases["math_verify"]).sum()),
+    return {"rows": len(cases), "timeouts": {"boundary-lab": len(report["timeouts"]),
+                                             "math-verify": sum(status != "ok" for _, status in outcomes)},
+            "agree_with_math_verify": int((cases["ours"] == cases["math_verify"]).sum()),
             "agree_with_expected": int((cases["ours"] == cases["expected"]).sum()),
             "math_verify_expected": int((cases["math_verify"] == cases["expected"]).sum()),
             "disagreements": differ[["group", "gold", "completion", "ours", "math_verify", "expected"]]

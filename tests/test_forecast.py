@@ -180,6 +180,8 @@ def test_enough_report_refuses_unequal_n_and_counts_the_unsolved():
     last = r["newly_solved"][-1]
     assert last["ci_low"] <= truth <= last["ci_high"]
     assert "n = 16" in r["sentence"] and "16n" in r["sentence"]
+    # At n itself no more samples are drawn, so nothing new is solved.
+    assert F.enough_report([16] * 400, c_base, "base", multiples=(1,), n_boot=20)["newly_solved"][0]["expected"] == 0
 
 
 def test_ordering_flip_probability_is_high_when_the_curves_cross():

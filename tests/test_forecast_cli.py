@@ -57,6 +57,8 @@ def test_intervals_and_coverage(counts, cli):
                             "--format", "json", "--n-boot", "20", "--model", "base")
     cell = json.loads(out)["base"]["256"]
     assert code == 0 and cell["ci_low"] <= cell["value"] <= cell["ci_high"] <= 40 and cell["exact"] is False
+    code, out, _ = cli("forecast", counts, "--k", "256", "--format", "json", "--n-boot", "20", "--model", "base")
+    assert cell["value"] == pytest.approx(40 * json.loads(out)["base"]["256"], rel=1e-12)  # 40 problems
 
 
 def test_delta_se_crossover_and_enough(counts, cli):

@@ -36,7 +36,7 @@ LOCAL_ALLOWED = {
     "commands.micro": "store engineer", "commands.ppl": "store engineer", "commands.sample": "store engineer",
     "commands.compare": "store engineer", "commands.counts": "store engineer", "commands.forecast": "forecast engineer",
     "commands.passk": "store engineer", "evaluate": "store engineer", "importers": "importers engineer",
-    "micro.evaluate": "stats engineer", "micro.phase": "stats engineer", "micro.pipeline": "lead",
+    "micro.evaluate": "stats engineer", "micro.pipeline": "lead",
     "micro.fingerprint": "lead", "report": "stats engineer", "rl.advantages": "RL engineer",
     "rl.rewards": "RL engineer", "rl.toy": "RL engineer", "sampling.hf": "store engineer",
     "sampling.run": "store engineer", "sampling.adaptive": "forecast engineer",

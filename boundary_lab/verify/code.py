@@ -49,7 +49,11 @@ from dataclasses import asdict
 
 from boundary_lab.errors import InputError
 from boundary_lab.verify.sandbox import (
-    SandboxLimits, SandboxResult, run_in_sandbox, run_tests_in_sandbox, stdout_digest,
+    SandboxLimits,
+    SandboxResult,
+    run_in_sandbox,
+    run_tests_in_sandbox,
+    stdout_digest,
 )
 
 HUMANEVAL_FIELDS = ("prompt", "completion", "test", "entry_point")

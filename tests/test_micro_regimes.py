@@ -32,8 +32,11 @@ def test_narrowing_cap_cuts_long_careful_chains_only():
     assert regimes.regime_config("contrast").rl.max_new_tokens == 0 == regimes.regime_config("uncapped").rl.max_new_tokens
     assert regimes.regime_config("uncapped").task == cfg.task
     assert regimes.regime_settings("contrast") == {}
-    with pytest.raises(InputError, match="regime: unknown 'steep'"):
+    with pytest.raises(InputError, match="regime: unknown 'steep'; choose one of narrowing, uncapped, contrast$"):
         regimes.regime_settings("steep")
+    tiny = regimes.regime_config("narrowing", "tiny", 3, {"rl.trainer.steps": 7, "rl.trainer.checkpoint_steps": (7,)})
+    assert (tiny.seed, tiny.rl.trainer.steps) == (3, 7) and tiny.model == MicroConfig.preset("tiny").model
+    assert tiny.model != MicroConfig.preset("default").model and tiny.rl.max_new_tokens == cap
 
 
 def _cut(problem, text: str, cap: int) -> str:
@@ -185,3 +188,31 @@ def test_temperature_curves_sample_only_the_tier_at_other_temperatures(tmp_path)
         tiers.setdefault(c["model"].iloc[0], []).append("".join(sorted(set(c["tier"]))))
     # T = 1 is the regime's own evaluation (every tier, reused by its pages); T = 0.5 samples tier B only
     assert {m: sorted(t) for m, t in tiers.items()} == {"base": ["ABC", "B"], "grpo@4": ["ABC", "B"]}
+
+
+def test_micro_results_select_and_one_name_what_is_missing(tmp_path):
+    models = pd.DataFrame({"model": ["base", "grpo@100", "grpo@300", "grpo-noB@300"], "kind": ["base", "rl", "rl", "rl"],
+                           "split": ["", "full", "full", "noB"], "main": [False, True, True, False],
+                           "final": [True, False, True, True]})
+    guess = pd.DataFrame({"metric": ["answer", "chain_len2"], "k": [1, 1], "pass_at_k": [0.1, 0.01]})
+    res = MicroResults(config=None, models=models, counts=pd.DataFrame(), guess=guess,
+                       sample_dirs={"base": tmp_path})
+    assert res.select(kind="rl", final=True) == ["grpo@300", "grpo-noB@300"] and res.select() == models["model"].tolist()
+    assert res.one(main=True, final=True) == "grpo@300"
+    with pytest.raises(InputError, match="select: no column 'step'; models have model, kind, split, main, final$"):
+        res.select(step=300)
+    with pytest.raises(InputError, match=r"2 models match \(grpo@100, grpo@300\); the models are base, grpo@100, "):
+        res.one(main=True)
+    with pytest.raises(InputError, match=r"0 models match \(none\)"):
+        res.one(kind="teacher")
+    assert res.answer_guess()["pass_at_k"].tolist() == [0.1]
+    pd.DataFrame({"sample_id": [0, 1]}).to_parquet(tmp_path / "samples.parquet")
+    assert res.samples("base")["sample_id"].tolist() == [0, 1]
+    with pytest.raises(InputError, match="samples: no evaluated model 'rl'; known: base"):
+        res.samples("rl")
+
+
+def test_final_label_names_the_main_runs_last_step():
+    cfg = regimes.regime_config("narrowing", "tiny", settings={"rl.trainer.algorithm": "rloo", "rl.trainer.steps": 9,
+                                                               "rl.trainer.checkpoint_steps": (9,)})
+    assert phase.final_label(cfg) == "rloo@9"

@@ -368,3 +368,17 @@ def test_counts_must_be_whole_numbers():
     with pytest.raises(InputError, match=r"^k must be >= 1 \(got k=0\)$"):
         passk.pass_at_k_curve([3], [1], [0, 1])
     assert passk.pass_at_k_curve([3], [1], [1.0, 2.0]).tolist() == pytest.approx([1 / 3, 2 / 3])
+
+
+def test_n_error_names_the_first_bad_n():
+    with pytest.raises(InputError, match=r"n must be >= 1 \(got n=0\)"):
+        passk.pass_at_k_matrix([2, 1, 0], [0, 0, 0], [1])
+
+
+def test_crossover_interval_is_seeded_and_its_defaults_are_stated():
+    args = ([8] * 30, [1, 2, 3, 0, 8, 4] * 5, [8] * 30, [8, 0, 0, 1, 8, 2] * 5)
+    default = passk.crossover(*args)
+    assert default == passk.crossover(*args, k_max=8, n_boot=1000, confidence=0.95, seed=0)
+    pc = passk.paired_comparison(*args, [8], n_boot=1000, seed=0)
+    assert (default.low, default.high, default.diff) == (pc.low[0], pc.high[0], pc.diff[0])
+    assert passk.crossover(*args, k_max=4).k_max == 4

@@ -258,6 +258,47 @@ def test_grid_tables_pool_seeds_per_cell():
     assert capped["pass@1 change"] == pytest.approx(1 / 12 - 0.5)
     assert capped["seed_ci_low"] <= capped["ci_low"] <= capped["coverage change"] <= capped["ci_high"]
     assert capped["pass@1 ci_low"] < capped["pass@1 change"] < capped["pass@1 ci_high"] < 0
+    assert capped["rl careful"] == 0 and capped["seeds"] == 3
     assert free["coverage change"] == 0 and free["pass@1 change"] == 0.5 and free["seed_ci_high"] == 0
     assert findings.classify(capped) == "RL collapses: it loses both pass@1 and coverage"
     assert findings.classify(free) == "RL keeps coverage (the seed-aware interval includes 0)"
+
+
+def test_seeds_and_boot_counts_reach_the_estimators():
+    counts = pd.concat([frame("base", [1, 2, 3, 0, 8, 4]), frame("rl", [8, 0, 0, 1, 8, 2])])
+    row = tables.crossover(counts, "base", "rl", n_boot=300, seed=5).iloc[0]
+    found = passk.crossover([8] * 6, [1, 2, 3, 0, 8, 4], [8] * 6, [8, 0, 0, 1, 8, 2], n_boot=300, seed=5)
+    assert (row["ci_low"], row["ci_high"]) == (found.low, found.high)
+    table = tables.paired(counts, "base", "rl", ks=[2], n_boot=77, seed=3)
+    pc = passk.paired_comparison([8] * 6, [8, 0, 0, 1, 8, 2], [8] * 6, [1, 2, 3, 0, 8, 4], [2], n_boot=77, seed=3)
+    assert (table["ci_low"].item(), table["ci_high"].item()) == (pc.low[0], pc.high[0])
+    with pytest.raises(InputError, match=r"^counts \(tier B\): unknown model 'x'"):
+        tables.tier_summary(counts.assign(careful=0), "x", "rl")
+    with pytest.raises(InputError, match=r"^counts: unknown model 'x'"):
+        tables.crossover(counts, "x", "rl")
+
+
+def test_regime_frames_have_a_fresh_index_and_seeded_bands():
+    from boundary_lab.micro.results import MicroResults
+
+    counts = pd.concat([frame(m, c, 8, length=[2, 4] * 3, careful=[1] * 6, answer_correct=[8] * 6)
+                        for m, c in (("base", [1, 2, 3, 0, 8, 4]), ("grpo@3", [8, 0, 0, 1, 8, 2]))])
+    models = pd.DataFrame({"model": ["base", "grpo@3"], "kind": ["base", "rl"], "main": [False, True],
+                           "final": [True, True], "step": [0, 3]})
+    res = {"r": MicroResults(config=None, models=models, counts=counts), "s": MicroResults(None, models, counts)}
+    for table in (tables.regime_curves(res, n_boot=30), tables.share_per_checkpoint(res),
+                  tables.validity_curves(res, n_boot=30)):
+        assert table.index.tolist() == list(range(len(table))) and "index" not in table
+    bands = tables.validity_curves(res, n_boot=30, seed=4)
+    direct = tables.curves(counts, ["base", "grpo@3"], n_boot=30, seed=4)
+    assert bands["high"].tolist()[:len(direct)] == direct["high"].tolist()
+    curves = tables.regime_curves(res, n_boot=30, seed=4)
+    assert curves["low"].tolist()[:len(direct)] == direct["low"].tolist()
+
+
+def test_seed_curves_read_only_the_tier_asked():
+    counts = [pd.concat([c, frame("rl", [8] * 4, 8, "A", ids=list("abcd")), frame("base", [8] * 4, 8, "A",
+                                                                               ids=list("abcd"))])
+              for c in _seeds([[8, 8, 0, 0], [8, 0, 0, 0]])]
+    cur = tables.seed_curves(counts, ["rl"], ks=[8], n_boot=50)
+    assert cur["pass_at_k"].tolist() == pytest.approx([0.375, 0.375])

@@ -75,6 +75,6 @@ def regime_of(cfg: MicroConfig) -> str:
     values = {path: value for path, _, value, _ in leaf_fields(cfg)}
     defaults = {path: value for path, _, value, _ in leaf_fields(MicroConfig())}
     for name in ("narrowing", "uncapped"):
-        if all(values[k] == (tuple(v) if isinstance(v, list) else v) for k, v in regime_settings(name).items()):
+        if all(values[k] == v for k, v in regime_settings(name).items()):
             return name
     return "contrast" if all(values[k] == defaults[k] for k in NARROWING) else "custom"

@@ -2,11 +2,11 @@
 
 1. Sample every held-out problem (tiers A, B, C) 4096 times with each model (cached as outcome
    matrices under --cache; rerunning reuses them).
-2. Forecast pass@k at k = 256 and 1024 from the first 8, 16 and 32 samples, and from 16 disjoint
-   blocks of 16 samples (bias and coverage on real data), against the exact estimator at n = 4096.
+2. Forecast pass@k at k = 256 and 1024 from the first 8, 16 and 32 samples, and from --blocks disjoint
+   blocks of 16 samples (bias and coverage on real data), against the exact estimator on all n.
 3. The crossover k of base and RL forecast from 16 samples, against the one on the 4096-sample curves.
 4. Adaptive vs uniform sampling at an average budget of 64 samples per problem: the expected number
-   of problems solved at k = 1024, on 4 disjoint pools of 1024 samples, against the n = 4096 truth.
+   of problems solved at k = 1024, on n / 1024 disjoint pools of 1024 samples, against the truth of all n.
 
 Writes benchmarks/results/forecast_micro.json.
 
@@ -116,6 +116,7 @@ def main() -> dict:
     ap.add_argument("--n", type=int, default=4096)
     ap.add_argument("--tiers", default="ABC")
     ap.add_argument("--n-boot", type=int, default=200)
+    ap.add_argument("--blocks", type=int, default=16, help="disjoint blocks of 16 samples for bias and coverage")
     ap.add_argument("--cache", default="runs/forecast_micro")
     args = ap.parse_args()
     cfg = MicroConfig.preset("default", config=args.config, seed=args.seed)
@@ -126,8 +127,8 @@ def main() -> dict:
            for label, path in (("base", args.base), ("rl", args.rl))}
     sample_s = time.time() - start
     start = time.time()
-    ks = [args.n // 16, args.n // 4]  # 256 and 1024 at n = 4096
-    rows = [r for name in out for r in forecast_rows(name, out[name], ks, (8, 16, 32), 16, 16, args.n_boot)]
+    ks = [k for k in (256, 1024) if k <= args.n] or [args.n // 16, args.n // 4]
+    rows = [r for name in out for r in forecast_rows(name, out[name], ks, (8, 16, 32), args.blocks, 16, args.n_boot)]
     m = len(problems)
     pair = F.fit_pair(np.full(m, 16), out["base"][:, :16].sum(1), np.full(m, 16), out["rl"][:, :16].sum(1),
                       n_boot=args.n_boot)
@@ -146,7 +147,7 @@ def main() -> dict:
                           for name, o in out.items()},
         "forecast": rows,
         "crossover": {"true_k": true_crossover(out["base"], out["rl"]), "forecast_from_16": x.to_dict()},
-        "adaptive": [r for name in out for r in adaptive_rows(name, out[name], 64, args.n // 4, 4)],
+        "adaptive": [r for name in out for r in adaptive_rows(name, out[name], 64, max(ks), args.n // max(ks))],
         "seconds": {"sampling": round(sample_s, 1), "forecasts": round(forecast_s, 1)},
     }
     OUT.write_text(json.dumps(result, indent=2) + "\n")

@@ -67,8 +67,7 @@ def compare(counts: pd.DataFrame, base: str, other: str, by: str | None = "tier"
                      f"of {row['problems']}; {other}-solved ⊆ {base}-solved: "
                      f"{'yes' if row['subset_of_base'] else 'no'}.")
         pattern = row["pattern"]
-        end = "" if pattern == "neither solves" else _end(row, base, other, pattern not in (
-            "base overtakes", "base catches up, level at k_max"))
+        end = _end(row, base, other, pattern not in ("base overtakes", "base catches up, level at k_max"))
         text = _CROSSING[pattern].format(base=base, other=other, n=n, k=row["crossover k"], end=end)
         if row["crossings"] > 1:
             text += f" The lead changes hands {row['crossings']} times between k = 1 and k = {n}."

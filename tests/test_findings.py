@@ -75,6 +75,9 @@ def test_kept_sentence_orders_models_by_what_they_lose():
     assert findings.kept_sentence(c, "base", ["rl", "rl2", "rl3"]) == (
         "On tier B the base solves 3 problems at k = 8; rl3 keeps all of them; rl2 never solves 1 of them; "
         "rl never solves 2 of them.")
+    assert findings.kept_sentence(c, "base", ["rl", "rl2"]) == (
+        "On tier B the base solves 3 problems at k = 8; rl2 never solves 1 of them; rl never solves 2 of them.")
+    assert findings.kept_sentence(c, "base", ["rl3"]) == "On tier B the base solves 3 problems at k = 8; rl3 keeps all of them."
     assert "rl2, rl3 keep all" in findings.kept_sentence(c.assign(correct=c["correct"].clip(lower=1)), "base",
                                                           ["rl2", "rl3"])
 

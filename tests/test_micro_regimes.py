@@ -160,6 +160,7 @@ def test_regime_sentences_compare_base_and_final_checkpoint():
 def test_regime_sentence_names_the_regime_and_the_scale_of_the_run():
     book_scale = MicroConfig.preset("default", config=["book/worlds/narrowing.yaml", {"rl.trainer.steps": 150}])
     text = findings.regime_sentence(book_scale)
+    assert text.startswith("The figures on this page come from the narrowing regime (careful chains are longer")
     assert "narrowing regime" in text and "cap of 14 tokens" in text and "150 RL steps" in text
     assert "pretrained 3000 steps, seed 0;" in text  # every tier sampled: nothing to say
     only = MicroConfig.preset("default", config=["book/worlds/narrowing.yaml", {"eval.tiers": "AB"}])

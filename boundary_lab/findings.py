@@ -28,11 +28,11 @@ from .tables import crossover
 # One sentence per pattern of passk.crossover; {end} adds the interval at k_max.
 _CROSSING = {
     "neither solves": "neither model solves any problem here.",
-    "base at or above from k=1": ("{base} is at or above {other} already at k = 1 and stays so through k = {n}{end} "
-                                  "(the paper's RL models lead at k = 1)."),
-    "other stays ahead": "{other} stays ahead at every k up to {n}{end} (the paper reports the base catching up).",
-    "other ends ahead": ("{other} is ahead at k = {n}{end} after the curves cross (the paper reports the base "
-                         "ending above)."),
+    "base at or above from k=1": ("{base} is at or above {other} already at k = 1 and stays so through k = {n}{end}; "
+                                  "the paper's RL models lead at k = 1."),
+    "other stays ahead": "{other} stays ahead at every k up to {n}{end}; the paper reports the base catching up.",
+    "other ends ahead": ("{other} is ahead at k = {n}{end} after the curves cross; the paper reports the base "
+                         "ending above."),
     "base overtakes": "the base overtakes {other} at k = {k} and ends above it at k = {n}{end}; as the paper reports).",
     "base catches up, level at k_max": ("the base catches up with {other} at k = {k} and they end level at "
                                         "k = {n}{end}; the paper's base models end above their RL versions on "

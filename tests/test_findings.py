@@ -25,10 +25,11 @@ def _counts(base, rl, n=8):
     ([0, 0], [0, 0], 8, "neither model solves any problem here."),
     # a tie at k = 1 (0.5 each) and the base above from k = 2 on: the base is never behind
     ([4, 4], [8, 0], 8, "base is at or above rl already at k = 1 and stays so through k = 8 (base − rl +0.500"),
-    ([0, 0], [1, 0], 8, "rl stays ahead at every k up to 8 (base − rl -0.500, 95% interval [-1.000, 0.000]) (the paper"),
+    ([0, 0], [1, 0], 8, "rl stays ahead at every k up to 8 (base − rl -0.500, 95% interval [-1.000, 0.000]); "
+                        "the paper reports the base catching up."),
     # issue 20's case: RL leads at k = 1, the base at k = 2 and 3, RL from k = 4 on
     ([12, 0, 11, 11], [2, 14, 16, 3], 16, "rl is ahead at k = 16 (base − rl -0.250, 95% interval [-0.750, 0.000]) "
-                                          "after the curves cross (the paper reports the base ending above). "
+                                          "after the curves cross; the paper reports the base ending above. "
                                           "The lead changes hands 2 times between k = 1 and k = 16."),
 ])
 def test_crossing_sentence(base, rl, n, expected):
@@ -77,7 +78,8 @@ def test_kept_sentence_orders_models_by_what_they_lose():
         "rl never solves 2 of them.")
     assert findings.kept_sentence(c, "base", ["rl", "rl2"]) == (
         "On tier B the base solves 3 problems at k = 8; rl2 never solves 1 of them; rl never solves 2 of them.")
-    assert findings.kept_sentence(c, "base", ["rl3"]) == "On tier B the base solves 3 problems at k = 8; rl3 keeps all of them."
+    assert findings.kept_sentence(c, "base", ["rl3"]) == ("On tier B the base solves 3 problems at k = 8; "
+                                                          "rl3 keeps all of them.")
     assert "rl2, rl3 keep all" in findings.kept_sentence(c.assign(correct=c["correct"].clip(lower=1)), "base",
                                                           ["rl2", "rl3"])
 
@@ -118,7 +120,8 @@ def test_grid_sentence_labels_both_intervals():
     # the issue's numbers: 0.78 at L = 2, 0.11 at L = 3 (modulus 13, pass@256)
     (13, [3, 2, 4, 2], 256, "0.781 at length 2, 0.110 at length 3 and 0.009 at length 4: guessing matters at "
                             "lengths 2 and 3 and is negligible (below 0.01) at length 4."),
-    (13, [5, 6], 256, "0.001 at length 5 and 0.000 at length 6: guessing is negligible (below 0.01) at lengths 5 and 6."),
+    (13, [5, 6], 256, "0.001 at length 5 and 0.000 at length 6: guessing is negligible (below 0.01) at lengths "
+                      "5 and 6."),
     (13, [2], 16, "pass@16 is 0.722 for the answer alone (1 of 13)"),
     (13, [2], 16, "for a whole chain it is 0.091 at length 2: guessing matters at length 2."),
     (47, [2, 3], 256, "0.109 at length 2 and 0.002 at length 3: guessing matters at length 2 and is negligible"),

@@ -29,7 +29,8 @@ def test_narrowing_cap_cuts_long_careful_chains_only():
     assert not fits[(CAREFUL, hi)] and lo < hi
     cfg = regimes.regime_config("narrowing")
     assert cfg.rl.max_new_tokens == cap and cfg.task.careful_check_tokens == checks
-    assert regimes.regime_config("contrast").rl.max_new_tokens == 0 == regimes.regime_config("uncapped").rl.max_new_tokens
+    assert regimes.regime_config("contrast").rl.max_new_tokens == 0
+    assert regimes.regime_config("uncapped").rl.max_new_tokens == 0
     assert regimes.regime_config("uncapped").task == cfg.task
     assert regimes.regime_settings("contrast") == {}
     with pytest.raises(InputError, match="regime: unknown 'steep'; choose one of narrowing, uncapped, contrast$"):
@@ -192,13 +193,15 @@ def test_temperature_curves_sample_only_the_tier_at_other_temperatures(tmp_path)
 
 
 def test_micro_results_select_and_one_name_what_is_missing(tmp_path):
-    models = pd.DataFrame({"model": ["base", "grpo@100", "grpo@300", "grpo-noB@300"], "kind": ["base", "rl", "rl", "rl"],
+    models = pd.DataFrame({"model": ["base", "grpo@100", "grpo@300", "grpo-noB@300"],
+                           "kind": ["base", "rl", "rl", "rl"],
                            "split": ["", "full", "full", "noB"], "main": [False, True, True, False],
                            "final": [True, False, True, True]})
     guess = pd.DataFrame({"metric": ["answer", "chain_len2"], "k": [1, 1], "pass_at_k": [0.1, 0.01]})
     res = MicroResults(config=None, models=models, counts=pd.DataFrame(), guess=guess,
                        sample_dirs={"base": tmp_path})
-    assert res.select(kind="rl", final=True) == ["grpo@300", "grpo-noB@300"] and res.select() == models["model"].tolist()
+    assert res.select(kind="rl", final=True) == ["grpo@300", "grpo-noB@300"]
+    assert res.select() == models["model"].tolist()
     assert res.one(main=True, final=True) == "grpo@300"
     with pytest.raises(InputError, match="select: no column 'step'; models have model, kind, split, main, final$"):
         res.select(step=300)

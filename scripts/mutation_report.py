@@ -16,7 +16,6 @@ from collections import Counter
 from pathlib import Path
 
 
-
 def status(code) -> str:
     """mutmut's own reading of a mutant's exit code: killed, survived, no tests, timeout, ..."""
     from mutmut.stats import status_by_exit_code

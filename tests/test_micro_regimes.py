@@ -12,8 +12,16 @@ from boundary_lab.errors import InputError
 from boundary_lab.micro import phase, regimes
 from boundary_lab.micro.config import MicroConfig
 from boundary_lab.micro.results import MicroResults
-from boundary_lab.micro.task import CAREFUL, SHORTCUT, check, clean_trace, completion_tokens, heldout_tiers, \
-    shortcut_is_right, shortcut_trace
+from boundary_lab.micro.task import (
+    CAREFUL,
+    SHORTCUT,
+    check,
+    clean_trace,
+    completion_tokens,
+    heldout_tiers,
+    shortcut_is_right,
+    shortcut_trace,
+)
 from boundary_lab.micro.tokenizer import encode_ids, vocabulary
 
 

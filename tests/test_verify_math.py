@@ -299,10 +299,10 @@ HOSTILE_TEXTS = [
 
 @pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=lambda t: repr(t[:10]))
 def test_extraction_and_fast_layers_are_linear_on_hostile_text(text):
-    start = time.monotonic()
+    start = time.process_time()  # CPU time: on a shared machine at load 15, wall time is 2-10x that
     extracted = extract_answer(text, gold="1, 2")
     normalize_answer(text)
     extract_gold(text)  # gold answers from user files are read like predictions
     gold_parts(text)
     fast_verdict("1", extracted or "")
-    assert time.monotonic() - start < 2.0
+    assert time.process_time() - start < 2.0

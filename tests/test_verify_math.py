@@ -242,6 +242,12 @@ STRUCTURES = [
     (r"\text{yes}", r"\text{no}", False),
     ("1e-3", "0.001", True),
     ("a-b", "b-a", False),
+    # A negated variable: both sides times -1, the relation turned round.
+    ("x < 1", "-x > -1", True),
+    ("x <= 1", "-x >= -1", True),
+    ("x < 1", "-x >= -1", False),
+    ("x < 1", "-x > 1", False),
+    ("x > -2.5", "-x < 2.5", True),
 ]
 
 

@@ -636,6 +636,9 @@ def _op(op: str) -> tuple[bool, bool]:
     return less, op in ("<=", ">=", "≤", "≥") or op.startswith(("\\le", "\\ge"))
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
 def _relation_as_interval(s: str) -> str:
     r"""'-5 < a < 12' -> '(-5,12)', 'x \ge 3' -> '[3,\infty)', 'x \in [1,2)' -> '[1,2)'; else ``s``."""
     m = _IN.match(s)
@@ -658,6 +661,10 @@ def _relation_as_interval(s: str) -> str:
     if len(bits) != 3 or not bits[0] or not bits[2]:
         return s
     less, closed = _op(bits[1])
+    negated = re.fullmatch(r"-\s*(" + _VAR.pattern + r")", bits[0])
+    if negated and _PLAIN_NUMBER.fullmatch(bits[2]):  # '-x > -1' is 'x < 1'
+        bound = bits[2][1:] if bits[2].startswith("-") else "-" + bits[2]
+        bits, less = [negated.group(1), bits[1], bound], not less
     if _VAR.fullmatch(bits[0]) and _VAR.fullmatch(bits[2]):
         return s  # 'a > b': a relation between two variables, not an interval
     if _VAR.fullmatch(bits[0]):

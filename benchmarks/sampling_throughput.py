@@ -14,7 +14,8 @@ For hf the CPU-time rate is reported too (``fraction_of_matmul_peak_cpu``: the p
 against the matmul's FLOPs per CPU second), which a busy machine does not distort.
 
 Run: ``python benchmarks/sampling_throughput.py [--quick] [--no-vllm] [--threads 1]``. Writes
-``benchmarks/results/sampling_throughput.json`` (``sampling_throughput_hf.json`` with ``--no-vllm``). Timings on a shared machine are noisy;
+``benchmarks/results/sampling_throughput.json`` (``sampling_throughput_hf.json`` with ``--no-vllm``). Timings on a
+shared machine are noisy;
 the JSON records the machine, the thread count and the load average.
 """
 from __future__ import annotations

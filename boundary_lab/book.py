@@ -349,11 +349,11 @@ def host_check(runs: list[Run], path: str | Path = "runs file", min_free_gib: fl
 
 def _download_bytes(repo_ids: list[str]) -> int:
     """Bytes of the safetensors, json and tokenizer files of hub models (what sampling fetches)."""
+    import fnmatch
+
     from huggingface_hub import HfApi
 
     from .sampling.identity import HUB_PATTERNS
-
-    import fnmatch
 
     total = 0
     for repo in repo_ids:

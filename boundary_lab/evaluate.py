@@ -46,12 +46,14 @@ class EvalSettings:
     max_tokens: int = field(default=_PAPER.max_new_tokens, metadata={"help": "maximum new tokens (paper 16,384)"})
     seed: int = field(default=0, metadata={"help": "run seed; each problem derives its own stream"})
     shard: str = field(default="0/1", metadata={"help": "i/N: only problems i, i+N, ... (merge shards afterwards)"})
-    store: str = field(default="", metadata={"help": "sample store directory (empty: runs/evaluate/<model>/<settings>)"})
+    store: str = field(
+        default="", metadata={"help": "sample store directory (empty: runs/evaluate/<model>/<settings>)"})
     limit: int = field(default=0, metadata={"help": "only the first LIMIT problems (0: all)"})
     template: str = field(default="", metadata={"help": "prompt template (empty: the benchmark's own)"})
     micro_workdir: str = field(default="runs/micro", metadata={"help": "where micro:<name> models are looked up"})
     micro_preset: str = field(default="default", metadata={"help": "micro-world preset of micro:<name> models"})
-    tensor_parallel_size: int = field(default=1, metadata={"help": "vllm: GPUs that share one model (tensor parallelism)"})
+    tensor_parallel_size: int = field(
+        default=1, metadata={"help": "vllm: GPUs that share one model (tensor parallelism)"})
 
     def sampling(self) -> SamplingConfig:
         return SamplingConfig(n=self.n, temperature=self.temperature, top_p=self.top_p,

@@ -864,8 +864,9 @@ def versus_truth_sentence(table, k: int | None = None, fit_on: int = 16) -> str:
     >>> import pandas as pd
     >>> t = pd.DataFrame({"model": ["b"], "fit_on": [16], "k": [256], "forecast": [0.9], "low": [0.85],
     ...                   "high": [0.95], "truth": [0.93], "family": ["beta"]})
-    >>> versus_truth_sentence(t)
-    'From 16 samples per problem, pass@256 of b is forecast at 0.900 (95% interval 0.850 to 0.950; prior beta); all samples give 0.930, which the interval covers.'
+    >>> versus_truth_sentence(t)  # doctest: +NORMALIZE_WHITESPACE
+    'From 16 samples per problem, pass@256 of b is forecast at 0.900 (95% interval 0.850 to 0.950; prior beta); all
+    samples give 0.930, which the interval covers.'
     """
     known = table.dropna(subset=["truth"])
     k = int(known["k"].max()) if k is None else int(k)

@@ -65,7 +65,6 @@ def run(args) -> int:
 
     from ..errors import InputError
     from ..scoring import score_pairs
-
     from ._checks import at_least
 
     at_least(args, limit=1)

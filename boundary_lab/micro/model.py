@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .tokenizer import vocabulary, build_tokenizer
+from .tokenizer import build_tokenizer, vocabulary
 
 
 def build_model(shape, modulus: int, seed: int = 0):

@@ -32,8 +32,7 @@ import time
 from functools import cache
 from pathlib import Path
 
-from .. import numerics
-from .. import layers
+from .. import layers, numerics
 from ..errors import InputError
 from ..rl.registry import remedy
 from .config import MicroConfig, stage_hash

@@ -33,7 +33,7 @@ def encode_ids(vocab: dict[str, int], text: str) -> list[int]:
 
 def build_tokenizer(modulus: int):
     """A ``PreTrainedTokenizerFast`` over :func:`vocabulary`; pads on the left for generation."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, decoders
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
     core = Tokenizer(models.WordLevel(vocab=vocabulary(modulus), unk_token=UNK))

@@ -188,7 +188,8 @@ def sample_adaptive(model, benchmark, out, sampling, config: AdaptiveConfig, bac
     """
     from .. import benchmarks
     from ..seeding import derive_seed
-    from ..store import SampleStore, counts as store_counts
+    from ..store import SampleStore
+    from ..store import counts as store_counts
     from . import default_backend, get_backend
     from .run import grade_chunk, problem_key, sample_benchmark
 

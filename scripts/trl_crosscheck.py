@@ -160,7 +160,6 @@ def _onestep_case(base, out, prompts, reward, max_new, seed, lr, name, eps, loss
     import contextlib
 
     import numpy as np
-    import torch
 
     from boundary_lab.rl import RLConfig, algorithm
     from boundary_lab.rl.registry import registered
@@ -346,13 +345,13 @@ def _write(out, trainer: str, curve, seconds: float, final: Path) -> None:
 def report(args) -> None:
     import numpy as np
     import torch
+    from transformers import AutoTokenizer
 
     from boundary_lab.micro.task import check
     from boundary_lab.passk import pass_at_k_curve
     from boundary_lab.rl.state import load_model
     from boundary_lab.sampling import SamplingConfig
     from boundary_lab.sampling.hf import generate
-    from transformers import AutoTokenizer
 
     torch.set_num_threads(1)
     rows = []

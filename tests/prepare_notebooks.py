@@ -2,7 +2,8 @@
 
 Usage: python tests/prepare_notebooks.py OUT_DIR
 
-A "{root}" in a parameter value becomes the repository root. Every notebook in notebooks/ must have an entry in tests/notebook_params.yml (an empty mapping
+A "{root}" in a parameter value becomes the repository root. Every notebook in notebooks/ must have an entry in
+tests/notebook_params.yml (an empty mapping
 means "its defaults are already small"), so a new notebook cannot silently skip its smoke run.
 """
 from __future__ import annotations

@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 
 from boundary_lab.benchmarks import (
-    SPECS, TEMPLATES, BenchmarkSpec, benchmark_info, data_file, data_root, dataset_sha256, format_prompt,
-    load_benchmark, shipped_root,
+    SPECS,
+    TEMPLATES,
+    BenchmarkSpec,
+    benchmark_info,
+    data_file,
+    data_root,
+    dataset_sha256,
+    format_prompt,
+    load_benchmark,
+    shipped_root,
 )
 from boundary_lab.errors import InputError
 

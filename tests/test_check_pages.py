@@ -6,8 +6,8 @@ The only request off the site goes to the loopback address (nothing leaves the m
 from __future__ import annotations
 
 import base64
-import json
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 

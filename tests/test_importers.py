@@ -7,8 +7,16 @@ import pytest
 from boundary_lab.benchmarks import benchmark_info, load_benchmark
 from boundary_lab.cli import main
 from boundary_lab.errors import InputError
-from boundary_lab.importers import (concatenate, import_samples, read_evalplus, read_lighteval, read_livecodebench,
-                                    read_lm_eval, read_qwen_eval, read_verl)
+from boundary_lab.importers import (
+    concatenate,
+    import_samples,
+    read_evalplus,
+    read_lighteval,
+    read_livecodebench,
+    read_lm_eval,
+    read_qwen_eval,
+    read_verl,
+)
 from boundary_lab.store import SampleStore, counts, read_samples
 
 MATH500 = load_benchmark("math500")[:5]

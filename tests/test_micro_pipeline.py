@@ -1,8 +1,6 @@
 """The micro-world pipeline end to end on the tiny preset: models as columns, caching by settings and code, CLI."""
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
 

@@ -7,8 +7,18 @@ import pytest
 from boundary_lab.errors import InputError
 from boundary_lab.micro.config import MicroConfig, TaskConfig
 from boundary_lab.micro.task import (
-    CheckResult, Problem, check, clean_trace, completion_tokens, heldout_tiers, noisy_trace, pretraining_texts, shortcut_is_right,
-    shortcut_trace, training_problems, units,
+    CheckResult,
+    Problem,
+    check,
+    clean_trace,
+    completion_tokens,
+    heldout_tiers,
+    noisy_trace,
+    pretraining_texts,
+    shortcut_is_right,
+    shortcut_trace,
+    training_problems,
+    units,
 )
 
 # 5 +3 +7 *2 (mod 47): careful values 8, 15, 30; the shortcut merges (+3, +7) into +10.

@@ -15,7 +15,7 @@ import pytest
 
 from boundary_lab import numerics
 from boundary_lab.micro.config import MicroConfig
-from boundary_lab.micro.fingerprint import first_difference, fingerprints, tensors_sha256
+from boundary_lab.micro.fingerprint import fingerprints, first_difference, tensors_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = json.loads((ROOT / "tests" / "data" / "pinned_fingerprints.json").read_text())

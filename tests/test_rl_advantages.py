@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from boundary_lab.rl import advantages as adv
 from boundary_lab.rl import ALGORITHMS, algorithm
+from boundary_lab.rl import advantages as adv
 
 S3 = np.sqrt(1 / 3)  # unbiased std of [1, 0, 0, 1] is sqrt(1/3)
 

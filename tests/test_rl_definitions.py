@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from test_rl_trainer import base, digit_reward, one_thread  # noqa: F401  (shared fixtures)
 
 from boundary_lab.rl import RLConfig
 from boundary_lab.rl import advantages as adv
@@ -17,7 +18,6 @@ from boundary_lab.rl.losses import aggregate, entropy_from_logits, kl_per_token
 from boundary_lab.rl.rollouts import build_batch, sample_groups, token_logprobs
 from boundary_lab.rl.toy import successor_task
 from boundary_lab.rl.trainer import Trainer
-from test_rl_trainer import base, digit_reward, one_thread  # noqa: F401  (shared fixtures)
 
 PROMPTS, _ = successor_task(64, seed=0)
 BASE = dict(prompts_per_step=4, rollouts_per_prompt=4, max_new_tokens=2, lr=5e-3, eval_every=0, device="cpu",

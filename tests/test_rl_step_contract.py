@@ -5,12 +5,12 @@ found these unpinned)."""
 import numpy as np
 import pytest
 import torch
+from test_rl_definitions import BASE, PROMPTS, make_trainer
+from test_rl_trainer import base, digit_reward, one_thread  # noqa: F401  (shared fixtures)
 
 from boundary_lab.errors import InputError
 from boundary_lab.rl.losses import aggregate, kl_per_token
 from boundary_lab.rl.trainer import _device
-from test_rl_definitions import BASE, PROMPTS, make_trainer
-from test_rl_trainer import base, digit_reward, one_thread  # noqa: F401  (shared fixtures)
 
 
 def half_reward(i, text):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from boundary_lab.verify.math import extract_answer, grade_math, is_equivalent
+from boundary_lab.verify.math import extract_answer, is_equivalent
 from boundary_lab.verify.math_equiv import fast_verdict, parse_number
 from boundary_lab.verify.math_extract import extract_boxed, extract_gold, gold_parts, normalize_answer
 

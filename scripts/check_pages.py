@@ -14,7 +14,8 @@ For each HTML page of the book it fails on:
   - raw log or warning output in a page (a stderr stream, "Warning:", "WARNING", "INFO", a
     traceback, a progress bar);
   - a figure whose series colours are not distinct: two colours that each cover a noticeable
-    share of its coloured pixels but differ by less than ΔE 15 (CIE76), like the near-identical
+    share of its coloured pixels and differ by ΔE 5 to 15 (CIE76; under 5 they are one colour to a
+    reader, the shades anti-aliasing leaves where lines overlap), like the near-identical
     reds of checkpoints drawn as tints of one colour (a continuous colour map, over 12 colours, is
     exempt; two series in exactly the same colour cannot be told apart from the pixels, and
     boundary_lab.plots.colors guarantees distinct colours at the source);
@@ -102,6 +103,7 @@ PAGE_PROBE = PAGE_PROBE.replace("(async () => {", CLIP_FUNCTIONS + "(async () =>
 PHONE_PROBE = CLIP_FUNCTIONS + "JSON.stringify(clippedBoxes())"
 PHONE_WIDTH = 390
 DISTINCT = 15.0  # ΔE under which two colours of one figure are called indistinct (boundary_lab.plots.DISTINCT)
+SAME = 5.0  # ΔE under which two pixel colours are one colour to a reader (anti-aliasing where lines overlap)
 
 
 def indistinct_colours(png: Path) -> list[tuple[str, str, float]]:
@@ -127,7 +129,7 @@ def indistinct_colours(png: Path) -> list[tuple[str, str, float]]:
         return []
     hexes = ["#%02x%02x%02x" % tuple(v) for v in main]
     return [(a, b, round(delta_e(a, b), 1)) for i, a in enumerate(hexes) for b in hexes[i + 1:]
-            if delta_e(a, b) < DISTINCT]
+            if SAME <= delta_e(a, b) < DISTINCT]
 
 
 def _local(url: str) -> Path | None:

@@ -694,3 +694,34 @@ def remedies_sentence(cov: pd.DataFrame, remedy_of: dict, tier: str = "B") -> st
                      "opposite")
         lines.append(text + ".")
     return "\n".join(lines)
+
+
+CODE_PAGE_COMMAND = ("papermill notebooks/code_figures.ipynb out.ipynb -p counts YOUR_COUNTS.csv "
+                     "-p base BASE_MODEL -p rl RL_MODEL")
+
+
+def code_figures_sentence(counts: pd.DataFrame | None, base: str, rl: str) -> str:
+    """The code page's sentence: what the user's counts show (paper Table 5), or, with none, how to give them.
+
+    >>> print(code_figures_sentence(None, "base", "rl"))  # doctest: +ELLIPSIS
+    No code counts were given (`counts` is empty)...`papermill notebooks/code_figures.ipynb out.ipynb -p counts ...
+    >>> df = pd.DataFrame({"model": ["b"] * 3 + ["r"] * 3, "problem_id": ["p", "q", "s"] * 2,
+    ...                    "n": [4] * 6, "correct": [1, 2, 0, 4, 0, 0]})
+    >>> print(code_figures_sentence(df, "b", "r"))  # doctest: +NORMALIZE_WHITESPACE
+    On 3 problems with 4 samples each, b solves 2 and r 1 (r-only: none; b-only: q);
+    pass@1 is 0.250 for b and 0.333 for r, pass@4 0.667 and 0.333.
+    """
+    if counts is None:
+        return ("No code counts were given (`counts` is empty), and the default book samples no code model, "
+                "so this page draws no figure. Give it yours (a counts CSV or a sample store, as "
+                f"`boundary-lab passk` reads them): `{CODE_PAGE_COMMAND}`.")
+    cov = tables.coverage(counts, base, [rl]).iloc[0]
+    n = tables.common_n(counts, [base, rl])
+    solved = tables.solvable_ids(counts, [base, rl]).set_index("model")["problem_ids"].str.split()
+    base_only = [p for p in solved[base] if p not in set(solved[rl])]
+    passes = tables.pass_table(counts, [base, rl], ks=[1, n]).set_index("model")
+    return (f"On {int(cov['both'] + cov['base_only'] + cov['rl_only'] + cov['neither'])} problems with {n} samples "
+            f"each, {base} solves {int(cov['base_solved'])} and {rl} {int(cov['model_solved'])} "
+            f"({rl}-only: {cov['rl_only_ids'] or 'none'}; {base}-only: {' '.join(map(str, base_only)) or 'none'}); "
+            f"pass@1 is {passes.loc[base, 'pass@1']:.3f} for {base} and {passes.loc[rl, 'pass@1']:.3f} for {rl}, "
+            f"pass@{n} {passes.loc[base, f'pass@{n}']:.3f} and {passes.loc[rl, f'pass@{n}']:.3f}.")

@@ -101,7 +101,8 @@ def kept_sentence(counts: pd.DataFrame, base: str, models: list[str], tier: str 
     lost = sorted((m for m in models if m not in kept), key=lambda m: (cov.loc[m, "base_only"], m))
     parts = [f"{', '.join(kept)} {'keeps' if len(kept) == 1 else 'keep'} all of them"] if kept else []
     parts += [f"{m} never solves {int(cov.loc[m, 'base_only'])} of them" for m in lost]
-    return (f"On tier {tier} the base solves {int(cov['base_solved'].iloc[0])} problems at k = {k}; "
+    solved = int(cov["base_solved"].iloc[0])
+    return (f"On tier {tier} the base solves {solved} problem{'s' if solved > 1 else ''} at k = {k}; "
             + "; ".join(parts) + ".")
 
 

@@ -48,6 +48,20 @@ def test_first_sentences_give_both_ends_and_the_problems_solved_at_the_same_k():
     assert "solved at k = 4: base 1.29 (expected), rl 1 of 3" in compare(mixed, "base", "rl")[1]
 
 
+def test_one_crossing_is_not_said_and_the_column_is_the_one_asked():
+    lines = compare(_counts([2] * 16, [8] * 8 + [0] * 8), "base", "rl")
+    assert lines[2].endswith("; as the paper reports).")  # one change of lead: nothing more to say
+    answers = _counts([2] * 16, [8] * 8 + [0] * 8).assign(answer_correct=8)
+    assert compare(answers, "base", "rl", correct="answer_correct")[0] == (
+        "tier B: pass@1 base 1.000, rl 1.000; pass@8 base 1.000, rl 1.000.")
+
+
+def test_kept_sentence_reads_the_bases_own_n_and_a_single_solved_problem():
+    c = pd.concat([_counts([0, 2], [0, 0]), _counts([0, 2], [0, 1], n=4).query("model == 'rl'").assign(model="r4")])
+    assert findings.kept_sentence(c, "base", ["rl", "r4"]) == (
+        "On tier B the base solves 1 problem at k = 8; r4 keeps all of them; rl never solves 1 of them.")
+
+
 def test_subset_sentence_reports_rl_only_problems():
     lines = compare(_counts([0, 3], [2, 3]), "base", "rl")
     assert "solved at k = 8: base 1, rl 2 of 2; rl-solved ⊆ base-solved: no." in lines[1]

@@ -207,7 +207,7 @@ def test_micro_results_select_and_one_name_what_is_missing(tmp_path):
                            "final": [True, False, True, True]})
     guess = pd.DataFrame({"metric": ["answer", "chain_len2"], "k": [1, 1], "pass_at_k": [0.1, 0.01]})
     res = MicroResults(config=None, models=models, counts=pd.DataFrame(), guess=guess,
-                       sample_dirs={"base": tmp_path})
+                       sample_dirs={"base": tmp_path, "grpo@300": tmp_path / "none"})
     assert res.select(kind="rl", final=True) == ["grpo@300", "grpo-noB@300"]
     assert res.select() == models["model"].tolist()
     assert res.one(main=True, final=True) == "grpo@300"
@@ -220,7 +220,7 @@ def test_micro_results_select_and_one_name_what_is_missing(tmp_path):
     assert res.answer_guess()["pass_at_k"].tolist() == [0.1]
     pd.DataFrame({"sample_id": [0, 1]}).to_parquet(tmp_path / "samples.parquet")
     assert res.samples("base")["sample_id"].tolist() == [0, 1]
-    with pytest.raises(InputError, match="samples: no evaluated model 'rl'; known: base"):
+    with pytest.raises(InputError, match="samples: no evaluated model 'rl'; known: base, grpo@300$"):
         res.samples("rl")
 
 

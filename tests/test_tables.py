@@ -302,3 +302,13 @@ def test_seed_curves_read_only_the_tier_asked():
               for c in _seeds([[8, 8, 0, 0], [8, 0, 0, 0]])]
     cur = tables.seed_curves(counts, ["rl"], ks=[8], n_boot=50)
     assert cur["pass_at_k"].tolist() == pytest.approx([0.375, 0.375])
+
+
+def test_careful_share_by_length_on_one_tier():
+    counts = pd.concat([frame("base", [1, 1, 1], 8, careful=[8, 2, 0], length=[2, 4, 4]),
+                        frame("rl", [1, 1, 1], 8, careful=[0, 4, 4], length=[2, 4, 4]),
+                        frame("base", [1], 8, "A", ids=["a"], careful=[8], length=[4])])
+    table = tables.careful_share_by_length(counts, ["rl", "base"])
+    assert table.values.tolist() == [["base", 2, 1.0], ["base", 4, 0.125], ["rl", 2, 0.0], ["rl", 4, 0.5]]
+    with pytest.raises(InputError, match="unknown model 'x'"):
+        tables.careful_share_by_length(counts, ["x"])

@@ -150,7 +150,8 @@ def sample_benchmark(model, benchmark, out, config: SamplingConfig, backend: str
         try:
             prompts = {str(p["problem_id"]): benchmarks.format_prompt(p, template) for p in mine}
             context, source = sampler.context_length()
-            lengths = dict(zip((f"problem_id {pid!r}" for pid in prompts), sampler.prompt_lengths(list(prompts.values()))))
+            names = [f"problem_id {pid!r}" for pid in prompts]
+            lengths = dict(zip(names, sampler.prompt_lengths(list(prompts.values()))))
             effective = check_context(lengths, config.max_new_tokens, context, source, truncate_to_context)
             facts = {"length": context, "source": source, "longest_prompt_tokens": max(lengths.values(), default=0),
                      "max_new_tokens": effective, "truncate_to_context": truncate_to_context}

@@ -405,13 +405,12 @@ def claims(pages: dict, contrast: dict | None = None) -> pd.DataFrame:
                 alt = compute(res)
             except (KeyError, ValueError):
                 continue
-            other.append(f"{name} world, tier {alt['tier']}: {alt['measured']} "
-                         f"({'holds' if alt['holds'] else 'does not hold'})")
+            other.append(f"{name}: {alt['measured']} ({'holds' if alt['holds'] else 'does not hold'})")
         k = "" if row["K"] is None else str(row["K"])
-        rows.append({"paper's claim": text, "reported (Yue et al. 2025)": _reported(key),
-                     "this build": row["measured"], "agrees": "yes" if row["holds"] else "no",
+        rows.append({"paper's claim": text, "this build": row["measured"], "agrees": "yes" if row["holds"] else "no",
                      "world": row["world"], "tier": row["tier"], "problems": row["problems"], "n": row["n"], "K": k,
-                     "seed": row["seed"], "in the other world": "; ".join(other) or "not measured", "page": page})
+                     "seed": row["seed"], "in the other world": "; ".join(other) or "not measured",
+                     "reported (Yue et al. 2025)": _reported(key), "page": page})
     return pd.DataFrame(rows)
 
 
@@ -725,4 +724,4 @@ def code_figures_sentence(counts: pd.DataFrame | None, base: str, rl: str) -> st
             f"each, {base} solves {int(cov['base_solved'])} and {rl} {int(cov['model_solved'])} "
             f"({rl}-only: {cov['rl_only_ids'] or 'none'}; {base}-only: {' '.join(map(str, base_only)) or 'none'}); "
             f"pass@1 is {passes.loc[base, 'pass@1']:.3f} for {base} and {passes.loc[rl, 'pass@1']:.3f} for {rl}, "
-            f"pass@{n} {passes.loc[base, f'pass@{n}']:.3f} and {passes.loc[rl, f'pass@{n}']:.3f}.")
+            f"pass@{n} {passes.loc[rl, f'pass@{n}']:.3f} and {passes.loc[base, f'pass@{n}']:.3f}.")

@@ -724,4 +724,4 @@ def code_figures_sentence(counts: pd.DataFrame | None, base: str, rl: str) -> st
             f"each, {base} solves {int(cov['base_solved'])} and {rl} {int(cov['model_solved'])} "
             f"({rl}-only: {cov['rl_only_ids'] or 'none'}; {base}-only: {' '.join(map(str, base_only)) or 'none'}); "
             f"pass@1 is {passes.loc[base, 'pass@1']:.3f} for {base} and {passes.loc[rl, 'pass@1']:.3f} for {rl}, "
-            f"pass@{n} {passes.loc[rl, f'pass@{n}']:.3f} and {passes.loc[base, f'pass@{n}']:.3f}.")
+            f"pass@{n} {passes.loc[base, f'pass@{n}']:.3f} and {passes.loc[rl, f'pass@{n}']:.3f}.")

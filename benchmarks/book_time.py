@@ -122,7 +122,8 @@ def main() -> None:
         "benchmark": "book_time",
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "commit": built,
-        "command": (" ".join(["boundary-lab", *cmd[3:]]) if not args.make else "make book") + "  (in a fresh clone of HEAD)",
+        "command": ((" ".join(["boundary-lab", *cmd[3:]]) if not args.make else "make book")
+                    + "  (in a fresh clone of HEAD)"),
         "exit_code": proc.returncode,
         "jobs": args.jobs,
         "preset": args.preset or "runs file's",

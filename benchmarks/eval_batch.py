@@ -36,7 +36,8 @@ def main() -> None:
     def run(size: int) -> tuple[float, int]:
         ec = dataclasses.replace(cfg.eval, batch_size=size)
         t0 = time.process_time()
-        _, counts = evaluate_checkpoint(args.model, pipe.problems, "x", ec, pipe.max_new_tokens, 0, "cpu", False, ("x",))
+        _, counts = evaluate_checkpoint(args.model, pipe.problems, "x", ec, pipe.max_new_tokens, 0, "cpu", False,
+                                        ("x",))
         return time.process_time() - t0, int(counts["correct"].sum())
 
     run(args.sizes[0])  # warm-up

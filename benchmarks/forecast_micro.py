@@ -96,7 +96,8 @@ def adaptive_rows(name: str, out: np.ndarray, budget_per_problem: int, k_target:
     for r in range(pools):
         pool = out[:, r * size:(r + 1) * size]
         cfg = A.AdaptiveConfig(budget=budget_per_problem * m, first=16, k_target=k_target, step=16, rounds=8)
-        for how, (n, c) in (("adaptive", A.simulate(pool, cfg, seed=r)), ("uniform", A.uniform(pool, budget_per_problem))):
+        runs = (("adaptive", A.simulate(pool, cfg, seed=r)), ("uniform", A.uniform(pool, budget_per_problem)))
+        for how, (n, c) in runs:
             fc = F.forecast_passk(n, c, [k_target], n_boot=100, seed=r)
             rows.append({"model": name, "pool": r, "how": how, "samples": int(n.sum()), "solved": float(fc.solved[0]),
                          "low": float(fc.low[0] * m), "high": float(fc.high[0] * m), "truth": truth,
@@ -138,7 +139,8 @@ def main() -> dict:
     result = {
         "machine": {"cpu": subprocess.run(["sh", "-c", "lscpu | grep 'Model name' | cut -d: -f2"], capture_output=True,
                                           text=True).stdout.strip()},
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                 text=True).stdout.strip(),
         "models": {"base": args.base, "rl": args.rl}, "config": args.config, "seed": args.seed, "n": args.n,
         "problems": m, "tiers": {t: int((tiers == t).sum()) for t in sorted(set(tiers))},
         "truth_by_tier": {name: {t: {str(k): float(passk.pass_at_k_curve(np.full((tiers == t).sum(), args.n),

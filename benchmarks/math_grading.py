@@ -92,7 +92,8 @@ def _wrong(gold: str, others: list[str], rng: random.Random) -> list[str]:
     wrong = set(rng.sample(others, 3))
     value = parse_number(normalize_answer(gold))
     if value is not None:
-        wrong |= {str(value + 1) if value.denominator == 1 else f"\\frac{{{value.numerator + 1}}}{{{value.denominator}}}",
+        wrong |= {str(value + 1) if value.denominator == 1
+                  else f"\\frac{{{value.numerator + 1}}}{{{value.denominator}}}",
                   str(-value) if value.denominator == 1 and value != 0 else str(value * 2)}
     wrong.discard(gold)
     return sorted(wrong)
@@ -222,7 +223,8 @@ def published_rows(tests_dir: str, workers: int, timeout_s: float) -> dict:
 
 def _commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                             timeout=10)
     except OSError:
         return "unknown"
     return out.stdout.strip() or "unknown"

@@ -64,12 +64,14 @@ def main() -> None:
             groups[key] = round(groups.get(key, 0.0) + t["seconds"], 1)
             cpu[key] = round(cpu.get(key, 0.0) + t.get("cpu_seconds", 0.0), 1)
     report = {
-        "preset": args.preset, "settings": settings, "device": args.device, "seed": args.seed, "threads": args.threads, "wall_s": round(wall, 1),
+        "preset": args.preset, "settings": settings, "device": args.device, "seed": args.seed, "threads": args.threads,
+        "wall_s": round(wall, 1),
         "stages_s": groups, "stages_cpu_s": cpu, "detail_s": {k: v["seconds"] for k, v in timings.items()},
         "detail_cpu_s": {k: v["cpu_seconds"] for k, v in timings.items() if "cpu_seconds" in v},
         "target_s": 600 if args.preset == "default" else None,
         "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                    "platform": platform.platform(), "cuda": torch.cuda.get_device_name(0) if args.device == "cuda" else None},
+                    "platform": platform.platform(),
+                    "cuda": torch.cuda.get_device_name(0) if args.device == "cuda" else None},
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "note": "shared machine: other jobs ran at the same time (see load averages)",

@@ -72,8 +72,10 @@ def main() -> int:
                                  capture_output=True, text=True, cwd=ROOT)
             row = {"mode": mode, **json.loads(out.stdout.strip().splitlines()[-1])}
             runs.append(row)
-            print(f"{mode:20s} {row['state']['aten']:7s} MKL {row['state']['mkl_cbwr']:10s} pretrain {row['pretrain_cpu_s']:6.1f} CPU-s "
-                  f"({1000 * row['pretrain_cpu_s'] / args.steps:.1f} ms/step), sampling {row['sample_cpu_s']:5.2f} CPU-s",
+            print(f"{mode:20s} {row['state']['aten']:7s} MKL {row['state']['mkl_cbwr']:10s} "
+                  f"pretrain {row['pretrain_cpu_s']:6.1f} CPU-s "
+                  f"({1000 * row['pretrain_cpu_s'] / args.steps:.1f} ms/step), "
+                  f"sampling {row['sample_cpu_s']:5.2f} CPU-s",
                   flush=True)
 
     def mean(mode, key):

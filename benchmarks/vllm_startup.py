@@ -53,7 +53,8 @@ def run(mode: str, models: list[str], n: int) -> dict:
         sys.exit(f"{mode}: exit {proc.returncode}\n{proc.stderr[-2000:]}")
     digest = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("HASH")][0]
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"mode": mode, "models": len(models), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "samples_hash": digest}
+    return {"mode": mode, "models": len(models), "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+            "samples_hash": digest}
 
 
 def main() -> None:

@@ -120,8 +120,10 @@ def read_counts(path, keep_line: bool = False, allow_partial: bool = False) -> p
         dup = df[df.duplicated(["model", "problem_id"], keep=False)]
         if not dup.empty:
             row = dup.iloc[0]
-            where = sorted(set(dup[(dup["model"] == row["model"]) & (dup["problem_id"] == row["problem_id"])]["_source"]))
-            raise InputError(f"{' and '.join(where)}: model {row['model']!r}, problem_id {row['problem_id']!r} is in both "
+            same = (dup["model"] == row["model"]) & (dup["problem_id"] == row["problem_id"])
+            where = sorted(set(dup[same]["_source"]))
+            raise InputError(f"{' and '.join(where)}: model {row['model']!r}, problem_id {row['problem_id']!r} "
+                             "is in both "
                              f"({len(dup) // 2} duplicate pair(s)); give each model's problems once")
     df = df.drop(columns="_source")
     return df if keep_line else df.drop(columns="_line")

@@ -252,7 +252,8 @@ def store_table(stores) -> pd.DataFrame:
         files = s.shard_files()
         ctx = s.manifest.get("context") or {}
         finish = s.read(["finish_reason"])["finish_reason"]
-        rows.append({"store": str(s.path), "model": s.manifest.get("model"), "problems done": len(s.completed_problems()),
+        rows.append({"store": str(s.path), "model": s.manifest.get("model"),
+                     "problems done": len(s.completed_problems()),
                      "problems in shard": s.manifest.get("problems_in_shard"), "store shards": len(files),
                      "context": ctx.get("length"), "max new tokens": ctx.get("max_new_tokens"),
                      "cut at the limit": int((finish == "length").sum())})

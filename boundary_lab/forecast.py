@@ -209,7 +209,8 @@ def _starts(family: str, n: np.ndarray, c: np.ndarray, w: np.ndarray) -> list[np
 
 
 def _bounds(family: str) -> list[tuple[float, float]]:
-    return {"logit-normal": [(-20.0, 15.0), (np.log(0.05), np.log(8.0))], "beta": [_LOG_BOUNDS] * 2, "zi-beta": [_LOG_BOUNDS] * 2 + [_LOGIT_BOUNDS],
+    return {"logit-normal": [(-20.0, 15.0), (np.log(0.05), np.log(8.0))], "beta": [_LOG_BOUNDS] * 2,
+            "zi-beta": [_LOG_BOUNDS] * 2 + [_LOGIT_BOUNDS],
             "beta-mix": [_LOG_BOUNDS] * 4 + [_LOGIT_BOUNDS]}[family]
 
 

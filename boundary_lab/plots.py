@@ -1,7 +1,8 @@
 """Figures that mirror the paper's. Each takes a tidy DataFrame and returns a Figure.
 
 >>> import pandas as pd
->>> df = pd.DataFrame({"model": ["base", "base"], "k": [1, 2], "pass_at_k": [.2, .3], "low": [.1, .2], "high": [.3, .4]})
+>>> df = pd.DataFrame({"model": ["base", "base"], "k": [1, 2], "pass_at_k": [.2, .3], "low": [.1, .2],
+...                    "high": [.3, .4]})
 >>> fig = passk_curves(df)
 >>> len(fig.axes)
 1

@@ -32,14 +32,16 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--preset", default="full")
     p.add_argument("--seeds", default="0,1,2")
-    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="settings, as for boundary-lab micro")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="settings, as for boundary-lab micro")
     p.add_argument("--workdir", default="runs/micro")
     args = p.parse_args(argv)
     config = dict(item.split("=", 1) for item in args.set)
     with pd.option_context("display.width", 200, "display.max_rows", 1000):
         for seed in (int(s) for s in args.seeds.split(",")):
             table, dse = seed_tables(bl.report.micro(args.preset, config=config, seed=seed, workdir=args.workdir))
-            print(f"\n## seed {seed}\n{table.round(3).to_string(index=False)}\n\nΔSE\n{dse.round(3).to_string(index=False)}")
+            print(f"\n## seed {seed}\n{table.round(3).to_string(index=False)}\n\n"
+                  f"ΔSE\n{dse.round(3).to_string(index=False)}")
     return 0
 
 

@@ -23,7 +23,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=150)
     ap.add_argument("--workdir", default="runs/micro")
     args = ap.parse_args()
-    config = ["book/worlds/narrowing.yaml", {"rl.trainer.steps": args.steps, "rl.trainer.checkpoint_steps": [args.steps],
+    config = ["book/worlds/narrowing.yaml", {"rl.trainer.steps": args.steps,
+                                             "rl.trainer.checkpoint_steps": [args.steps],
                                              "rl.without_tier_b": False, "eval.tiers": "AB"}]
     res = bl.report.micro("default", config=config, seed=args.seed, workdir=args.workdir,
                           remedies=bl.rl.registry.REMEDY_NAMES, remedies_without_tier_b=False,

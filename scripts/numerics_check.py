@@ -122,7 +122,8 @@ def check(args) -> int:
         print(f"{args.workdir}: all {len(got)} fingerprints of preset {args.preset!r} match {COMMITTED.name}")
         return 0
     print(f"{args.workdir}: first difference at {diff}: got {str(got.get(diff))[:16]}, "
-          f"committed {str(want.get(diff))[:16]} ({sum(got.get(k) != v for k, v in want.items())} of {len(want)} differ)")
+          f"committed {str(want.get(diff))[:16]} "
+          f"({sum(got.get(k) != v for k, v in want.items())} of {len(want)} differ)")
     return 1
 
 

@@ -45,7 +45,8 @@ def main(argv=None) -> int:
             cfg = phase.regime_config(args.regime, args.preset, s, settings)
             c = phase.run_cell(cfg, args.workdir, say=True)
             rl = phase.final_label(cfg)
-            row = {"regime": args.regime, "settings": " ".join(args.set), "seed": s, **phase.tier_b_table(c, "base", rl)}
+            row = {"regime": args.regime, "settings": " ".join(args.set), "seed": s,
+                   **phase.tier_b_table(c, "base", rl)}
             rows.append(row)
             counts.append(c)
             print(pd.DataFrame([row]).to_string(index=False), flush=True)

@@ -115,8 +115,9 @@ def train_trl(args) -> None:
     final = Path(args.out) / f"step_{args.steps}"
     trainer.save_model(str(final))
     tokenizer.save_pretrained(str(final))
-    curve = [{"step": int(h["step"]) // MINIBATCHES, "reward": h.get("reward"), "clip_frac": h.get("clip_ratio/region_mean"),
-              "entropy": h.get("entropy")} for h in trainer.state.log_history if "reward" in h]
+    curve = [{"step": int(h["step"]) // MINIBATCHES, "reward": h.get("reward"),
+              "clip_frac": h.get("clip_ratio/region_mean"), "entropy": h.get("entropy")}
+             for h in trainer.state.log_history if "reward" in h]
     _write(args.out, f"trl {trl.__version__}", curve, seconds, final)
 
 
@@ -376,8 +377,9 @@ def report(args) -> None:
             last = [r["reward"] for r in curve[-10:] if r["reward"] is not None]
             rows.append({"model": "base" if which == "base" else meta["trainer"], "seed": seed,
                          "pass@1": round(float(p1), 4), f"pass@{args.n}": round(float(pn), 4),
-                         "solved": int((c > 0).sum()), "careful_share": round(careful, 3), "reward_last10": round(float(np.mean(last)), 4) if last
-                         and which != "base" else None, "train_s": meta["seconds"] if which != "base" else None})
+                         "solved": int((c > 0).sum()), "careful_share": round(careful, 3),
+                         "reward_last10": round(float(np.mean(last)), 4) if last and which != "base" else None,
+                         "train_s": meta["seconds"] if which != "base" else None})
             print(json.dumps(rows[-1]), flush=True)
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)

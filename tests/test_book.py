@@ -44,7 +44,8 @@ def test_bad_runs_file(tmp_path, entry, message):
 
 
 def test_check_parameters_types():
-    ns = {"__annotations__": {"k": int, "t": float, "name": str, "flag": bool}, "k": 3, "t": 1, "name": "x", "flag": True}
+    ns = {"__annotations__": {"k": int, "t": float, "name": str, "flag": bool},
+          "k": 3, "t": 1, "name": "x", "flag": True}
     assert notebook.check_parameters(ns)["t"] == 1
     with pytest.raises(InputError, match="parameter k"):
         notebook.check_parameters({**ns, "k": 2.5})

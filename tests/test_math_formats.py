@@ -15,7 +15,8 @@ T = 20.0  # generous per-check timeout: the CI machine is shared and slow
 
 
 def _rows(kind):
-    return pytest.mark.parametrize("gold, completion, expected", CASES[kind], ids=[f"{kind}-{i}" for i in range(len(CASES[kind]))])
+    return pytest.mark.parametrize("gold, completion, expected", CASES[kind],
+                                   ids=[f"{kind}-{i}" for i in range(len(CASES[kind]))])
 
 
 def _grade(gold, completion):
@@ -99,7 +100,8 @@ def test_radicals_with_positive_variables(gold, completion, expected):
 EXTRACTED = [
     (r"We get $\frac{7}{3}$.", r"\frac{7}{3}"),
     (r"The solution set is $[2,5)$.", "[2,5)"),
-    ("Multiplying out,\n\\[\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}\\]", r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}"),
+    ("Multiplying out,\n\\[\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}\\]",
+     r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}"),
     ("Final Answer: The final answer is $42$. I hope it is correct.", "42"),
     ("Final Answer: The area is 36.", "36"),
     ("The answer is six.", "six"),

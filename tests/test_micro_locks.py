@@ -39,7 +39,7 @@ def test_two_processes_train_a_stage_once(tmp_path):
                                   stderr=subprocess.STDOUT, env=env) for log in logs]
         deadline = time.time() + 300
         while not all("waiting for another process" in log.read_text() for log in logs):
-            assert time.time() < deadline and all(p.poll() is None for p in procs), [l.read_text() for l in logs]
+            assert time.time() < deadline and all(p.poll() is None for p in procs), [f.read_text() for f in logs]
             time.sleep(0.1)
         assert not (out / "DONE.json").exists()
     for p in procs:

@@ -36,7 +36,8 @@ def test_results_in_memory(tiny_run):
     work, res = tiny_run
     counts = res.counts
     assert list(dict.fromkeys(counts.model)) == MODELS
-    assert {"model", "problem_id", "n", "correct", "answer_correct", "tier", "careful", "shortcut", "kind"} <= set(counts)
+    columns = {"model", "problem_id", "n", "correct", "answer_correct", "tier", "careful", "shortcut", "kind"}
+    assert columns <= set(counts)
     assert (counts.n == 8).all() and len(counts) == len(MODELS) * 24
     assert (counts.correct <= counts.answer_correct).all() and (counts.careful + counts.shortcut <= counts.n).all()
     for m in MODELS:

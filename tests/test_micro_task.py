@@ -153,7 +153,8 @@ def _parse(prompt: str, modulus: int, check_tokens: int = 0) -> Problem:
 
 @pytest.mark.parametrize("overrides, field", [
     ({"modulus": 3}, "task.modulus"), ({"ops": ("/",)}, "task.ops"), ({"misconception": "x"}, "task.misconception"),
-    ({"slip_rate": 1.5}, "task.slip_rate"), ({"shortcut_slip_rate": -0.1}, "task.shortcut_slip_rate"), ({"tier_c_lengths": (6, 5)}, "task.tier_c_lengths"),
+    ({"slip_rate": 1.5}, "task.slip_rate"), ({"shortcut_slip_rate": -0.1}, "task.shortcut_slip_rate"),
+    ({"tier_c_lengths": (6, 5)}, "task.tier_c_lengths"),
     ({"careful_check_tokens": 7}, "task.careful_check_tokens"),
 ])
 def test_bad_task_config_names_the_field(overrides, field):

@@ -53,7 +53,8 @@ def test_trl_calling_conventions():
 def test_verl_compute_score():
     p = PROBLEMS[1]
     assert compute_score("micro", clean_trace(p), p.prompt, {"modulus": TASK.modulus}) == 1.0
-    assert compute_score("micro", clean_trace(p), {"prompt": p.prompt, "modulus": TASK.modulus, "reward": "chain"}) == 1.0
+    info = {"prompt": p.prompt, "modulus": TASK.modulus, "reward": "chain"}
+    assert compute_score("micro", clean_trace(p), info) == 1.0
     assert compute_score("micro", "C 0 A 0", p.prompt, {"modulus": TASK.modulus}) == score(p.prompt, "C 0 A 0")
 
 

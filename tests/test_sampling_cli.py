@@ -23,7 +23,8 @@ def model(tmp_path_factory):
 def problems_file(path, count):
     with open(path, "w") as fh:
         for i in range(count):
-            fh.write(json.dumps({"problem_id": f"q{i}", "question": f"What is {i} + {i}?", "answer": str(2 * i)}) + "\n")
+            row = {"problem_id": f"q{i}", "question": f"What is {i} + {i}?", "answer": str(2 * i)}
+            fh.write(json.dumps(row) + "\n")
     return path
 
 

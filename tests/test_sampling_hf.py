@@ -45,7 +45,8 @@ def test_logprobs_are_raw_teacher_forced_logprobs(tiny):
 def test_same_seed_reproduces_and_other_seed_or_stream_differs(tiny, batch_size):
     model, tok = tiny
     cfg = SamplingConfig(n=5, temperature=1.0, top_p=1.0, max_new_tokens=10, seed=11)
-    run = lambda c, s=(): [[x.token_ids for x in row] for row in generate(model, tok, PROMPTS, c, batch_size=batch_size, stream=s)]
+    run = lambda c, s=(): [[x.token_ids for x in row]
+                           for row in generate(model, tok, PROMPTS, c, batch_size=batch_size, stream=s)]
     first = run(cfg)
     assert first == run(cfg)
     assert first != run(SamplingConfig(**{**cfg.to_dict(), "stop": (), "seed": 12}))

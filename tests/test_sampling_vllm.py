@@ -28,8 +28,8 @@ def obs(tmp_path_factory):
                                         13, seed=1), 13, tmp / "micro")
     out = tmp / "obs.json"
     script = Path(__file__).with_name("vllm_checks.py")
-    proc = subprocess.run([sys.executable, str(script), str(model), str(micro), str(out)], capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "VLLM_WORKER_MULTIPROC_METHOD": "spawn"})
+    proc = subprocess.run([sys.executable, str(script), str(model), str(micro), str(out)], capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "VLLM_WORKER_MULTIPROC_METHOD": "spawn"})
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(out.read_text())
 

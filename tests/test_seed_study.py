@@ -27,11 +27,15 @@ def _study() -> SeedStudy:
     tiers = ["A", "A", "A", "B", "B"]  # 3 tier-A problems, 2 tier-B ones
     rows = []
     # narrowing: RL better at k = 1 on A, loses one B problem entirely in both seeds
-    rows += _rows("narrowing", 0, 4, "base", [2, 2, 2, 1, 1], tiers) + _rows("narrowing", 0, 4, "rl", [4, 4, 4, 1, 0], tiers)
-    rows += _rows("narrowing", 3, 4, "base", [2, 2, 2, 1, 2], tiers) + _rows("narrowing", 3, 4, "rl", [4, 4, 3, 2, 0], tiers)
+    rows += _rows("narrowing", 0, 4, "base", [2, 2, 2, 1, 1], tiers)
+    rows += _rows("narrowing", 0, 4, "rl", [4, 4, 4, 1, 0], tiers)
+    rows += _rows("narrowing", 3, 4, "base", [2, 2, 2, 1, 2], tiers)
+    rows += _rows("narrowing", 3, 4, "rl", [4, 4, 3, 2, 0], tiers)
     # uncapped: RL gains and keeps every problem in seed 0; loses one in seed 3
-    rows += _rows("uncapped", 0, 4, "base", [2, 2, 2, 1, 1], tiers) + _rows("uncapped", 0, 4, "rl", [4, 4, 4, 4, 4], tiers)
-    rows += _rows("uncapped", 3, 4, "base", [2, 2, 2, 1, 2], tiers) + _rows("uncapped", 3, 4, "rl", [4, 4, 4, 0, 4], tiers)
+    rows += _rows("uncapped", 0, 4, "base", [2, 2, 2, 1, 1], tiers)
+    rows += _rows("uncapped", 0, 4, "rl", [4, 4, 4, 4, 4], tiers)
+    rows += _rows("uncapped", 3, 4, "base", [2, 2, 2, 1, 2], tiers)
+    rows += _rows("uncapped", 3, 4, "rl", [4, 4, 4, 0, 4], tiers)
     meta = {"date": "2026-12-07T00:00:00+00:00", "commit": "abc1234", "command": "python scripts/seed_study.py",
             "machine": {"cpu": "test CPU", "host_capability": "AVX512", "mode": "pinned", "aten": "AVX2",
                         "mkl_cbwr": "COMPATIBLE"}}

@@ -308,7 +308,8 @@ class Pipeline:
 
             def work(m=m, cache=cache):
                 if not Path(m["path"], "config.json").exists():
-                    raise InputError(f"evaluate: model {m['model']}: no checkpoint at {m['path']} (run its stage first)")
+                    raise InputError(f"evaluate: model {m['model']}: no checkpoint at {m['path']} "
+                                     "(run its stage first)")
                 # The label seeds the model's sampling stream, so models never share samples.
                 samples, c = evaluate_checkpoint(m["path"], self.problems, m["model"], ec, self.max_new_tokens,
                                                  self.cfg.seed, self.cfg.device, self.progress, (m["model"],))

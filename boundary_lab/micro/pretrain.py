@@ -35,9 +35,9 @@ def batch_tensors(vocab: dict[str, int], pairs: list[tuple[str, str]], device: s
     width = max(map(len, seqs))
     ids = torch.full((len(seqs), width), vocab[PAD], dtype=torch.long)
     lab = torch.full((len(seqs), width), -100, dtype=torch.long)
-    for i, (s, l) in enumerate(zip(seqs, labels)):
+    for i, (s, target) in enumerate(zip(seqs, labels)):
         ids[i, : len(s)] = torch.tensor(s)
-        lab[i, : len(l)] = torch.tensor(l)
+        lab[i, : len(target)] = torch.tensor(target)
     return ids.to(device), lab.to(device)
 
 

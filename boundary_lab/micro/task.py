@@ -152,7 +152,8 @@ def render(problem: Problem, strategy: str, written: list[list[int]], answer: in
         if len(u) == 2:
             return [step_token(problem.steps[u[0]][0], nums[0]), str(nums[1])]
         return [str(nums[0])] * (1 + (problem.check_tokens if strategy == CAREFUL else 0))
-    body = [t for u, nums in zip(units(problem, strategy), written) for t in (*unit_tokens(problem, u), *numbers(u, nums))]
+    body = [t for u, nums in zip(units(problem, strategy), written)
+            for t in (*unit_tokens(problem, u), *numbers(u, nums))]
     return " ".join([strategy, str(problem.start), *body, "A", str(answer)])
 
 

@@ -295,7 +295,7 @@ class Trainer:
         KL(rollout policy || policy being updated) on the mini-batch), ``grad_norm``,
         and ``kl_loss``, ``entropy_bonus``, ``value_loss`` when they apply.
         """
-        cfg, device, batch = self.cfg, self.device, data.batch
+        cfg, batch = self.cfg, data.batch
         token_level = bool(cfg.token_level_loss)
         kl_in_loss = bool(cfg.kl_coef) and not self.spec.kl_in_reward
         n_mini = min(cfg.minibatches, len(batch))

@@ -42,7 +42,8 @@ def check_context(prompt_tokens: Mapping[str, int], max_new_tokens: int, context
                   truncate_to_context: bool = False) -> int:
     """The ``max_new_tokens`` to sample with: as asked when the longest prompt leaves room, else
     ``context - longest`` with ``truncate_to_context``, else an InputError. ``prompt_tokens``
-    maps names of prompts (``"problem_id 'x'"``, as the message should show them) to lengths in tokens; ``context`` None means unknown (no check)."""
+    maps names of prompts (``"problem_id 'x'"``, as the message should show them) to lengths in tokens;
+    ``context`` None means unknown (no check)."""
     if context is None or not prompt_tokens:
         return max_new_tokens
     pid, longest = max(prompt_tokens.items(), key=lambda kv: kv[1])

@@ -193,6 +193,7 @@ class VLLMBackend:
         llm, self.llm = self.llm, None
         if llm is not None:
             engine = getattr(llm, "llm_engine", None)
-            shutdown = getattr(engine, "shutdown", None) or getattr(getattr(engine, "engine_core", None), "shutdown", None)
+            core = getattr(engine, "engine_core", None)
+            shutdown = getattr(engine, "shutdown", None) or getattr(core, "shutdown", None)
             if shutdown is not None:
                 shutdown()

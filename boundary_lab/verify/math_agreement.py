@@ -59,7 +59,8 @@ def paper_grader() -> types.ModuleType | None:
 
 
 def paper_verdict(gold: str, completion: str) -> bool:
-    """The paper's pipeline: Qwen's ``extract_answer`` on the completion, ``strip_string`` on the gold, ``math_equal``."""
+    """The paper's pipeline: Qwen's ``extract_answer`` on the completion, ``strip_string`` on the gold,
+    ``math_equal``."""
     grader = paper_grader()
     if grader is None:
         raise RuntimeError(f"the paper's grader is not installed ({PAPER_GRADER_SOURCE})")

@@ -339,7 +339,8 @@ _HOPE = re.compile(r"\s*I hope it is correct.*$", re.IGNORECASE | re.DOTALL)
 _SENTENCE_END = re.compile(r"\.(?:\s|$)|\n")
 _LEAD_WORDS = re.compile(r"^(?:(?:the|our|my)\s+)?(?:final\s+)?answer\s*(?:is|:)\s*", re.IGNORECASE)
 # "The area is 36", "the total number of apples is therefore 12", "x equals 7"
-_PROSE_VALUE = re.compile(r"^[A-Za-z][A-Za-z'(),\s]*?\s(?:is|are|was|were|equals|becomes|gives)\s+(?:therefore\s+|thus\s+|then\s+)?(.+)$",
+_PROSE_VALUE = re.compile(r"^[A-Za-z][A-Za-z'(),\s]*?\s(?:is|are|was|were|equals|becomes|gives)\s+"
+                          r"(?:therefore\s+|thus\s+|then\s+)?(.+)$",
                           re.IGNORECASE)
 
 
@@ -588,7 +589,8 @@ _TRAILING_UNITS = re.compile(
 _THOUSANDS = re.compile(r"^-?\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?$")
 # Labels before '=' that name the answer rather than constrain it: x, x_1, \theta, AB, \frac{AB}{CD},
 # S_1:S_2, f(x), \angle ABC, m\angle A, \overline{AB}, |AB|.
-_SYMBOL = r"(?:[a-zA-Z](?:_\{?\w+\}?|')?|\\(?:alpha|beta|gamma|delta|theta|phi|varphi|lambda|mu|omega|rho|sigma|tau|pi)(?![a-zA-Z])(?:_\{?\w+\}?)?)"
+_SYMBOL = (r"(?:[a-zA-Z](?:_\{?\w+\}?|')?"
+           r"|\\(?:alpha|beta|gamma|delta|theta|phi|varphi|lambda|mu|omega|rho|sigma|tau|pi)(?![a-zA-Z])(?:_\{?\w+\}?)?)")
 _SEGMENT = r"(?:[A-Z]{1,4}|\\overline\{[A-Z]{1,4}\}|\|[A-Z]{1,4}\||(?:m\s*)?\\angle\s*[A-Z]{1,3})"
 _LABEL = (r"(?:" + _SYMBOL + r"(?:\s*\(\s*[a-zA-Z0-9]\s*\))?|" + _SEGMENT
           + r"|\\frac\{" + _SEGMENT + r"\}\{" + _SEGMENT + r"\}|" + _SEGMENT + r"\s*/\s*" + _SEGMENT

@@ -19,13 +19,13 @@ import hashlib
 import json
 import types
 import typing
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import InputError
-from ..settings import check_ranges, leaf_fields, type_name  # noqa: F401 (leaf_fields: callers import it here)
 from ..rl.config import RLConfig
 from ..rl.registry import ALGORITHM_NAMES, REMEDY_NAMES
+from ..settings import check_ranges, leaf_fields, type_name  # noqa: F401 (leaf_fields: callers import it here)
 from .task_config import TaskConfig
 
 PRESETS = ("tiny", "default", "full")
@@ -50,10 +50,13 @@ class PretrainConfig:
     # Seeds leave the plateau after 300-1000 steps; 3000 leaves room for the slow ones.
     steps: int = field(default=3000, metadata={"help": "optimizer steps", "min": 1})
     batch_size: int = field(default=128, metadata={"help": "traces per step", "min": 1})
-    lr: float = field(default=3e-3, metadata={"help": "peak AdamW learning rate (cosine decay, 5% warm-up)", "min": 0.0})
+    lr: float = field(
+        default=3e-3, metadata={"help": "peak AdamW learning rate (cosine decay, 5% warm-up)", "min": 0.0})
     # A curriculum: on the mixed data from step 0 a 335k-parameter model sat at chance on every
     # written number for 2000 steps; after 500 careful-only steps it learnt both strategies (LOG.md).
-    careful_first_steps: int = field(default=500, metadata={"help": "first steps train on careful traces only, then on the configured mix", "min": 0})
+    careful_first_steps: int = field(
+        default=500, metadata={
+            "help": "first steps train on careful traces only, then on the configured mix", "min": 0})
 
 
 def _micro_trainer() -> RLConfig:
@@ -77,17 +80,23 @@ class RLStageConfig:
 
     trainer: RLConfig = field(default_factory=_micro_trainer, metadata={
         "help": "settings of boundary_lab.rl's trainer for every run (algorithm = the main run's)"})
-    reward: str = field(default="answer", metadata={"help": "binary reward on 'answer' (paper) or on the whole 'chain'"})
+    reward: str = field(
+        default="answer", metadata={"help": "binary reward on 'answer' (paper) or on the whole 'chain'"})
     # Real RL runs cap response length (the paper: 8,192 tokens); 0 keeps every chain of the task whole.
-    max_new_tokens: int = field(default=0, metadata={"help": "response-length cap of RL rollouts (0: the task's longest chain)", "min": 0})
+    max_new_tokens: int = field(
+        default=0, metadata={"help": "response-length cap of RL rollouts (0: the task's longest chain)", "min": 0})
     train_problems: int = field(default=4000, metadata={"help": "size of the RL training split", "min": 1})
-    tier_b_share: float = field(default=-1.0, metadata={"help": "exact share of tier-B-type problems in the full RL split (-1: as drawn)", "min": -1.0, "max": 1.0})
+    tier_b_share: float = field(
+        default=-1.0, metadata={
+            "help": "exact share of tier-B-type problems in the full RL split (-1: as drawn)", "min": -1.0, "max": 1.0})
     without_tier_b: bool = field(default=True, metadata={"help": "also run RL on a split with no tier-B-type problems"})
     algorithms: tuple[str, ...] = field(default=(), metadata={"help": "extra algorithms to run (e.g. all six for ΔSE)"})
-    remedies: tuple[str, ...] = field(default=(), metadata={"help": "remedy runs (boundary_lab.rl.registry): " + ", ".join(REMEDY_NAMES)})
+    remedies: tuple[str, ...] = field(
+        default=(), metadata={"help": "remedy runs (boundary_lab.rl.registry): " + ", ".join(REMEDY_NAMES)})
     # On the full split the main run keeps coverage (LOG.md 2026-11-27), so a remedy has nothing to
     # repair there; the no-tier-B split is where RL collapses onto the shortcut.
-    remedies_without_tier_b: bool = field(default=False, metadata={"help": "run the remedies on the split without tier-B-type problems (split 'noB')"})
+    remedies_without_tier_b: bool = field(
+        default=False, metadata={"help": "run the remedies on the split without tier-B-type problems (split 'noB')"})
 
     @property
     def checkpoint_steps(self) -> tuple[int, ...]:
@@ -141,7 +150,8 @@ class EvalConfig:
         "help": "held-out tiers to sample, e.g. 'AB' or 'B' (empty: all of A, B, C); pages that show one "
                 "tier sample only it"})
     ppl_problems: int = field(default=16, metadata={"help": "tier-B problems used for perplexity", "min": 1})
-    ppl_samples: int = field(default=16, metadata={"help": "answers per problem and model for perplexity (paper Fig. 6: 16)", "min": 1})
+    ppl_samples: int = field(
+        default=16, metadata={"help": "answers per problem and model for perplexity (paper Fig. 6: 16)", "min": 1})
 
 
 @dataclass(frozen=True)
@@ -330,8 +340,8 @@ def _tiny() -> MicroConfig:
         task=TaskConfig(tier_size=8),
         model=ModelConfig(hidden_size=32, num_layers=2, num_heads=1, intermediate_size=64),
         pretrain=PretrainConfig(steps=40, batch_size=64, careful_first_steps=10),
-        rl=RLStageConfig(trainer=dataclasses.replace(_micro_trainer(), steps=4, checkpoint_steps=(2, 4), prompts_per_step=4,
-                                                      rollouts_per_prompt=4), train_problems=64),
+        rl=RLStageConfig(trainer=dataclasses.replace(_micro_trainer(), steps=4, checkpoint_steps=(2, 4),
+                                                      prompts_per_step=4, rollouts_per_prompt=4), train_problems=64),
         distill=DistillConfig(steps=20, batch_size=64),
         eval=EvalConfig(n=8, ppl_problems=2, ppl_samples=2),
     )

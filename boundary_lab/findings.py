@@ -505,8 +505,9 @@ def biased_gap_sentence(ks, unbiased, biased, n) -> str:
     """Where the plug-in estimate 1 − (1 − c/n)^k falls furthest below the unbiased one, and its gap at k = n,
     computed from the page's comparison table.
 
-    >>> biased_gap_sentence([1, 2, 4], [0.5, 0.7, 0.8], [0.5, 0.65, 0.79], [4, 4])
-    'Here the gap is largest at k = 2 (0.0500) and is 0.0100 at k = n = 4: at k = n it comes only from problems with few correct samples (a problem with c correct keeps a gap of about e^−c).'
+    >>> biased_gap_sentence([1, 2, 4], [0.5, 0.7, 0.8], [0.5, 0.65, 0.79], [4, 4])  # doctest: +NORMALIZE_WHITESPACE
+    'Here the gap is largest at k = 2 (0.0500) and is 0.0100 at k = n = 4: at k = n it comes only from problems with few
+    correct samples (a problem with c correct keeps a gap of about e^−c).'
     """
     gaps = [u - b for u, b in zip(unbiased, biased)]
     i = max(range(len(gaps)), key=lambda j: gaps[j])
@@ -525,8 +526,10 @@ def share_coverage_sentence(shares: pd.DataFrame, cov: pd.DataFrame, base: str, 
 
     >>> shares = pd.DataFrame({"model": ["base", "rl"], "B": [0.25, 0.5]})
     >>> cov = pd.DataFrame({"tier": ["B"], "model": ["rl"], "base_solved": [48], "model_solved": [41]})
-    >>> share_coverage_sentence(shares, cov, "base", "rl")
-    'On tier B the careful share pooled over the tier rises from 0.250 (base) to 0.500 (rl) while coverage falls from 48 to 41 problems: a pooled share does not show where the careful path was lost (the narrowing page shows the share per chain length).'
+    >>> share_coverage_sentence(shares, cov, "base", "rl")  # doctest: +NORMALIZE_WHITESPACE
+    'On tier B the careful share pooled over the tier rises from 0.250 (base) to 0.500 (rl) while coverage falls from 48
+    to 41 problems: a pooled share does not show where the careful path was lost (the narrowing page shows the share per
+    chain length).'
     """
     s = shares.set_index("model")[tier]
     row = cov[(cov["tier"] == tier) & (cov["model"] == rl)].iloc[0]
@@ -598,8 +601,9 @@ def steps_sentence(table: pd.DataFrame, models: list[str], by: str | None = "tie
 
     >>> t = pd.DataFrame({"tier": ["B"] * 3, "model": ["base", "rl@1", "rl@2"], "pass@1": [.2, .8, .74],
     ...                   "pass@8": [1.0, .9, .85]})
-    >>> print(steps_sentence(t, ["base", "rl@1", "rl@2"]))
-    - tier B: pass@1 0.200 → 0.800 → 0.740 (not monotonic), pass@8 1.000 → 0.900 → 0.850 (falls at every step) over base, rl@1, rl@2.
+    >>> print(steps_sentence(t, ["base", "rl@1", "rl@2"]))  # doctest: +NORMALIZE_WHITESPACE
+    - tier B: pass@1 0.200 → 0.800 → 0.740 (not monotonic), pass@8 1.000 → 0.900 → 0.850 (falls at every step) over
+    base, rl@1, rl@2.
     """
     kcol = [c for c in table.columns if c.startswith("pass@") and c != "pass@1"][-1]
     lines = []
@@ -641,8 +645,9 @@ def perplexity_sentence(summary: pd.DataFrame, scorer: str = "base") -> str:
 
     >>> s = pd.DataFrame({"scorer": ["base", "base"], "answers_from": ["base", "rl"], "median": [1.5, 1.2],
     ...                   "q25": [1.3, 1.1], "q75": [2.0, 1.4], "responses": [10, 10]})
-    >>> perplexity_sentence(s)
-    'Under base: the responses of base have median perplexity 1.50 (quartiles 1.30–2.00), of rl 1.20 (1.10–1.40); the lowest median is rl’s.'
+    >>> perplexity_sentence(s)  # doctest: +NORMALIZE_WHITESPACE
+    'Under base: the responses of base have median perplexity 1.50 (quartiles 1.30–2.00), of rl 1.20 (1.10–1.40); the
+    lowest median is rl’s.'
     """
     sub = summary[summary["scorer"] == scorer].reset_index(drop=True)
     parts = [f"the responses of {r.answers_from} have median perplexity {r.median:.2f} (quartiles {r.q25:.2f}–{r.q75:.2f})"
@@ -656,8 +661,9 @@ def delta_se_sentence(dse: pd.DataFrame) -> str:
     """What the algorithms figure shows: the range of ΔSE over the algorithms at one K, and which are at the ends.
 
     >>> d = pd.DataFrame({"model": ["grpo@150", "ppo@150"], "K": [256, 256], "delta_se": [0.458, 0.421]})
-    >>> delta_se_sentence(d)
-    'ΔSE at K = 256 ranges from 0.421 (ppo@150) to 0.458 (grpo@150): positive for 2 of 2 algorithms, so the base at K samples solves more than every one of them does at one.'
+    >>> delta_se_sentence(d)  # doctest: +NORMALIZE_WHITESPACE
+    'ΔSE at K = 256 ranges from 0.421 (ppo@150) to 0.458 (grpo@150): positive for 2 of 2 algorithms, so the base at K
+    samples solves more than every one of them does at one.'
     """
     lo, hi = dse.loc[dse["delta_se"].idxmin()], dse.loc[dse["delta_se"].idxmax()]
     pos = int((dse["delta_se"] > 0).sum())

@@ -43,6 +43,9 @@ from pathlib import Path
 from .errors import InputError
 from .notebook import declared_parameters
 
+if typing.TYPE_CHECKING:  # annotations only: functions import pandas where they need it
+    import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]  # the checkout this package was loaded from
 RUNS_FILE = ROOT / "book" / "runs.yml"
 GPU_RUNS_FILE = ROOT / "book" / "runs-gpu.yml"
@@ -119,8 +122,8 @@ def _parse(path: Path) -> tuple[RunsFile, list[str]]:
         if not isinstance(scale, dict):
             problems.append(f"{where}: 'book_scale' must be a mapping of parameters, got {scale!r}")
             scale = {}
-        runs.append(Run(str(entry["name"]), str(entry["notebook"]), params, tuple(requires), str(entry.get("title", "")),
-                        tuple(after), scale))
+        runs.append(Run(str(entry["name"]), str(entry["notebook"]), params, tuple(requires),
+                        str(entry.get("title", "")), tuple(after), scale))
     for run in runs:
         for name in set(run.after) - names - {"*"}:
             problems.append(f"{path}: run {run.name}: after: no run named {name!r}")
@@ -213,7 +216,8 @@ def _check_requirement(req: str) -> str | None:
     """None if the requirement is met, else why not."""
     if req == "bwrap":
         if shutil.which("bwrap") is None:
-            return "needs bubblewrap ('bwrap' not on PATH; Debian: apt-get install bubblewrap) to grade code in the sandbox"
+            return ("needs bubblewrap ('bwrap' not on PATH; Debian: apt-get install bubblewrap) "
+                    "to grade code in the sandbox")
         return None
     if req == "vllm":
         if not _has_module("vllm"):
@@ -685,7 +689,8 @@ def write_toc(gpu_runs: RunsFile | None, executed: Path = EXECUTED, log=print) -
         kept = []
         for chapter in part.get("chapters", []):
             f = chapter.get("file", "")
-            if f.startswith("book/executed/") and not (ROOT / f"{f}.ipynb").exists() and not (ROOT / f"{f}.md").exists():
+            if (f.startswith("book/executed/") and not (ROOT / f"{f}.ipynb").exists()
+                    and not (ROOT / f"{f}.md").exists()):
                 missing.append(f)
                 continue
             kept.append(chapter)
@@ -831,7 +836,8 @@ def timings_table(executed: str | Path = EXECUTED) -> "pd.DataFrame":
                          "jobs": meta.get("jobs", 1), "build": meta.get("build", "unknown"),
                          "host": meta.get("host", "unknown")})
     if not rows:
-        return pd.DataFrame({"note": [f"no executed pages in {executed}: pages were not executed by `boundary-lab book`"]})
+        note = f"no executed pages in {executed}: pages were not executed by `boundary-lab book`"
+        return pd.DataFrame({"note": [note]})
     return pd.DataFrame(rows)
 
 

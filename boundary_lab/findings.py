@@ -334,14 +334,16 @@ def _reported(name: str) -> str:
                 f"{rep(t, 'GRPO', 'Omni-MATH-Test', 'pass@256'):.3f} (Table 2)")
     if name == "subset":
         cov = table("coverage").iloc[0]
-        return f"AIME24: base solves {cov.base_solved}/{cov.problems}, RL {cov.rl_solved}, RL-only {cov.rl_only} (Table 4)"
+        return (f"AIME24: base solves {cov.base_solved}/{cov.problems}, RL {cov.rl_solved}, "
+                f"RL-only {cov.rl_only} (Table 4)")
     if name == "delta_se":
         d = table("delta_se")
         v = float(d[(d.model == "GRPO") & (d.benchmark == "Omni-MATH-Test")]["value"].iloc[0])
         return f"GRPO, Omni-MATH-Test: ΔSE {v:.3f} (K = 256; Table 2, Fig. 8)"
     if name == "steps":
         t = table("training_steps")
-        return (f"Omni-MATH-Train, GRPO step 150 → 450: pass@1 {rep(t, 'GRPO step 150', 'Omni-MATH-Train', 'pass@1'):.3f}"
+        return ("Omni-MATH-Train, GRPO step 150 → 450: pass@1 "
+                f"{rep(t, 'GRPO step 150', 'Omni-MATH-Train', 'pass@1'):.3f}"
                 f" → {rep(t, 'GRPO step 450', 'Omni-MATH-Train', 'pass@1'):.3f}, pass@256 "
                 f"{rep(t, 'GRPO step 150', 'Omni-MATH-Train', 'pass@256'):.3f} → "
                 f"{rep(t, 'GRPO step 450', 'Omni-MATH-Train', 'pass@256'):.3f} (Table 3)")
@@ -375,8 +377,8 @@ def claim_on_page(page: str, res, claim: str | None = None) -> list[dict]:
             continue
         row = compute(res)
         world = regime_of(res.config)
-        out.append({"claim": text, "world": "default" if world == "contrast" else world, "n": int(res.counts["n"].min()),
-                    "seed": int(res.config.seed), **row})
+        out.append({"claim": text, "world": "default" if world == "contrast" else world,
+                    "n": int(res.counts["n"].min()), "seed": int(res.config.seed), **row})
     return out
 
 
@@ -471,8 +473,10 @@ def distillation_markdown(counts: pd.DataFrame, base: str, others: list[str], di
 
     >>> counts = pd.DataFrame({"model": ["base"] * 4 + ["distilled"] * 4, "problem_id": list("abcd") * 2,
     ...                        "n": 8, "correct": [0, 0, 0, 0, 8, 8, 4, 0], "tier": "C"})
-    >>> print(distillation_markdown(counts, "base", ["distilled"], ["distilled"]).splitlines()[-1])
-    - tier C: distilled stays ahead of base at every k up to 8 (as the paper's Fig. 7 reports for distillation: it adds problems the base cannot solve).
+    >>> text = distillation_markdown(counts, "base", ["distilled"], ["distilled"])
+    >>> print(text.splitlines()[-1])  # doctest: +NORMALIZE_WHITESPACE
+    - tier C: distilled stays ahead of base at every k up to 8 (as the paper's Fig. 7 reports for distillation: it
+    adds problems the base cannot solve).
     """
     lines = []
     for other in others:
@@ -650,7 +654,8 @@ def perplexity_sentence(summary: pd.DataFrame, scorer: str = "base") -> str:
     lowest median is rl’s.'
     """
     sub = summary[summary["scorer"] == scorer].reset_index(drop=True)
-    parts = [f"the responses of {r.answers_from} have median perplexity {r.median:.2f} (quartiles {r.q25:.2f}–{r.q75:.2f})"
+    parts = [f"the responses of {r.answers_from} have median perplexity {r.median:.2f} "
+             f"(quartiles {r.q25:.2f}–{r.q75:.2f})"
              if i == 0 else f"of {r.answers_from} {r.median:.2f} ({r.q25:.2f}–{r.q75:.2f})"
              for i, r in enumerate(sub.itertuples())]
     low = sub.loc[sub["median"].idxmin(), "answers_from"]
@@ -681,9 +686,11 @@ def remedies_sentence(cov: pd.DataFrame, remedy_of: dict, tier: str = "B") -> st
 
     >>> cov = pd.DataFrame({"tier": ["B"] * 2, "model": ["grpo@150", "grpo+more_rollouts@150"],
     ...                     "base_solved": [48, 48], "model_solved": [40, 28]})
-    >>> print(remedies_sentence(cov, {"grpo@150": "", "grpo+more_rollouts@150": "more_rollouts"}))
+    >>> labels = {"grpo@150": "", "grpo+more_rollouts@150": "more_rollouts"}
+    >>> print(remedies_sentence(cov, labels))  # doctest: +NORMALIZE_WHITESPACE
     - tier B: the base solves 48 problems, plain grpo@150 40.
-    - grpo+more_rollouts@150 solves 28 (12 fewer than plain GRPO); the paper reports more rollouts raising pass@k slightly (Fig. 15): here they do the opposite.
+    - grpo+more_rollouts@150 solves 28 (12 fewer than plain GRPO); the paper reports more rollouts raising pass@k
+    slightly (Fig. 15): here they do the opposite.
     """
     sub = cov[cov["tier"] == tier].set_index("model")
     (plain,) = [label for label, remedy in remedy_of.items() if not remedy]

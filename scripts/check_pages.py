@@ -53,7 +53,8 @@ PAGE_PROBE = r"""
   }
   await new Promise(r => setTimeout(r, 300));
   const imgs = Array.from(document.querySelectorAll('article img, main img'));
-  const broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => (i.getAttribute('src') || '').slice(0, 80));
+  const broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => (i.getAttribute('src') || '').slice(0,
+  80));
   const figures = document.querySelectorAll('.cell_output img, .output img').length;
   const mathErrors = document.querySelectorAll('mjx-merror, .MathJax_Error, [data-mjx-error]').length;
   const mathNodes = Array.from(document.querySelectorAll('span.math, div.math'));
@@ -224,7 +225,8 @@ class Browser:
             while mid not in self._replies:
                 left = deadline - time.time()
                 if left <= 0 or self.proc.poll() is not None:
-                    raise RuntimeError(f"no reply to {method} (browser {'exited' if self.proc.poll() is not None else 'timed out'})")
+                    state = "exited" if self.proc.poll() is not None else "timed out"
+                    raise RuntimeError(f"no reply to {method} (browser {state})")
                 self._lock.wait(left)
             reply = self._replies.pop(mid)
         if "error" in reply:

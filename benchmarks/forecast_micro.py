@@ -70,7 +70,7 @@ def forecast_rows(name: str, out: np.ndarray, ks, firsts, blocks: int, block: in
         for i, k in enumerate(ks):
             errs[k].append(fc.value[i] - truth[i])
             hits[k] += bool(fc.low[i] <= truth[i] <= fc.high[i])
-    for k in ks:
+    for k in ks if blocks else []:
         rows.append({"model": name, "fit_on": f"{blocks} blocks of {block}", "k": k, "truth": float(truth[ks.index(k)]),
                      "bias": float(np.mean(errs[k])), "rmse": float(np.sqrt(np.mean(np.square(errs[k])))),
                      "coverage": hits[k] / blocks})
@@ -88,7 +88,8 @@ def true_crossover(base: np.ndarray, rl: np.ndarray) -> int | None:
     return int(ahead[0]) + 1 if ahead.size else None
 
 
-def adaptive_rows(name: str, out: np.ndarray, budget_per_problem: int, k_target: int, pools: int) -> list[dict]:
+def adaptive_rows(name: str, out: np.ndarray, budget_per_problem: int, k_target: int, pools: int,
+                  n_boot: int = 100) -> list[dict]:
     m, total = out.shape
     truth = float(passk.pass_at_k_curve(np.full(m, total), out.sum(1), [k_target])[0] * m)
     size = total // pools
@@ -98,7 +99,7 @@ def adaptive_rows(name: str, out: np.ndarray, budget_per_problem: int, k_target:
         cfg = A.AdaptiveConfig(budget=budget_per_problem * m, first=16, k_target=k_target, step=16, rounds=8)
         runs = (("adaptive", A.simulate(pool, cfg, seed=r)), ("uniform", A.uniform(pool, budget_per_problem)))
         for how, (n, c) in runs:
-            fc = F.forecast_passk(n, c, [k_target], n_boot=100, seed=r)
+            fc = F.forecast_passk(n, c, [k_target], n_boot=n_boot, seed=r)
             rows.append({"model": name, "pool": r, "how": how, "samples": int(n.sum()), "solved": float(fc.solved[0]),
                          "low": float(fc.low[0] * m), "high": float(fc.high[0] * m), "truth": truth,
                          "error": float(fc.solved[0] - truth), "n_max": int(n.max())})
@@ -118,6 +119,8 @@ def main() -> dict:
     ap.add_argument("--tiers", default="ABC")
     ap.add_argument("--n-boot", type=int, default=200)
     ap.add_argument("--blocks", type=int, default=16, help="disjoint blocks of 16 samples for bias and coverage")
+    ap.add_argument("--fits", default="8,16,32", help="samples per problem the forecasts are fitted on")
+    ap.add_argument("--pools", type=int, default=0, help="adaptive vs uniform pools of 1024 (default: all n / 1024)")
     ap.add_argument("--cache", default="runs/forecast_micro")
     args = ap.parse_args()
     cfg = MicroConfig.preset("default", config=args.config, seed=args.seed)
@@ -129,7 +132,8 @@ def main() -> dict:
     sample_s = time.time() - start
     start = time.time()
     ks = [k for k in (256, 1024) if k <= args.n] or [args.n // 16, args.n // 4]
-    rows = [r for name in out for r in forecast_rows(name, out[name], ks, (8, 16, 32), args.blocks, 16, args.n_boot)]
+    rows = [r for name in out for r in forecast_rows(name, out[name], ks, [int(f) for f in args.fits.split(",")], args.blocks, 16,
+                                                 args.n_boot)]
     m = len(problems)
     pair = F.fit_pair(np.full(m, 16), out["base"][:, :16].sum(1), np.full(m, 16), out["rl"][:, :16].sum(1),
                       n_boot=args.n_boot)
@@ -149,7 +153,7 @@ def main() -> dict:
                           for name, o in out.items()},
         "forecast": rows,
         "crossover": {"true_k": true_crossover(out["base"], out["rl"]), "forecast_from_16": x.to_dict()},
-        "adaptive": [r for name in out for r in adaptive_rows(name, out[name], 64, max(ks), args.n // max(ks))],
+        "adaptive": [r for name in out for r in adaptive_rows(name, out[name], 64, max(ks), args.pools or args.n // max(ks))],
         "seconds": {"sampling": round(sample_s, 1), "forecasts": round(forecast_s, 1)},
     }
     OUT.write_text(json.dumps(result, indent=2) + "\n")

@@ -44,7 +44,7 @@ LAYERS: tuple[Layer, ...] = (
           ("", "errors", "seeding", "settings", "numerics", "layers")),
     Layer("estimators", "pure numpy: pass@k, bootstrap, coverage sets, ΔSE, histograms", ("passk",)),
     Layer("data", "counts, sample stores, model identity, tiny model fixtures, the paper's and shipped numbers",
-          ("counts", "store", "sampling.identity", "tiny_models", "paper", "measured")),
+          ("counts", "store", "sampling.identity", "tiny_models", "paper", "paper_figures", "measured")),
     Layer("verification", "verifiers, their registry, the micro-world's problems and checker",
           ("verify", "verify.registry", "verify.math", "verify.math_extract", "verify.math_equiv",
            "verify.math_pool", "verify.math_warmup", "verify.math_cases", "verify.code", "verify.sandbox",

@@ -132,8 +132,8 @@ def main() -> dict:
     sample_s = time.time() - start
     start = time.time()
     ks = [k for k in (256, 1024) if k <= args.n] or [args.n // 16, args.n // 4]
-    rows = [r for name in out for r in forecast_rows(name, out[name], ks, [int(f) for f in args.fits.split(",")], args.blocks, 16,
-                                                 args.n_boot)]
+    fits = [int(f) for f in args.fits.split(",")]
+    rows = [r for name in out for r in forecast_rows(name, out[name], ks, fits, args.blocks, 16, args.n_boot)]
     m = len(problems)
     pair = F.fit_pair(np.full(m, 16), out["base"][:, :16].sum(1), np.full(m, 16), out["rl"][:, :16].sum(1),
                       n_boot=args.n_boot)
@@ -153,7 +153,8 @@ def main() -> dict:
                           for name, o in out.items()},
         "forecast": rows,
         "crossover": {"true_k": true_crossover(out["base"], out["rl"]), "forecast_from_16": x.to_dict()},
-        "adaptive": [r for name in out for r in adaptive_rows(name, out[name], 64, max(ks), args.pools or args.n // max(ks))],
+        "adaptive": [r for name in out
+                     for r in adaptive_rows(name, out[name], 64, max(ks), args.pools or args.n // max(ks))],
         "seconds": {"sampling": round(sample_s, 1), "forecasts": round(forecast_s, 1)},
     }
     OUT.write_text(json.dumps(result, indent=2) + "\n")

@@ -410,6 +410,7 @@ class _Fit:
         for b, prior in enumerate(self.boots):
             mean, var = self.per_group(prior, ks, exact)
             out[b] = (self.gw @ mean + np.sqrt(self.gw @ var) * z[b]) / m
+        np.clip(out, 0.0, 1.0, out=out)  # the normal draw of the posterior spread must not leave [0, 1]
         if exact_mean is not None:
             out[:, all_exact] = exact_mean
         return out

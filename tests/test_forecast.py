@@ -123,6 +123,7 @@ def test_forecast_is_monotone_and_reaches_a_million():
     ks = [16, 64, 1024, 10**5, 10**6]
     f = F.forecast_passk(np.full(500, 16), c, ks, n_boot=30)
     assert np.all(np.diff(f.value) > 0) and f.value[-1] < 1.0
+    assert np.all(f.high <= 1.0) and np.all(f.low >= 0.0)
     with pytest.raises(InputError, match="horizon"):
         F.forecast_passk(np.full(500, 16), c, [10**6 + 1], n_boot=30)
 

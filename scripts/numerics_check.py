@@ -1,7 +1,9 @@
 """Is a micro-world run the same, bit for bit, on any x86-64 machine? (boundary_lab/numerics.py)
 
     python scripts/numerics_check.py simulate [--preset tiny]     # one host, several simulated hosts
-    python scripts/numerics_check.py check --preset default --workdir runs/micro   # a built book vs committed
+    python scripts/numerics_check.py check --preset default --workdir runs/micro --existing   # a built book
+    python scripts/numerics_check.py check --preset default --regime narrowing --set eval.tiers=AB \
+        --workdir runs/micro --existing                                           # the narrowing page
     python scripts/numerics_check.py update --preset tiny --workdir W            # rewrite the committed set
 
 ``simulate`` trains the preset (seed 0) once per variant, each in a fresh work
@@ -53,9 +55,17 @@ VARIANTS = {
 }
 
 
-def config(preset: str, sets: list[str]) -> MicroConfig:
+def config(preset: str, sets: list[str], regime: str = "") -> MicroConfig:
     overrides = dict(s.split("=", 1) for s in sets)
+    if regime:
+        from boundary_lab.micro.regimes import regime_config
+
+        return regime_config(regime, preset, 0, overrides)
     return MicroConfig.preset(preset, seed=0, config=overrides or None)
+
+
+def _key(args) -> str:
+    return args.name or (f"{args.preset}/{args.regime}" if args.regime else args.preset)
 
 
 def train(preset: str, sets: list[str], workdir: Path, env: dict) -> float:
@@ -113,13 +123,13 @@ def _prints_in(env: dict, preset: str, sets: list[str], work: Path) -> dict:
 
 
 def check(args) -> int:
-    cfg = config(args.preset, args.set)
-    got = fingerprints(cfg, args.workdir, tuple(args.stages.split(",")))
-    want = json.loads(COMMITTED.read_text())[args.preset]
+    cfg = config(args.preset, args.set, args.regime)
+    want = json.loads(COMMITTED.read_text())[_key(args)]
+    got = fingerprints(cfg, args.workdir, tuple(args.stages.split(",")), existing=args.existing)
     want = {k: v for k, v in want.items() if k.split(":")[0] in args.stages.split(",")}
     diff = first_difference(got, want)
     if diff is None:
-        print(f"{args.workdir}: all {len(got)} fingerprints of preset {args.preset!r} match {COMMITTED.name}")
+        print(f"{args.workdir}: all {len(got)} fingerprints of {_key(args)!r} match {COMMITTED.name}")
         return 0
     print(f"{args.workdir}: first difference at {diff}: got {str(got.get(diff))[:16]}, "
           f"committed {str(want.get(diff))[:16]} "
@@ -128,12 +138,12 @@ def check(args) -> int:
 
 
 def update(args) -> int:
-    cfg = config(args.preset, args.set)
+    cfg = config(args.preset, args.set, args.regime)
     data = json.loads(COMMITTED.read_text()) if COMMITTED.exists() else {}
-    data[args.preset] = fingerprints(cfg, args.workdir, tuple(args.stages.split(",")))
+    data[_key(args)] = fingerprints(cfg, args.workdir, tuple(args.stages.split(",")), existing=args.existing)
     COMMITTED.parent.mkdir(parents=True, exist_ok=True)
     COMMITTED.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    print(f"{COMMITTED}: {args.preset}: {len(data[args.preset])} fingerprints")
+    print(f"{COMMITTED}: {_key(args)}: {len(data[_key(args)])} fingerprints")
     return 0
 
 
@@ -144,6 +154,10 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path)
     ap.add_argument("--set", action="append", default=[], help="a dotted setting FIELD=VALUE (simulate)")
     ap.add_argument("--stages", default="pretrain,rl,distill,evaluate")
+    ap.add_argument("--regime", default="", help="a named regime (boundary_lab.micro.regimes) on top of the preset")
+    ap.add_argument("--name", default="", help="the key in the committed file (default: preset[/regime])")
+    ap.add_argument("--existing", action="store_true",
+                    help="only the models the run trained (a book page trains only what it shows)")
     args = ap.parse_args()
     if args.mode != "simulate" and args.workdir is None:
         ap.error("--workdir is required")

@@ -46,10 +46,14 @@ def frame_sha256(frame: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def fingerprints(cfg, workdir: str | Path, stages=("pretrain", "rl", "distill", "evaluate")) -> dict[str, str]:
-    """The fingerprints of a finished run of ``cfg`` under ``workdir`` (its stages must be done)."""
+def fingerprints(cfg, workdir: str | Path, stages=("pretrain", "rl", "distill", "evaluate"),
+                 existing: bool = False) -> dict[str, str]:
+    """The fingerprints of a finished run of ``cfg`` under ``workdir`` (its stages must be done; with
+    ``existing``, only the models whose stage a page ran: a page trains only the runs it shows)."""
     pipe = Pipeline(cfg, workdir, progress=False)
     models = pipe.models(stages)
+    if existing:
+        models = [m for m in models if (Path(m["path"]) / "model.safetensors").exists()]
     out: dict[str, str] = {}
     for m in models:
         key = "pretrain" if m["kind"] == "base" else "distill" if m["kind"] == "distilled" else f"rl:{m['model']}"
@@ -57,6 +61,8 @@ def fingerprints(cfg, workdir: str | Path, stages=("pretrain", "rl", "distill", 
     if "evaluate" in stages:
         for m in models:
             d = pipe.eval_dir(m)
+            if existing and not (d / "DONE.json").exists():
+                continue
             samples = pd.read_parquet(d / "samples.parquet")
             counts = pd.read_csv(d / "counts.csv", dtype={"problem_id": str})
             out[f"evaluate:{m['model']}"] = hashlib.sha256(

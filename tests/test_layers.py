@@ -20,13 +20,11 @@ DESIGN = ROOT.parent / "docs" / "design.md"
 
 # (importing module, imported module) -> who removes it and how. Short names, relative to boundary_lab.
 UPWARD_ALLOWED = {
-    ("micro.pipeline", "report"): "stats engineer: Pipeline.results builds micro.results.MicroResults, not report's",
     ("sampling.adaptive", "forecast"): "forecast engineer: forecast's estimators (no counts frames) belong in "
                                        "the estimators layer; its counts reports stay beside the tables",
 }
 # Cycles (their modules) -> who breaks them.
 CYCLES_ALLOWED = {
-    frozenset({"micro.phase", "report", "micro.pipeline"}): "stats engineer (regimes out of phase, MicroResults)",
     frozenset({"counts", "store"}): "store engineer: counts.py:75 imports store (for store directories), store "
                                     "imports counts",
 }

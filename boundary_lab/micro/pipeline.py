@@ -10,7 +10,7 @@ reused; a killed run resumes (the RL trainer also resumes inside a run from
 ``last/``). Everything is deterministic given ``cfg.seed`` (held-out problems
 given ``task.eval_seed``).
 
-:func:`run_pipeline` returns a :class:`boundary_lab.report.MicroResults` built in
+:func:`run_pipeline` returns a :class:`boundary_lab.micro.results.MicroResults` built in
 memory from those caches; nothing is written that a reader must find by path.
 Models are described by columns (``kind, algorithm, remedy, split, step, seed,
 main, final``); their labels (``base``, ``grpo@300``, ``grpo-noB+nsr@300``,
@@ -34,9 +34,11 @@ from pathlib import Path
 
 from .. import layers, numerics
 from ..errors import InputError
+from ..passk import guess_pass_at_k
 from ..rl.registry import remedy
 from .config import MicroConfig, stage_hash
-from .task import CAREFUL, check, completion_tokens, heldout_tiers, problems_table, training_problems
+from .results import MicroResults
+from .task import CAREFUL, check, clean_trace, completion_tokens, heldout_tiers, problems_table, training_problems
 
 STAGES = ("pretrain", "rl", "distill", "evaluate")
 
@@ -342,7 +344,6 @@ class Pipeline:
 
         from .model import load_checkpoint
         from .perplexity import answer_perplexities
-        from .task import clean_trace
 
         ec, p = self.cfg.eval, self.cfg.task.modulus
         tier_b = [q for q in self.problems if q.tier == "B"][: ec.ppl_problems]
@@ -372,11 +373,9 @@ class Pipeline:
 
     # ---- results -----------------------------------------------------------------
     def results(self, stages=STAGES):
-        """The in-memory results of the requested stages (see :class:`boundary_lab.report.MicroResults`)."""
+        """The in-memory results of the requested stages (see :class:`boundary_lab.micro.results.MicroResults`)."""
         import pandas as pd
 
-        from ..passk import guess_pass_at_k
-        from ..report import MicroResults
         from .evaluate import strategy_shares
 
         models = self.models(stages)

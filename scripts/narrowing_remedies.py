@@ -35,7 +35,7 @@ def main() -> None:
     print(bl.tables.pass_table(tier_b, ["base", *names]).round(3).to_string(index=False))
     print(bl.tables.coverage(tier_b, "base", names).drop(columns="rl_only_ids").to_string(index=False))
     print(bl.tables.strategy_share(res.strategy_shares, "careful", ["base", *names]).round(3).to_string(index=False))
-    print(bl.report.kept_sentence(res.counts, "base", names))
+    print(bl.findings.kept_sentence(res.counts, "base", names))
 
 
 if __name__ == "__main__":

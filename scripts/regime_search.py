@@ -18,13 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from boundary_lab import tables
 from boundary_lab.errors import InputError
 from boundary_lab.micro import phase
+from boundary_lab.micro.regimes import REGIMES, regime_config
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--regime", default="narrowing", choices=phase.REGIMES)
+    ap.add_argument("--regime", default="narrowing", choices=REGIMES)
     ap.add_argument("--preset", default="default")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--n", type=int, default=256, help="samples per held-out problem (k_max)")
@@ -42,15 +44,15 @@ def main(argv=None) -> int:
         settings["eval.n"] = args.n
         rows, counts = [], []
         for s in args.seeds:
-            cfg = phase.regime_config(args.regime, args.preset, s, settings)
+            cfg = regime_config(args.regime, args.preset, s, settings)
             c = phase.run_cell(cfg, args.workdir, say=True)
             rl = phase.final_label(cfg)
             row = {"regime": args.regime, "settings": " ".join(args.set), "seed": s,
-                   **phase.tier_b_table(c, "base", rl)}
+                   **tables.tier_summary(c, "base", rl)}
             rows.append(row)
             counts.append(c)
             print(pd.DataFrame([row]).to_string(index=False), flush=True)
-            print(phase.careful_share_by_length(c, ["base", rl]).pivot(index="model", columns="length",
+            print(tables.careful_share_by_length(c, ["base", rl]).pivot(index="model", columns="length",
                                                                        values="careful share").round(4).to_string())
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -58,10 +60,11 @@ def main(argv=None) -> int:
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 200)
     print(table.round(3).to_string(index=False))
-    pooled = phase.pooled_difference(counts, "base", rl)
-    print("pooled base - RL at k=%(k)d over %(seeds)d seeds: %(diff).3f [%(ci_low).3f, %(ci_high).3f]" % pooled)
+    both = tables.seed_difference(counts, "base", rl)  # two intervals, each labelled by what it holds fixed
+    print(both.round(3).to_string(index=False))
     if args.out:
-        table = table.assign(**{f"pooled {k}": v for k, v in pooled.items()})
+        seed_aware = both[both["conditions_on"].str.startswith("nothing")].iloc[0]
+        table = table.assign(**{f"seed-aware {k}": seed_aware[k] for k in ("k", "diff", "ci_low", "ci_high")})
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(out, mode="a", header=not out.exists(), index=False)

@@ -190,7 +190,7 @@ def test_tiny_preset_shrinks_every_micro_page_and_samples_the_evaluate_page_with
 def test_main_pages_run_in_the_narrowing_regime_and_the_contrast_keeps_todays_world(monkeypatch):
     # Issue 11: the narrowing regime drives the main pages; today's world stays as the contrast.
     from boundary_lab.micro.config import MicroConfig
-    from boundary_lab.micro.phase import regime_of
+    from boundary_lab.micro.regimes import regime_of
 
     monkeypatch.chdir(ROOT)  # runs execute in the repository root; config paths are relative to it
     regimes = {run.name: regime_of(MicroConfig.preset("default", config=run.parameters.get("config") or None))

@@ -2,7 +2,7 @@
 
 The one place this list lives: the status page renders it, and tests/test_paper_figures.py checks that
 every page it names is in the book's table of contents and mentions the figure, and that every row
-not fully reproduced says why. Figure numbers follow ../shared/PAPER.md and DESIGN.md §5.
+not fully reproduced says why. Figure numbers follow the paper (arXiv 2504.13837).
 
 >>> frame().columns.tolist()
 ['figure', 'what', 'page', 'status', 'reason']

@@ -3,6 +3,7 @@
     python scripts/seed_study.py --seeds 0 1 2 3 4 --workdir runs/seed_study     # all regimes
     python scripts/seed_study.py --seeds 1 3 --regimes narrowing                 # a part (two processes)
     python scripts/seed_study.py --collect                                      # write the result files
+    python scripts/seed_study.py --tables                                       # LOG.md's tables, from them
 
 Each (regime, seed) pretrains the narrowing world (shared by every regime of a seed),
 trains the main RL run (GRPO, 300 steps) and samples tiers A and B at n = 1024
@@ -175,6 +176,27 @@ def collect(studies: list[str], seeds: list[int], workdir: Path) -> pd.DataFrame
     return pd.concat(frames, ignore_index=True)
 
 
+def tables() -> int:
+    """LOG.md 2026-12-07's tables: per seed, and both intervals of base - RL at k_max, from the shipped study."""
+    import boundary_lab as bl
+
+    study = bl.measured.seed_study()
+    print(study.source())
+    cols = ["regime", "seed", "n", "base pass@1", "rl pass@1", "rl pass@kmax", "rl solved", "base_only", "rl_only",
+            "rl careful"]
+    per_seed = pd.concat([bl.tables.seed_study_table(study, n, "B").assign(n=n) for n in (N_SMALL, N_MAX)])
+    print(per_seed[cols].round(3).to_markdown(index=False))
+    iv = pd.concat([bl.tables.seed_study_intervals(study, n, "B", n_boot=2000).assign(n=n) for n in (N_SMALL, N_MAX)])
+    iv = iv[iv["k"] > 1].assign(interval=lambda f: [f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]" for d, lo, hi in
+                                                    zip(f["diff"], f["ci_low"], f["ci_high"])])
+    print(iv.pivot_table(index=["regime", "n"], columns="conditions_on", values="interval", aggfunc="first")
+          .reset_index().to_markdown(index=False))
+    weights = bl.tables.mix_weights("narrowing")
+    mix = bl.tables.mix_tables(study, study.regimes, N_MAX, weights)
+    print(bl.findings.mix_report(study, study.regimes, N_MAX, weights, mix))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
@@ -183,7 +205,10 @@ def main() -> int:
     ap.add_argument("--collect", action="store_true", help="write the result files from finished runs")
     ap.add_argument("--attribute", action="store_true",
                     help="index runs made before the index existed (see attribute()), then exit")
+    ap.add_argument("--tables", action="store_true", help="print LOG.md's tables of the committed study")
     args = ap.parse_args()
+    if args.tables:
+        return tables()
     if args.attribute:
         rows = attribute(args.workdir, args.regimes)
         with open(args.workdir / "index.jsonl", "a") as f:

@@ -831,7 +831,7 @@ def versus_truth(outcomes: dict, fit_on=(8, 16, 32), ks=None, n_boot: int = 200,
                 rows.append({"model": model, "fit_on": int(f), "k": int(k), "forecast": float(fc.value[i]),
                              "low": float(fc.low[i]), "high": float(fc.high[i]), "family": fc.family,
                              "truth": float(truth[i]) if k <= total else float("nan")})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["model", "fit_on", "k", "forecast", "low", "high", "family", "truth"])
 
 
 def figure(table, title: str = "forecast from a few samples vs the exact curve of all of them"):
@@ -839,6 +839,10 @@ def figure(table, title: str = "forecast from a few samples vs the exact curve o
     import matplotlib.pyplot as plt
 
     models = list(dict.fromkeys(table["model"]))
+    if not models:  # every fit size is at least the samples there are: nothing to forecast
+        fig, ax = plt.subplots(figsize=(5, 1))
+        ax.set_axis_off()
+        return fig
     fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 3.6), sharey=True, squeeze=False)
     for ax, model in zip(axes[0], models):
         sub = table[table["model"] == model]
@@ -871,6 +875,9 @@ def versus_truth_sentence(table, k: int | None = None, fit_on: int = 16) -> str:
     samples give 0.930, which the interval covers.'
     """
     known = table.dropna(subset=["truth"])
+    if known.empty:
+        return ("No forecast to check: every fit size is at least the number of samples per problem, so "
+                "the exact estimator already gives pass@k for every k it could forecast.")
     k = int(known["k"].max()) if k is None else int(k)
     parts = []
     for _, r in table[(table["k"] == k) & (table["fit_on"] == fit_on)].iterrows():

@@ -161,6 +161,11 @@ def versus_uniform(outcomes: dict, budget_per_problem: int, k_target: int, first
         if total < k_target:
             raise InputError(f"versus_uniform: {model} has {total} samples per problem, fewer than k_target={k_target}")
         truth = float(passk.pass_at_k_curve(np.full(m, total), out.sum(axis=1), [k_target])[0] * m)
+        if total < max(first, budget_per_problem):  # a replay can only spend samples that were drawn
+            rows.append({"model": model, "sampling": "not replayed", "samples": 0, "largest n": total,
+                         f"solved at k={k_target}": float("nan"), "95% interval": "",
+                         f"truth (n={total})": round(truth, 1), "error": float("nan")})
+            continue
         config = AdaptiveConfig(budget=budget_per_problem * m, first=first, k_target=k_target, step=step,
                                 rounds=rounds)
         for how, (n, c) in (("adaptive", simulate(out, config, seed)), ("uniform", uniform(out, budget_per_problem))):

@@ -385,10 +385,12 @@ def seed_spread(per_seed: pd.DataFrame, intervals: pd.DataFrame, own: pd.DataFra
     order = {s: i for i, s in enumerate(sorted(per_seed["seed"].unique()))}
     for col, ax in zip(("base - rl at k_max", "base_only"), axes):
         ys = [ypos[r] + jitter[order[s]] for r, s in zip(per_seed["regime"], per_seed["seed"])]
-        ax.scatter(per_seed[col], ys, s=28, color="#1f5fbf", zorder=3, label="one seed (committed study)")
+        # markers without anti-aliasing: few, small dots would otherwise leave rings of near-identical shades
+        ax.plot(per_seed[col], ys, "o", ms=5.5, color="#1f5fbf", zorder=3, label="one seed (committed study)",
+                antialiased=False)
         if own is not None and not own.empty:
-            ax.scatter(own[col], [ypos[r] for r in own["regime"]], s=90, marker="*", color="#d4730b", zorder=4,
-                       label="this page's run")
+            ax.plot(own[col], [ypos[r] for r in own["regime"]], "*", ms=10, color="#d4730b", zorder=4,
+                    label="this page's run", antialiased=False)
         ax.axvline(0, color="0.3", lw=0.8)
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(range(len(regimes)), regimes)
@@ -410,7 +412,8 @@ def mix_quadrant(mix: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     for r in regimes:
         sub = seeds[seeds["regime"] == r]
-        ax.scatter(sub["pass@1 change"], sub["solved share change"], s=36, color=palette[r], label=r, zorder=3)
+        ax.plot(sub["pass@1 change"], sub["solved share change"], "o", ms=6, color=palette[r], label=r, zorder=3,
+                antialiased=False)
     ax.axhline(0, color="0.3", lw=0.8)
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_xlabel("RL - base pass@1")

@@ -107,11 +107,37 @@ DISTINCT = 15.0  # ΔE under which two colours of one figure are called indistin
 SAME = 5.0  # ΔE under which two pixel colours are one colour to a reader (anti-aliasing where lines overlap)
 
 
+def _without_edge_tints(colours, counts, share: float = 0.25, near: float = 30.0):
+    """Drop a rare shade of a frequent colour: one within ΔE ``near`` of a more frequent colour and
+    covering under ``share`` of its pixels. The anti-aliased rims of many small markers of one series,
+    and the blends where two lines overlap, add up to more than 40 pixels per shade but stay rare beside
+    the series' own colour; a second series drawn in a tint covers about as many pixels as the first,
+    so the near-identical reds of three checkpoints are still caught.
+
+    >>> import numpy as np
+    >>> blue, rim, tint = [31, 95, 191], [58, 114, 198], [86, 134, 206]
+    >>> [c.tolist() for c in _without_edge_tints(np.array([blue, rim]), np.array([777, 59]))]
+    [[31, 95, 191]]
+    >>> len(_without_edge_tints(np.array([blue, tint]), np.array([777, 700])))
+    2
+    """
+    import numpy as np
+
+    from boundary_lab.plots import delta_e
+
+    hexes = ["#%02x%02x%02x" % tuple(int(x) for x in v) for v in colours]
+    kept: list[int] = []
+    for i in np.argsort(-counts):
+        if not any(counts[i] < share * counts[j] and delta_e(hexes[i], hexes[j]) < near for j in kept):
+            kept.append(int(i))
+    return colours[sorted(kept)]
+
+
 def indistinct_colours(png: Path) -> list[tuple[str, str, float]]:
     """Pairs of a figure's main colours closer than ΔE 15: (colour, colour, ΔE).
 
     Main colours are the exact pixel colours (saturated: not grey, white or black) that each cover at
-    least 2% of the coloured pixels and 40 pixels: a line's, a marker's, a bar's own colour, not the
+    least 5% of the coloured pixels and 40 pixels: a line's, a marker's, a bar's own colour, not the
     anti-aliased edges, which spread over many rare shades.
     """
     import numpy as np
@@ -125,9 +151,11 @@ def indistinct_colours(png: Path) -> list[tuple[str, str, float]]:
     if len(coloured) == 0:
         return []
     values, counts = np.unique(coloured, axis=0, return_counts=True)
-    main = values[counts >= max(40, 0.02 * len(coloured))]
+    keep = counts >= max(40, 0.05 * len(coloured))  # a series' own colour: 5% of the coloured pixels
+    main, main_counts = values[keep], counts[keep]
     if len(main) > 12:  # a continuous colour map (a heatmap), not a palette of series
         return []
+    main = _without_edge_tints(main, main_counts)
     hexes = ["#%02x%02x%02x" % tuple(v) for v in main]
     return [(a, b, round(delta_e(a, b), 1)) for i, a in enumerate(hexes) for b in hexes[i + 1:]
             if SAME <= delta_e(a, b) < DISTINCT]

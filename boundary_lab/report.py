@@ -74,6 +74,37 @@ def load(counts: str = "", preset: str = "default", seed: int = 0, workdir: str 
     return res, res.counts
 
 
+def compared_model(res: MicroResults | None, table: pd.DataFrame, rl: str = "") -> str:
+    """The model a page compares with the base: ``rl`` if given, else the micro-world's main run's last
+    checkpoint; with a reader's counts (``res`` None) it must be named.
+
+    >>> compared_model(None, pd.DataFrame({"model": ["qwen", "qwen-rl"]}))
+    Traceback (most recent call last):
+    ...
+    boundary_lab.errors.InputError: rl: name the model to compare with the base; your counts hold qwen, qwen-rl
+    """
+    if rl:
+        return rl
+    if res is None:
+        raise InputError(f"rl: name the model to compare with the base; your counts hold "
+                         f"{', '.join(sorted(map(str, table['model'].unique())))}")
+    return res.one(main=True, final=True)
+
+
+def panel_column(table: pd.DataFrame, group_by: str) -> str | None:
+    """``group_by`` when the counts have that column, None for one panel (empty); anything else is an error.
+
+    >>> panel_column(pd.DataFrame({"model": ["a"], "tier": ["B"]}), "tier"), panel_column(pd.DataFrame(), "")
+    ('tier', None)
+    """
+    if not group_by:
+        return None
+    if group_by not in table.columns:
+        raise InputError(f"group_by: the counts have no column {group_by!r} (they have "
+                         f"{', '.join(map(str, table.columns))}); pass group_by='' for one panel")
+    return group_by
+
+
 def examples(res: MicroResults, model: str = "base", per_tier: int = 2) -> pd.DataFrame:
     """A few held-out problems per tier with one sample of ``model`` and its verdicts."""
     samples = res.samples(model)

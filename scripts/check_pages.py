@@ -369,6 +369,9 @@ def check_page(browser: Browser, html: Path, site: Path, shots: Path) -> tuple[l
     height = min(int(info.get("height") or 900), 12000)
     browser.send("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": height, "deviceScaleFactor": 1,
                                                         "mobile": False}, session=session)
+    # the phone-width probe leaves the page scrolled sideways: back to its left edge before the picture
+    browser.send("Runtime.evaluate", {"expression": "window.scrollTo(0, 0)"}, session=session)
+    time.sleep(0.2)
     shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session, timeout=60)
     out = shots / (html.relative_to(site).with_suffix("").as_posix().replace("/", "__") + ".png")
     out.write_bytes(base64.b64decode(shot["data"]))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from boundary_lab import book, reported
+from boundary_lab import book, paper
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,7 +21,7 @@ def test_matrix_lists_every_model_pair_on_the_six_benchmarks_with_the_paper_sett
     runs = book.load_runs_file(book.GPU_RUNS_FILE)
     assert runs.output == "gpu"
     pairs = {(r.parameters["model"], r.parameters["baseline"], r.parameters["benchmark"]) for r in runs.runs}
-    expected = {(p["rl"], p["base"], b) for p in reported.MODEL_PAIRS for b in reported.MATH_BENCHMARKS}
+    expected = {(p["rl"], p["base"], b) for p in paper.MODEL_PAIRS for b in paper.MATH_BENCHMARKS}
     assert pairs == expected and len(runs.runs) == len(expected) == 36
     for r in runs.runs:
         p = r.parameters
@@ -31,7 +31,7 @@ def test_matrix_lists_every_model_pair_on_the_six_benchmarks_with_the_paper_sett
         assert r.requires == ("gpu",)
         bench = p["benchmark"]
         llama_olympiad = bench == "olympiadbench" and "Llama" in p["model"]
-        assert p["n"] == (1024 if llama_olympiad else reported.PAPER_MAX_K[bench])
+        assert p["n"] == (1024 if llama_olympiad else paper.PAPER_MAX_K[bench])
     assert book.preflight(runs.runs) == [] or all("vLLM" in x or "GPU" in x for x in book.preflight(runs.runs))
 
 
@@ -72,7 +72,7 @@ def test_matrix_runs_end_to_end_with_tiny_models_in_two_shards(tmp_path):
     parsed = book.load_runs_file(book.GPU_RUNS_FILE)
     # One run per family and per benchmark (the diagonal): every pair and every benchmark goes through.
     families = list(dict.fromkeys(r.name.rsplit("-", 1)[0] for r in parsed.runs))
-    benches = list(reported.MATH_BENCHMARKS)
+    benches = list(paper.MATH_BENCHMARKS)
     picked = [r for r in parsed.runs
               if any(r.name == f"{f}-{benches[i]}" for i, f in enumerate(families))]
     assert len(picked) == 6

@@ -1047,12 +1047,16 @@ def page_time_sentence(name: str, path: str | Path = BOOK_TIME) -> str:
 def parameters_table(notebook: str | Path, values: dict) -> "pd.DataFrame":
     """Each parameter of a notebook with the value this run used, its default and help, and whether the
     run set it (``book/runs.yml`` or ``papermill -p``) or left the default: ``parameter, this run, default,
-    set by, help``."""
+    set by, help``. A relative ``notebook`` is read from the working directory, else from this checkout
+    (a researcher runs the page with ``papermill --cwd`` somewhere else)."""
     import pandas as pd
     import papermill
 
+    path = Path(notebook)
+    if not path.is_absolute() and not path.exists():
+        path = ROOT / path
     rows = []
-    for name, info in papermill.inspect_notebook(str(notebook)).items():
+    for name, info in papermill.inspect_notebook(str(path)).items():
         try:
             default = ast.literal_eval(info["default"])
         except (ValueError, SyntaxError):

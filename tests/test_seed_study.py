@@ -104,7 +104,7 @@ def test_seed_spread_draws_every_seed_and_the_pages_run():
     own = pd.DataFrame([{"regime": "narrowing", "base - rl at k_max": 0.1, "base_only": 1}])
     fig = bl.plots.seed_spread(per_seed, iv, own)
     left = fig.axes[0]
-    points = sum(len(c.get_offsets()) for c in left.collections)
+    points = sum(len(line.get_xdata()) for line in left.get_lines() if line.get_marker() in ("o", "*"))
     assert points == len(per_seed) + 1
     assert [t.get_text() for t in left.get_yticklabels()] == ["narrowing", "uncapped"]
 
@@ -137,4 +137,4 @@ def test_reports_and_quadrant():
     assert mix.regime.tolist().count("narrowing") == 3  # two seeds and the summary
     assert bl.findings.mix_report(study, ["narrowing", "uncapped"], 4, weights, mix).count("**") == 4
     fig = bl.plots.mix_quadrant(mix)
-    assert sum(len(c.get_offsets()) for c in fig.axes[0].collections) == 4
+    assert sum(len(line.get_xdata()) for line in fig.axes[0].get_lines() if line.get_marker() == "o") == 4

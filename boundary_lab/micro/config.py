@@ -28,6 +28,7 @@ from ..rl.registry import ALGORITHM_NAMES, REMEDY_NAMES
 from ..settings import check_ranges, leaf_fields, type_name  # noqa: F401 (leaf_fields: callers import it here)
 from .task_config import TaskConfig
 
+CHECKOUT = Path(__file__).resolve().parents[2]  # the checkout this package was loaded from
 PRESETS = ("tiny", "default", "full")
 
 
@@ -221,11 +222,15 @@ def _dotted(data: dict, prefix: str = "") -> dict:
 
 
 def read_settings(path: str) -> dict:
-    """Settings from a YAML or JSON file (nested mappings or dotted keys)."""
+    """Settings from a YAML or JSON file (nested mappings or dotted keys). A relative path is read from
+    the working directory, else from this checkout (``book/worlds/narrowing.yaml`` from any directory)."""
     import yaml
 
+    found = Path(path)
+    if not found.is_absolute() and not found.exists() and (CHECKOUT / found).exists():
+        found = CHECKOUT / found
     try:
-        data = yaml.safe_load(open(path, encoding="utf-8"))
+        data = yaml.safe_load(open(found, encoding="utf-8"))
     except OSError as err:
         raise InputError(f"{path}: cannot read config: {err.strerror or err}") from None
     except yaml.YAMLError as err:

@@ -49,6 +49,11 @@ STUDY = {
                    "no cap; RL data on which the common (shortcut) path suffices"),
     "narrowing, as drawn": ("narrowing", {"rl.tier_b_share": -1.0}, "capped; careful-only problems as drawn (~9%)"),
     "uncapped, as drawn": ("uncapped", {"rl.tier_b_share": -1.0}, "no cap; careful-only problems as drawn (~9%)"),
+    # the paper's Fig. 15 in the capped world: GRPO with a plain KL penalty, and with 32 rollouts per prompt
+    "narrowing, KL 0.001": ("narrowing", {"rl.trainer.kl_coef": 0.001},
+                            "capped; GRPO with a plain KL penalty of 0.001 to the base (paper Fig. 15)"),
+    "narrowing, 32 rollouts": ("narrowing", {"rl.trainer.rollouts_per_prompt": 32},
+                               "capped; GRPO with 32 rollouts per prompt instead of 8 (paper Fig. 15)"),
 }
 SETTINGS = {"eval.n": N_MAX, "eval.tiers": "AB"}
 

@@ -25,6 +25,7 @@ from .counts import align, check_k, select_model
 from .errors import InputError
 from .micro.regimes import regime_config
 from .micro.task import careful_only_share
+from .settings import leaf_fields
 
 
 def _groups(counts: pd.DataFrame, by: str | None):
@@ -575,3 +576,24 @@ def mix_tables(study, regimes: list[str], n_max: int, weights: dict, n_boot: int
     """:func:`mix_table` of several study regimes, one frame with a ``regime`` column."""
     return pd.concat([mix_table(study, r, n_max, weights, n_boot).assign(regime=r) for r in regimes],
                      ignore_index=True)
+
+
+def study_grid(study, regimes: list[str], axes: tuple[str, ...] = ("rl.max_new_tokens", "rl.tier_b_share"),
+               n_max: int = 1024, tier: str = "B", n_boot: int = 2000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A phase diagram's ``(runs, cells)`` (:func:`grid_tables`) from a shipped multi-seed study: each study
+    regime is one cell, placed by the values of ``axes`` that its recorded settings give (the named regime's
+    settings, then the study's own on top; read from the config, never from the regime's name)."""
+    runs = []
+    for name in regimes:
+        spec = study.meta.get("regimes", {}).get(name)
+        if spec is None:
+            raise InputError(f"seed study: no regime {name!r} in its metadata; measured: {study.regimes}")
+        values = {path: value for path, _, value, _ in leaf_fields(regime_config(spec["regime"], "default", 0,
+                                                                                 spec["settings"]))}
+        missing = [a for a in axes if a not in values]
+        if missing:
+            raise InputError(f"axes: no setting named {missing[0]!r} (dotted names of MicroConfig)")
+        cell = {a: values[a] for a in axes}
+        seeds, frames = study.by_seed(name, n_max)
+        runs += [{"cell": cell, "seed": s, "model": "rl", "counts": f} for s, f in zip(seeds, frames)]
+    return grid_tables(runs, base="base", tier=tier, n_boot=n_boot)

@@ -138,3 +138,30 @@ def test_reports_and_quadrant():
     assert bl.findings.mix_report(study, ["narrowing", "uncapped"], 4, weights, mix).count("**") == 4
     fig = bl.plots.mix_quadrant(mix)
     assert sum(len(line.get_xdata()) for line in fig.axes[0].get_lines() if line.get_marker() == "o") == 4
+
+
+def _grid_study() -> SeedStudy:
+    study = _study()
+    rows = study.counts[study.counts.regime == "uncapped"].assign(regime="no careful data")
+    meta = {**study.meta, "regimes": {"narrowing": {"regime": "narrowing", "settings": {}},
+                                      "uncapped": {"regime": "uncapped", "settings": {}},
+                                      "no careful data": {"regime": "uncapped", "settings": {"rl.tier_b_share": 0.0}}}}
+    return SeedStudy(meta=meta, counts=pd.concat([study.counts, rows], ignore_index=True))
+
+
+def test_study_grid_places_cells_by_their_settings_and_counts_exactly():
+    runs, cells = bl.tables.study_grid(_grid_study(), ["narrowing", "uncapped", "no careful data"], n_max=4,
+                                       n_boot=200)
+    placed = [(int(c), float(s)) for c, s in zip(cells["rl.max_new_tokens"], cells["rl.tier_b_share"])]
+    assert placed == [(14, 0.25), (0, 0.25), (0, 0.0)]  # from the config, not the name
+    narrowing, uncapped = cells.iloc[0], cells.iloc[1]
+    # tier B: narrowing loses one of two base-solved problems in both seeds; uncapped in seed 3 only
+    assert (narrowing["seeds"], narrowing["k_max"]) == (2, 4)
+    assert math.isclose(narrowing["coverage change"], 1.0) and math.isclose(uncapped["coverage change"], 0.5)
+    # RL - base tier-B pass@1: seed 0 (1/4 + 0)/2 - (1/4 + 1/4)/2, seed 3 (2/4 + 0)/2 - (1/4 + 2/4)/2
+    assert math.isclose(narrowing["pass@1 change"], -0.125)
+    assert len(runs) == 6 and set(runs["seed"]) == {0, 3}
+    with pytest.raises(InputError, match="no regime 'nope'"):
+        bl.tables.study_grid(_grid_study(), ["nope"], n_max=4)
+    with pytest.raises(InputError, match="no setting named 'rl.nope'"):
+        bl.tables.study_grid(_grid_study(), ["narrowing"], axes=("rl.nope",), n_max=4)

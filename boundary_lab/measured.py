@@ -48,10 +48,14 @@ class SeedStudy:
 
     def source(self) -> str:
         """One line naming where the numbers come from."""
-        m, mach = self.meta, self.meta.get("machine", {})
-        return (f"measured by `{m['command']}` on {m['date'][:10]} at commit {m['commit']}, on {mach.get('cpu', '?')} "
-                f"(torch capability {mach.get('host_capability', '?')}, numerics {mach.get('mode', '?')}: ATen "
-                f"{mach.get('aten', '?')}, MKL {mach.get('mkl_cbwr', '?')})")
+        return "; ".join(_source(run) for run in self.meta.get("runs") or [self.meta])
+
+
+def _source(m: dict) -> str:
+    mach = m.get("machine", {})
+    return (f"measured by `{m['command']}` on {m['date'][:10]} at commit {m['commit']}, on {mach.get('cpu', '?')} "
+            f"(torch capability {mach.get('host_capability', '?')}, numerics {mach.get('mode', '?')}: ATen "
+            f"{mach.get('aten', '?')}, MKL {mach.get('mkl_cbwr', '?')})")
 
 
 def seed_study() -> SeedStudy | None:

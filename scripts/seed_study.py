@@ -211,6 +211,10 @@ def main() -> int:
     ap.add_argument("--attribute", action="store_true",
                     help="index runs made before the index existed (see attribute()), then exit")
     ap.add_argument("--tables", action="store_true", help="print LOG.md's tables of the committed study")
+    ap.add_argument("--merge", action="store_true",
+                    help="with --collect: keep the committed (regime, seed) rows this collection does not replace")
+    ap.add_argument("--run-commit", default="",
+                    help="with --collect: the commit the runs were made at (default: this checkout's)")
     args = ap.parse_args()
     if args.tables:
         return tables()
@@ -227,13 +231,24 @@ def main() -> int:
 
     counts = collect(args.regimes, args.seeds, args.workdir)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    this = {"date": now, "commit": args.run_commit or git_commit(), "machine": describe(),
+           "command": "python scripts/seed_study.py --seeds " + " ".join(map(str, args.seeds)) + " --regimes "
+                      + " ".join(f"'{r}'" for r in args.regimes),
+           "done": sorted({(r, int(s)) for r, s in zip(counts["regime"], counts["seed"])})}
+    old_meta = json.loads((RESULTS / "seed_study.json").read_text()) if args.merge else {}
+    if args.merge:  # keep every (regime, seed) measured before that this collection does not replace
+        old = pd.read_csv(RESULTS / "seed_study_counts.csv.gz", dtype={"problem_id": str})
+        fresh = set(this["done"])
+        keep = [(r, int(s)) not in fresh for r, s in zip(old["regime"], old["seed"])]
+        counts = pd.concat([old[keep], counts], ignore_index=True)
+    runs = old_meta.get("runs") or ([{k: old_meta[k] for k in ("date", "commit", "machine", "command")}]
+                                    if old_meta else [])
     counts.to_csv(RESULTS / "seed_study_counts.csv.gz", index=False)
-    meta = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "commit": git_commit(), "machine": describe(), "settings": SETTINGS,
-            "command": "python scripts/seed_study.py --seeds " + " ".join(map(str, args.seeds)),
-            "regimes": {k: {"regime": v[0], "settings": v[1], "what": v[2]} for k, v in STUDY.items()
-                        if k in args.regimes},
-            "seeds": sorted(counts.seed.unique().tolist())}
+    regimes = {**old_meta.get("regimes", {}),
+               **{k: {"regime": v[0], "settings": v[1], "what": v[2]} for k, v in STUDY.items() if k in args.regimes}}
+    meta = {**this, "settings": SETTINGS, "regimes": regimes, "seeds": sorted(counts.seed.unique().tolist()),
+            "runs": [*runs, this]}
     (RESULTS / "seed_study.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"{len(counts)} rows -> {RESULTS / 'seed_study_counts.csv.gz'}")
     return 0

@@ -176,7 +176,7 @@ def coverage(table: pd.DataFrame, baseline: pd.DataFrame | None = None, correct:
     both = pd.concat([baseline, table], ignore_index=True)
     out = coverage_sets(both, base, [model], correct=correct)
     out.insert(0, "comparison", f"{base} vs {model}")
-    return out[["comparison", "both", "base_only", "rl_only", "neither", "subset_of_base", "rl_only_ids"]]
+    return out[["comparison", "both", "base_only", "compared_only", "neither", "subset_of_base", "compared_only_ids"]]
 
 
 def summary(cfg: EvalSettings, table: pd.DataFrame) -> dict:
@@ -205,7 +205,7 @@ def coverage_figure(cov: pd.DataFrame):
     if "both" in cov:
         base, other = str(row["comparison"]).split(" vs ", 1)
         parts = [("both", row["both"], "#8c564b"), (f"{base} only", row["base_only"], "#1f77b4"),
-                 (f"{other} only", row["rl_only"], "#d62728"), ("neither", row["neither"], "#cccccc")]
+                 (f"{other} only", row["compared_only"], "#d62728"), ("neither", row["neither"], "#cccccc")]
     else:
         parts = [("solved", row["solved"], "#2ca02c"), ("never solved", row["of"] - row["solved"], "#cccccc")]
     total = sum(int(v) for _, v, _ in parts)
@@ -280,9 +280,9 @@ def coverage_sentence(cov: pd.DataFrame) -> str:
         return f"`{row['model']}` solves {row['solved']} of {row['of']} problems at least once."
     base, other = str(row["comparison"]).split(" vs ", 1)
     subset = ("a subset of" if bool(row["subset_of_base"]) else
-              f"**not** a subset of ({row['rl_only']} solved only by `{other}`)")
+              f"**not** a subset of ({row['compared_only']} solved only by `{other}`)")
     return (f"Solved by both: {row['both']}; by `{base}` only: {row['base_only']}; by `{other}` only: "
-            f"{row['rl_only']}; by neither: {row['neither']}. The problems `{other}` solves are {subset} "
+            f"{row['compared_only']}; by neither: {row['neither']}. The problems `{other}` solves are {subset} "
             f"those `{base}` solves. (The paper's Table 4 finds a subset for its models; whether RL narrows "
             f"coverage is the base-only count, {row['base_only']} here, with its interval, not the subset relation.)")
 

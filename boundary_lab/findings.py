@@ -268,9 +268,10 @@ def _claim_subset(res) -> dict:
     rl = _rl(res)
     row = _tier(tables.coverage(res.counts, "base", [rl], by="tier"), "B")
     k = int(res.counts["n"].min())
-    return {"tier": "B", "K": k, "problems": int(row["both"] + row["base_only"] + row["rl_only"] + row["neither"]),
+    return {"tier": "B", "K": k,
+            "problems": int(row["both"] + row["base_only"] + row["compared_only"] + row["neither"]),
             "measured": f"solved at k = {k}: base {row['base_solved']}, {rl} {row['model_solved']}; "
-                        f"{rl} only: {row['rl_only']}",
+                        f"{rl} only: {row['compared_only']}",
             "holds": bool(row["subset_of_base"])}
 
 
@@ -303,10 +304,11 @@ def _claim_steps(res) -> dict:
 def _claim_distilled(res) -> dict:
     row = _tier(tables.coverage(res.counts, "base", ["distilled"], by="tier"), "C")
     k = int(res.counts["n"].min())
-    return {"tier": "C", "K": k, "problems": int(row["both"] + row["base_only"] + row["rl_only"] + row["neither"]),
+    return {"tier": "C", "K": k,
+            "problems": int(row["both"] + row["base_only"] + row["compared_only"] + row["neither"]),
             "measured": f"solved at k = {k}: base {row['base_solved']}, distilled {row['model_solved']}; "
-                        f"distilled only: {row['rl_only']}",
-            "holds": row["rl_only"] > 0}
+                        f"distilled only: {row['compared_only']}",
+            "holds": row["compared_only"] > 0}
 
 
 def _claim_perplexity(res) -> dict:
@@ -335,7 +337,7 @@ def _reported(name: str) -> str:
     if name == "subset":
         cov = table("coverage").iloc[0]
         return (f"AIME24: base solves {cov.base_solved}/{cov.problems}, RL {cov.rl_solved}, "
-                f"RL-only {cov.rl_only} (Table 4)")
+                f"RL-only {cov.compared_only} (Table 4)")
     if name == "delta_se":
         d = table("delta_se")
         v = float(d[(d.model == "GRPO") & (d.benchmark == "Omni-MATH-Test")]["value"].iloc[0])
@@ -451,8 +453,8 @@ def seed_study_sentences(per_seed: pd.DataFrame, intervals: pd.DataFrame, what: 
             f"{_interval(fixed)} holding these {len(rows)} trained models fixed (problems resampled), "
             f"{_interval(both)} resampling seeds, then problems. RL's pass@1 gain is {-gain['diff']:+.3f} "
             f"[{-gain['ci_high']:+.3f}, {-gain['ci_low']:+.3f}] (seed-aware). base_only per seed: "
-            f"{', '.join(str(int(v)) for v in rows['base_only'])}; rl_only: "
-            f"{', '.join(str(int(v)) for v in rows['rl_only'])}. Verdict: {verdict}.")
+            f"{', '.join(str(int(v)) for v in rows['base_only'])}; compared_only: "
+            f"{', '.join(str(int(v)) for v in rows['compared_only'])}. Verdict: {verdict}.")
     return "\n\n".join(out)
 
 
@@ -733,8 +735,10 @@ def code_figures_sentence(counts: pd.DataFrame | None, base: str, rl: str) -> st
     solved = tables.solvable_ids(counts, [base, rl]).set_index("model")["problem_ids"].str.split()
     base_only = [p for p in solved[base] if p not in set(solved[rl])]
     passes = tables.pass_table(counts, [base, rl], ks=[1, n]).set_index("model")
-    return (f"On {int(cov['both'] + cov['base_only'] + cov['rl_only'] + cov['neither'])} problems with {n} samples "
-            f"each, {base} solves {int(cov['base_solved'])} and {rl} {int(cov['model_solved'])} "
-            f"({rl}-only: {cov['rl_only_ids'] or 'none'}; {base}-only: {' '.join(map(str, base_only)) or 'none'}); "
+    problems = int(cov['both'] + cov['base_only'] + cov['compared_only'] + cov['neither'])
+    return (f"On {problems} problems with {n} samples each, "
+            f"{base} solves {int(cov['base_solved'])} and {rl} {int(cov['model_solved'])} "
+            f"({rl}-only: {cov['compared_only_ids'] or 'none'}; "
+            f"{base}-only: {' '.join(map(str, base_only)) or 'none'}); "
             f"pass@1 is {passes.loc[base, 'pass@1']:.3f} for {base} and {passes.loc[rl, 'pass@1']:.3f} for {rl}, "
             f"pass@{n} {passes.loc[base, f'pass@{n}']:.3f} and {passes.loc[rl, f'pass@{n}']:.3f}.")

@@ -111,9 +111,9 @@ def _coverage() -> pd.DataFrame:
     def row(benchmark, of, base_name, rl_name, base, rl, source):
         return {"benchmark": benchmark, "problems": of, "base": base_name, "rl": rl_name,
                 "base_solved": len(base), "rl_solved": len(rl), "both": len(set(base) & set(rl)),
-                "base_only": len(set(base) - set(rl)), "rl_only": len(set(rl) - set(base)),
+                "base_only": len(set(base) - set(rl)), "compared_only": len(set(rl) - set(base)),
                 "rl_subset_of_base": set(rl) <= set(base),
-                "rl_only_ids": " ".join(map(str, sorted(set(rl) - set(base)))), "source": source}
+                "compared_only_ids": " ".join(map(str, sorted(set(rl) - set(base)))), "source": source}
     return pd.DataFrame([
         row("AIME24", 30, "Qwen2.5-7B-Base", "SimpleRL-Qwen2.5-7B", _TABLE4_BASE, _TABLE4_RL, "Table 4"),
         row("LiveCodeBench 400-450", 51, "Qwen2.5-7B-Instruct-1M", "Coder-R1", _TABLE5_BASE, _TABLE5_RL, "Table 5"),
@@ -235,7 +235,7 @@ def claims(res) -> pd.DataFrame:
     cov = table("coverage").iloc[0]
     rows.append(("Problems the RL model solves are a subset of those the base solves",
                  f"AIME24: base solves {cov.base_solved}/{cov.problems}, RL {cov.rl_solved}, RL-only "
-                 f"{cov.rl_only} (Table 4)",
+                 f"{cov.compared_only} (Table 4)",
                  f"solved at k = {n}: base {len(sb)}, {rl} {len(sr)} of {counts['problem_id'].nunique()}; "
                  f"{rl} only: {len(sr - sb)}", "yes" if sr <= sb else "no", "coverage"))
     dse = bn - r1

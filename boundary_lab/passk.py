@@ -420,22 +420,22 @@ class Coverage:
 
     both_ids: list = field(default_factory=list)
     base_only_ids: list = field(default_factory=list)
-    rl_only_ids: list = field(default_factory=list)
+    compared_only_ids: list = field(default_factory=list)
     neither_ids: list = field(default_factory=list)
 
     @property
     def rl_subset_of_base(self) -> bool:
-        return not self.rl_only_ids
+        return not self.compared_only_ids
 
     def to_dict(self) -> dict:
         return {
             "both": len(self.both_ids),
             "base_only": len(self.base_only_ids),
-            "rl_only": len(self.rl_only_ids),
+            "compared_only": len(self.compared_only_ids),
             "neither": len(self.neither_ids),
             "both_ids": list(self.both_ids),
             "base_only_ids": list(self.base_only_ids),
-            "rl_only_ids": list(self.rl_only_ids),
+            "compared_only_ids": list(self.compared_only_ids),
             "neither_ids": list(self.neither_ids),
         }
 
@@ -443,7 +443,7 @@ class Coverage:
 def coverage_sets(problem_ids: Sequence, c_base, c_rl) -> Coverage:
     """Split aligned problems into both / base only / RL only / neither (solved = c > 0).
 
-    >>> coverage_sets(["a", "b", "c", "d"], [1, 1, 0, 0], [2, 0, 3, 0]).to_dict()["rl_only_ids"]
+    >>> coverage_sets(["a", "b", "c", "d"], [1, 1, 0, 0], [2, 0, 3, 0]).to_dict()["compared_only_ids"]
     ['c']
     """
     ids = list(problem_ids)

@@ -261,7 +261,7 @@ def accuracy_histograms(hist: pd.DataFrame, hue: str = "model", panel: str | Non
 def coverage_bars(coverage: pd.DataFrame, by: str | None = None) -> plt.Figure:
     """Stacked horizontal bars of both / base only / RL only / neither per model (and group of ``by``):
     the paper's Tables 4, 5 as a picture."""
-    parts = ["both", "base_only", "rl_only", "neither"]
+    parts = ["both", "base_only", "compared_only", "neither"]
     part_colors = ["#8c564b", PALETTE["base"], PALETTE["rl"], "#dddddd"]
     fig, ax = plt.subplots(figsize=(WIDTH, 1.2 + 0.32 * len(coverage)))
     left = np.zeros(len(coverage))

@@ -10,8 +10,8 @@ are errors (:class:`~boundary_lab.errors.InputError`), never a silent intersecti
 >>> import pandas as pd
 >>> counts = pd.DataFrame({"model": ["base", "base", "rl", "rl"], "problem_id": ["a", "b", "a", "b"],
 ...                        "n": [4, 4, 4, 4], "correct": [1, 2, 4, 0]})
->>> coverage(counts, "base", ["rl"])[["model", "both", "base_only", "rl_only"]].to_dict("records")
-[{'model': 'rl', 'both': 1, 'base_only': 1, 'rl_only': 0}]
+>>> coverage(counts, "base", ["rl"])[["model", "both", "base_only", "compared_only"]].to_dict("records")
+[{'model': 'rl', 'both': 1, 'base_only': 1, 'compared_only': 0}]
 >>> delta_se(counts, "base", ["rl"])[["model", "K", "delta_se"]].to_dict("records")
 [{'model': 'rl', 'K': 4, 'delta_se': 0.5}]
 """
@@ -112,10 +112,11 @@ def coverage(counts: pd.DataFrame, base: str, others: list[str], by: str | None 
             merged = _pair(group, base, other)
             cov = passk.coverage_sets(merged["problem_id"].tolist(), merged[f"{correct}_base"], merged[f"{correct}_rl"])
             d = cov.to_dict()
-            rows.append({**key, "model": other, "both": d["both"], "base_only": d["base_only"], "rl_only": d["rl_only"],
-                         "neither": d["neither"], "base_solved": d["both"] + d["base_only"],
-                         "model_solved": d["both"] + d["rl_only"], "subset_of_base": cov.rl_subset_of_base,
-                         "rl_only_ids": " ".join(map(str, d["rl_only_ids"]))})
+            rows.append({**key, "model": other, "both": d["both"], "base_only": d["base_only"],
+                         "compared_only": d["compared_only"], "neither": d["neither"],
+                         "base_solved": d["both"] + d["base_only"],
+                         "model_solved": d["both"] + d["compared_only"], "subset_of_base": cov.rl_subset_of_base,
+                         "compared_only_ids": " ".join(map(str, d["compared_only_ids"]))})
     return pd.DataFrame(rows)
 
 
@@ -285,15 +286,17 @@ def _tier(counts: pd.DataFrame, tier: str | None) -> pd.DataFrame:
 
 def tier_summary(counts: pd.DataFrame, base: str, other: str, tier: str | None = "B") -> dict:
     """pass@1, pass@16 and pass@k_max of both models on one tier, the problems each solves at k_max (the
-    same k for both), base_only / rl_only (solved at least once by one model only), the careful share of
+    same k for both), base_only / compared_only (solved at least once by one model only), the careful share of
     each model's samples and the crossover (:func:`passk.crossover`). ``"rl"`` names ``other``.
 
     >>> counts = pd.DataFrame({"model": ["b"] * 4 + ["r"] * 4, "problem_id": list("wxyz") * 2, "n": 16,
     ...                        "correct": [12, 0, 11, 11, 2, 14, 16, 3], "careful": [4, 0, 0, 0, 0, 0, 0, 8],
     ...                        "tier": "B"})
     >>> row = tier_summary(counts, "b", "r")
-    >>> row["rl solved"], row["base_only"], row["rl_only"], row["base careful"], row["crossover k"], row["crossings"]
-    (4, 0, 1, 0.0625, None, 2)
+    >>> row["rl solved"], row["base_only"], row["compared_only"], row["base careful"]
+    (4, 0, 1, 0.0625)
+    >>> row["crossover k"], row["crossings"]
+    (None, 2)
     """
     pair = _pair(_tier(counts, tier), base, other, f"counts (tier {tier})")
     k_max = int(min(pair["n_base"].min(), pair["n_rl"].min()))
@@ -305,7 +308,7 @@ def tier_summary(counts: pd.DataFrame, base: str, other: str, tier: str | None =
                     f"{who} solved": solved_at(n, c, k_max),
                     f"{who} careful": float(pair[f"careful_{who}"].sum() / n.sum())})
     row["base_only"] = int(((pair["correct_base"] > 0) & (pair["correct_rl"] == 0)).sum())
-    row["rl_only"] = int(((pair["correct_rl"] > 0) & (pair["correct_base"] == 0)).sum())
+    row["compared_only"] = int(((pair["correct_rl"] > 0) & (pair["correct_base"] == 0)).sum())
     found = passk.crossover(pair["n_base"], pair["correct_base"], pair["n_rl"], pair["correct_rl"])
     row.update({"crossover k": found.k, "crossings": found.crossings, "end at k_max": found.end})
     return row
@@ -410,7 +413,7 @@ def grid_tables(cell_runs: list[dict], base: str = "base", tier: str = "B",
     the settings and :func:`tier_summary`. ``cells`` one row per cell: the coverage change at
     k_max (base solved - RL solved, mean over seeds) with its interval holding the seeds fixed
     (``ci_low``, ``ci_high``) and the seed-aware one (``seed_ci_low``, ``seed_ci_high``), the pass@1
-    change (RL - base) with its seed-aware interval, base_only, rl_only and the careful share.
+    change (RL - base) with its seed-aware interval, base_only, compared_only and the careful share.
     """
     runs, cells, order = [], [], []
     by_cell: dict = {}
@@ -439,7 +442,8 @@ def grid_tables(cell_runs: list[dict], base: str = "base", tier: str = "B",
                       "seed_ci_high": coverage.loc[both, "ci_high"] * size,
                       "pass@1 change": pass1.loc[both, "diff"], "pass@1 ci_low": pass1.loc[both, "ci_low"],
                       "pass@1 ci_high": pass1.loc[both, "ci_high"],
-                      "base_only": float(mine["base_only"].mean()), "rl_only": float(mine["rl_only"].mean()),
+                      "base_only": float(mine["base_only"].mean()),
+                      "compared_only": float(mine["compared_only"].mean()),
                       "rl careful": float(mine["rl careful"].mean())})
     return pd.DataFrame(runs), pd.DataFrame(cells)
 

@@ -21,7 +21,8 @@ def seed_tables(res) -> tuple[pd.DataFrame, pd.DataFrame]:
     counts, rl = res.counts, res.select(kind="rl", final=True)
     n = bl.tables.common_n(counts, ["base", *rl])
     passes = bl.tables.pass_table(counts, ["base", *rl], sorted({1, min(16, n), n}), by="tier")
-    cover = bl.tables.coverage(counts, "base", rl, by="tier")[["tier", "model", "model_solved", "base_only", "rl_only"]]
+    cover = bl.tables.coverage(counts, "base", rl, by="tier")[
+        ["tier", "model", "model_solved", "base_only", "compared_only"]]
     share = bl.tables.strategy_share(res.strategy_shares, "careful", ["base", *rl]).melt(
         id_vars="model", var_name="tier", value_name="careful share")
     table = passes.merge(cover, on=["tier", "model"], how="left").merge(share, on=["tier", "model"], how="left")

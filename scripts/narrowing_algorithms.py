@@ -4,7 +4,7 @@
     python scripts/narrowing_algorithms.py --seed 0 --steps 150   # the book's algorithms page (book scale)
 
 Trains (or reuses) GRPO, RLOO, REINFORCE++, ReMax, DAPO and PPO on the narrowing world and prints,
-per algorithm: tier-B pass@1, pass@k_max, solved, base_only, rl_only, careful share and
+per algorithm: tier-B pass@1, pass@k_max, solved, base_only, compared_only, careful share and
 ΔSE = pass@k_max(base) - pass@1(RL).
 """
 from __future__ import annotations

@@ -33,7 +33,7 @@ def main() -> None:
     tier_b = res.counts[res.counts["tier"] == "B"]
     pd.set_option("display.width", 200)
     print(bl.tables.pass_table(tier_b, ["base", *names]).round(3).to_string(index=False))
-    print(bl.tables.coverage(tier_b, "base", names).drop(columns="rl_only_ids").to_string(index=False))
+    print(bl.tables.coverage(tier_b, "base", names).drop(columns="compared_only_ids").to_string(index=False))
     print(bl.tables.strategy_share(res.strategy_shares, "careful", ["base", *names]).round(3).to_string(index=False))
     print(bl.findings.kept_sentence(res.counts, "base", names))
 

@@ -187,8 +187,8 @@ def tables() -> int:
 
     study = bl.measured.seed_study()
     print(study.source())
-    cols = ["regime", "seed", "n", "base pass@1", "rl pass@1", "rl pass@kmax", "rl solved", "base_only", "rl_only",
-            "rl careful"]
+    cols = ["regime", "seed", "n", "base pass@1", "rl pass@1", "rl pass@kmax", "rl solved", "base_only",
+            "compared_only", "rl careful"]
     per_seed = pd.concat([bl.tables.seed_study_table(study, n, "B").assign(n=n) for n in (N_SMALL, N_MAX)])
     print(per_seed[cols].round(3).to_markdown(index=False))
     iv = pd.concat([bl.tables.seed_study_intervals(study, n, "B", n_boot=2000).assign(n=n) for n in (N_SMALL, N_MAX)])

@@ -86,18 +86,18 @@ def test_compare_json_contract(counts, capsys):
     code, out, _ = run_cli(["compare", counts, "--base", "base", "--rl", "rl", "--format", "json"], capsys)
     assert code == 0
     rep = json.loads(out)
-    assert (rep["both"], rep["base_only"], rep["rl_only"], rep["neither"]) == (1, 1, 0, 1)
-    assert rep["base_only_ids"] == ["p2"] and rep["rl_only_ids"] == [] and rep["neither_ids"] == ["p1"]
+    assert (rep["both"], rep["base_only"], rep["compared_only"], rep["neither"]) == (1, 1, 0, 1)
+    assert rep["base_only_ids"] == ["p2"] and rep["compared_only_ids"] == [] and rep["neither_ids"] == ["p1"]
     # default K = largest common n = 8: pass@8(base) = 2/3, pass@1(rl) = 1/3
     assert rep["k"] == 8 and rep["delta_se"] == pytest.approx(1 / 3)
     row = rep["paired_rl_minus_base"]["8"]
     assert row["diff"] == pytest.approx(-1 / 3) and row["ci_low"] <= row["diff"] <= row["ci_high"]
 
 
-def test_compare_rl_only_problem(counts, capsys):
+def test_compare_compared_only_problem(counts, capsys):
     code, out, _ = run_cli(["compare", counts, "--base", "rl", "--rl", "rl2", "--k", "4", "--format", "json"], capsys)
     rep = json.loads(out)
-    assert code == 0 and rep["rl_only_ids"] == ["p1"] and rep["k"] == 4 and not rep["rl_subset_of_base"]
+    assert code == 0 and rep["compared_only_ids"] == ["p1"] and rep["k"] == 4 and not rep["rl_subset_of_base"]
 
 
 def test_compare_unknown_model_and_unpaired(tmp_path, counts, capsys):

@@ -62,7 +62,7 @@ def test_kept_sentence_reads_the_bases_own_n_and_a_single_solved_problem():
         "On tier B the base solves 1 problem at k = 8; r4 keeps all of them; rl never solves 1 of them.")
 
 
-def test_subset_sentence_reports_rl_only_problems():
+def test_subset_sentence_reports_compared_only_problems():
     lines = compare(_counts([0, 3], [2, 3]), "base", "rl")
     assert "solved at k = 8: base 1, rl 2 of 2; rl-solved ⊆ base-solved: no." in lines[1]
 

@@ -228,8 +228,8 @@ def test_compare_pairs_an_imported_lm_eval_file_with_the_packages_own_store(tmp_
                  "--format", "json", "--n-boot", "10"]) == 0
     report = json.loads(capsys.readouterr().out)
     ids = [p["problem_id"] for p in MATH500]
-    assert (report["both"], report["base_only"], report["rl_only"], report["neither"]) == (1, 2, 1, 1)
-    assert report["base_only_ids"] == sorted([ids[2], ids[4]]) and report["rl_only_ids"] == [ids[3]]
+    assert (report["both"], report["base_only"], report["compared_only"], report["neither"]) == (1, 2, 1, 1)
+    assert report["base_only_ids"] == sorted([ids[2], ids[4]]) and report["compared_only_ids"] == [ids[3]]
 
 
 # ---------------------------------------------------------------- EvalPlus

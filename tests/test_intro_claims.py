@@ -37,7 +37,7 @@ def _page_numbers(pages: dict) -> dict:
     cov = bl.tables.coverage(res.counts, "base", names, by="tier")
     cov = cov[(cov["tier"] == "B") & (cov["model"] == res.one(main=True, final=True))].iloc[0]
     out["Problems the RL model solves are a subset of those the base solves"] = [
-        f"base {cov['base_solved']},", f"only: {cov['rl_only']}"]
+        f"base {cov['base_solved']},", f"only: {cov['compared_only']}"]
     res = pages["algorithms"]
     finals = res.select(kind="rl", split="full", remedy="", final=True)
     dse = bl.tables.delta_se(res.counts, "base", finals).round(3).set_index("model")
@@ -49,7 +49,7 @@ def _page_numbers(pages: dict) -> dict:
     cov = bl.tables.coverage(res.counts, names[0], names[1:], by="tier")
     cov = cov[(cov["tier"] == "C") & (cov["model"] == "distilled")].iloc[0]
     out["Distillation, unlike RL, adds problems the base cannot solve"] = [
-        f"base {cov['base_solved']},", f"distilled {cov['model_solved']};", f"only: {cov['rl_only']}"]
+        f"base {cov['base_solved']},", f"distilled {cov['model_solved']};", f"only: {cov['compared_only']}"]
     return out
 
 

@@ -242,10 +242,10 @@ def test_biased_estimator_value():
     assert passk.biased_pass_at_k([4, 8], [1, 2], 2).tolist() == pytest.approx([1 - 0.75 ** 2] * 2)
 
 
-def test_coverage_dict_and_rl_only():
+def test_coverage_dict_and_compared_only():
     cov = passk.coverage_sets(["a", "b", "c", "d", "e"], [1, 1, 0, 0, 2], [1, 0, 3, 0, 0])
-    assert cov.to_dict() == {"both": 1, "base_only": 2, "rl_only": 1, "neither": 1, "both_ids": ["a"],
-                             "base_only_ids": ["b", "e"], "rl_only_ids": ["c"], "neither_ids": ["d"]}
+    assert cov.to_dict() == {"both": 1, "base_only": 2, "compared_only": 1, "neither": 1, "both_ids": ["a"],
+                             "base_only_ids": ["b", "e"], "compared_only_ids": ["c"], "neither_ids": ["d"]}
     assert not cov.rl_subset_of_base
 
 

@@ -56,7 +56,7 @@ def test_seed_study_table_exact():
     row = table[(table.regime == "narrowing") & (table.seed == 3)].iloc[0]
     # base pass@4: every problem solved -> 1; RL pass@4: 4 of 5 solved -> 0.8
     assert math.isclose(row["base - rl at k_max"], 0.2)
-    assert (row["base_only"], row["rl_only"], row["k_max"]) == (1, 0, 4)
+    assert (row["base_only"], row["compared_only"], row["k_max"]) == (1, 0, 4)
     # RL pass@1 = mean(c/n) = (4 + 4 + 3 + 2 + 0) / 20
     assert math.isclose(row["rl pass@1"], 13 / 20)
     assert table[table.regime == "uncapped"]["base_only"].tolist() == [0, 1]

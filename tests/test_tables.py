@@ -119,14 +119,15 @@ def test_tier_summary_counts_one_tier():
     counts = pd.concat([frame("base", [4] * 8, 64, careful=8), frame("rl", [60] * 4 + [0] * 4, 64, careful=0),
                         frame("base", [64] * 8, 64, "A", careful=0), frame("rl", [0] * 8, 64, "A", careful=64)])
     row = tables.tier_summary(counts, "base", "rl")
-    assert (row["base solved"], row["rl solved"], row["base_only"], row["rl_only"], row["problems"]) == (8, 4, 4, 0, 8)
+    got = (row["base solved"], row["rl solved"], row["base_only"], row["compared_only"], row["problems"])
+    assert got == (8, 4, 4, 0, 8)
     assert row["rl pass@1"] == 30 / 64 and row["base pass@1"] == 4 / 64 and row["rl pass@kmax"] == 0.5
     assert row["base pass@16"] == pytest.approx(float(pass_at(64, 4, 16)))
     assert row["rl careful"] == 0 and row["base careful"] == 8 / 64
     k = row["crossover k"]
     assert 1 < k < 64 and row["crossings"] == 1 and row["end at k_max"] == "base above"
     assert passk.pass_at_k_curve([64] * 8, [4] * 8, [k - 1]) < 0.5 <= passk.pass_at_k_curve([64] * 8, [4] * 8, [k])
-    assert tables.tier_summary(counts, "base", "rl", "A")["rl_only"] == 0
+    assert tables.tier_summary(counts, "base", "rl", "A")["compared_only"] == 0
     with pytest.raises(InputError, match="unknown model 'grpo@300'"):
         tables.tier_summary(counts, "base", "grpo@300")
 
@@ -254,7 +255,7 @@ def test_grid_tables_pool_seeds_per_cell():
     capped, free = cells.iloc[0], cells.iloc[1]
     assert capped["seeds"] == 3 and capped["k_max"] == 8
     assert capped["coverage change"] == pytest.approx(4 - 1 / 3)  # base solves 4; RL 0, 1, 0
-    assert capped["base_only"] == pytest.approx(4 - 1 / 3) and capped["rl_only"] == 0
+    assert capped["base_only"] == pytest.approx(4 - 1 / 3) and capped["compared_only"] == 0
     assert capped["pass@1 change"] == pytest.approx(1 / 12 - 0.5)
     assert capped["seed_ci_low"] <= capped["ci_low"] <= capped["coverage change"] <= capped["ci_high"]
     assert capped["pass@1 ci_low"] < capped["pass@1 change"] < capped["pass@1 ci_high"] < 0

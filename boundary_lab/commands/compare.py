@@ -1,6 +1,6 @@
 """``boundary-lab compare COUNTS --base A --rl B [--k K] --format json`` (contract: docs/design.md).
 
-Prints coverage (``both``, ``base_only``, ``rl_only``, ``neither`` and the id
+Prints coverage (``both``, ``base_only``, ``compared_only``, ``neither`` and the id
 lists), ``delta_se`` = pass@K(base) - pass@1(RL) and per-k paired differences
 (RL minus base) with problem-bootstrap 95% intervals.
 """
@@ -43,7 +43,7 @@ def run(args) -> int:
         sys.stdout.write("\n")
         return 0
     print(f"{report['n_problems']} problems; solved = at least one correct sample")
-    for key in ("both", "base_only", "rl_only", "neither"):
+    for key in ("both", "base_only", "compared_only", "neither"):
         print(f"  {key:<10}{report[key]:>6}")
     print(f"RL-solved ⊆ base-solved: {report['rl_subset_of_base']}")
     print(f"ΔSE = pass@{report['k']}(base) - pass@1(RL) = {report['delta_se']:.4f}  (lower is better)")

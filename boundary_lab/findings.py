@@ -742,3 +742,80 @@ def code_figures_sentence(counts: pd.DataFrame | None, base: str, rl: str) -> st
             f"{base}-only: {' '.join(map(str, base_only)) or 'none'}); "
             f"pass@1 is {passes.loc[base, 'pass@1']:.3f} for {base} and {passes.loc[rl, 'pass@1']:.3f} for {rl}, "
             f"pass@{n} {passes.loc[base, f'pass@{n}']:.3f} and {passes.loc[rl, f'pass@{n}']:.3f}.")
+
+
+# ------------------------------------------------------------ forecasts (issue 24)
+
+
+def forecast_sentence(table: pd.DataFrame, k: int | None = None, fit_on: int = 16) -> str:
+    """One sentence per model: the forecast of pass@k from ``fit_on`` samples against the exact value
+    (a :func:`boundary_lab.forecast.versus_truth` frame). ``k`` defaults to the largest k with a truth.
+
+    >>> t = pd.DataFrame({"model": ["b"], "fit_on": [16], "k": [256], "forecast": [0.9], "low": [0.85],
+    ...                   "high": [0.95], "truth": [0.93], "family": ["beta"]})
+    >>> forecast_sentence(t)  # doctest: +NORMALIZE_WHITESPACE
+    'From 16 samples per problem, pass@256 of b is forecast at 0.900 (95% interval 0.850 to 0.950; prior beta); all
+    samples give 0.930, which the interval covers.'
+    """
+    known = table.dropna(subset=["truth"])
+    if known.empty:
+        return ("No forecast to check: every fit size is at least the number of samples per problem, so "
+                "the exact estimator already gives pass@k for every k it could forecast.")
+    k = int(known["k"].max()) if k is None else int(k)
+    parts = []
+    for _, r in table[(table["k"] == k) & (table["fit_on"] == fit_on)].iterrows():
+        cover = "which the interval covers" if r["low"] <= r["truth"] <= r["high"] else "outside the interval"
+        parts.append(f"pass@{k} of {r['model']} is forecast at {r['forecast']:.3f} (95% interval {r['low']:.3f} to "
+                     f"{r['high']:.3f}; prior {r['family']}); all samples give {r['truth']:.3f}, {cover}")
+    if not parts:
+        return f"No forecast from {fit_on} samples per problem at k = {k}."
+    return f"From {fit_on} samples per problem, " + "; ".join(parts) + "."
+
+
+def enough_sentence(report: dict) -> str:
+    """"Is n enough?" in one sentence, from :func:`boundary_lab.priors.enough_report`.
+
+    >>> r = {"model": "m", "n": 8, "unsolved": 3, "family": "beta", "newly_solved": [
+    ...     {"multiple": 2, "expected": 0.4, "ci_low": 0.1, "ci_high": 0.9},
+    ...     {"multiple": 16, "expected": 1.5, "ci_low": 0.5, "ci_high": 2.5}]}
+    >>> enough_sentence(r)  # doctest: +NORMALIZE_WHITESPACE
+    'n = 8 is not enough for m: of its 3 problems unsolved at n, 0.4 at 2n, 1.5 at 16n are expected to be solved
+    (0.5 to 2.5 at 16n, 95%; prior beta).'
+    """
+    rows = report["newly_solved"]
+    last = rows[-1]
+    verdict = "is enough" if last["expected"] < 1.0 else "is not enough"
+    return (f"n = {report['n']} {verdict} for {report['model']}: of its {report['unsolved']} problems unsolved at n, "
+            + ", ".join(f"{r['expected']:.1f} at {r['multiple']}n" for r in rows)
+            + f" are expected to be solved ({last['ci_low']:.1f} to {last['ci_high']:.1f} at "
+            f"{last['multiple']}n, 95%; prior {report['family']}).")
+
+
+def ordering_sentence(ordering: dict, names=("base", "RL")) -> str:
+    """The chance that the ordering at k_target differs from the ordering at n
+    (:func:`boundary_lab.priors.pair_ordering`).
+
+    >>> ordering_sentence({"n": 16, "difference": -0.05, "k_target": 256, "flip_probability": 0.8})
+    'At n = 16 the RL is ahead by 0.050; the probability that the ordering at k = 256 differs is 0.80.'
+    """
+    ahead = names[0] if ordering["difference"] > 0 else names[1]
+    return (f"At n = {ordering['n']} the {ahead} is ahead by {abs(ordering['difference']):.3f}; the probability "
+            f"that the ordering at k = {ordering['k_target']:,} differs is {ordering['flip_probability']:.2f}.")
+
+
+def crossover_sentence(x) -> str:
+    """Where the base catches up with the other model, from a :class:`boundary_lab.priors.Crossover`.
+
+    >>> from boundary_lab.priors import Crossover
+    >>> crossover_sentence(Crossover(40, 20, None, 1000, 0.1, False, ("base", "RL")))
+    'The base catches up with the RL at k ≈ 40 (95% interval 20 to beyond 1,000).'
+    """
+    base, other = x.names
+    if x.base_ahead_at_1:
+        return f"The {base} is ahead of the {other} already at k = 1."
+    if x.k is None:
+        return (f"No crossover is expected below k = {x.k_max:,}: the {other} stays ahead "
+                f"(probability {x.prob_none:.2f} under the bootstrap).")
+    high = f"beyond {x.k_max:,}" if x.high is None else f"{x.high:,}"
+    return (f"The {base} catches up with the {other} at k ≈ {x.k:,} "
+            f"({x.confidence:.0%} interval {x.low:,} to {high}).")

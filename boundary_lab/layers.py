@@ -42,7 +42,8 @@ class Layer:
 LAYERS: tuple[Layer, ...] = (
     Layer("foundations", "errors, seeds, dataclass-settings helpers, pinned CPU numerics, this table",
           ("", "errors", "seeding", "settings", "numerics", "layers")),
-    Layer("estimators", "pure numpy: pass@k, bootstrap, coverage sets, ΔSE, histograms", ("passk",)),
+    Layer("estimators", "pure numpy: pass@k, bootstrap, coverage sets, ΔSE, histograms; priors and pass@k beyond n",
+          ("passk", "priors")),
     Layer("data", "counts, sample stores, model identity, tiny model fixtures, the paper's and shipped numbers",
           ("counts", "store", "sampling.identity", "tiny_models", "paper", "paper_figures", "measured")),
     Layer("verification", "verifiers, their registry, the micro-world's problems and checker",
@@ -60,7 +61,7 @@ LAYERS: tuple[Layer, ...] = (
            "rl.toy", "rl.trainer", "rl.value_head", "micro", "micro.config", "micro.tokenizer", "micro.model",
            "micro.pretrain", "micro.distill", "micro.evaluate", "micro.perplexity", "micro.pipeline",
            "micro.results", "micro.fingerprint", "micro.regimes", "micro.phase")),
-    Layer("tables", "every table of the book, the CLI and LOG.md, from counts; pass@k forecast beyond n",
+    Layer("tables", "every table of the book, the CLI and LOG.md, from counts; the forecast's reports",
           ("tables", "forecast")),
     Layer("prose and figures", "sentences from tables, figures from tidy frames",
           ("findings", "plots", "verify.math_agreement")),
@@ -77,6 +78,9 @@ LAYERS: tuple[Layer, ...] = (
 # A function-local import of anything else belongs at the top of the module.
 HEAVY = frozenset({
     "tqdm",  # 54 ms (python -X importtime): only when a bar is shown
+    # snapshot_download / HfApi / scan_cache_dir load huggingface_hub.hf_api: 1.0-3.1 s cumulative
+    # (python -X importtime, 2-core Xeon under load, 2026-12-07); only hub look-ups need it
+    "huggingface_hub",
     "pyseccomp",  # optional: the sandbox's seccomp filter where the library is installed
     "torch", "vllm", "transformers", "tokenizers", "datasets", "trl", "accelerate", "pandas", "pyarrow",
     "matplotlib", "seaborn", "scipy", "sympy", "math_verify", "latex2sympy2_extended", "nbformat", "nbclient",

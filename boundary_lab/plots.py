@@ -423,3 +423,30 @@ def mix_quadrant(mix: pd.DataFrame) -> plt.Figure:
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def forecast_curves(table: pd.DataFrame, title: str = "forecast from a few samples vs the exact curve of all of them"):
+    """One panel per model: the exact pass@k of all samples (black) and each fit size's forecast band
+    (a :func:`boundary_lab.forecast.versus_truth` frame)."""
+    models = list(dict.fromkeys(table["model"]))
+    if not models:  # every fit size is at least the samples there are: nothing to forecast
+        fig, ax = plt.subplots(figsize=(5, 1))
+        ax.set_axis_off()
+        return fig
+    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 3.6), sharey=True, squeeze=False)
+    for ax, model in zip(axes[0], models):
+        sub = table[table["model"] == model]
+        for f, part in sub.groupby("fit_on"):
+            line, = ax.plot(part["k"], part["forecast"], label=f"forecast from n = {f}")
+            ax.fill_between(part["k"], part["low"], part["high"], color=line.get_color(), alpha=0.15)
+            ax.axvline(f, color=line.get_color(), lw=0.6, ls=":")
+        truth = sub.drop_duplicates("k").dropna(subset=["truth"])
+        ax.plot(truth["k"], truth["truth"], color="black", lw=2, label=f"exact, n = {int(truth['k'].max())}")
+        ax.set_xscale("log", base=2)
+        ax.set_title(model)
+        ax.set_xlabel("k")
+    axes[0][0].set_ylabel("pass@k")
+    axes[0][-1].legend(fontsize=8, loc="lower right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -8,8 +8,8 @@ from math import comb
 import numpy as np
 import pytest
 
-from boundary_lab import forecast as F
-from boundary_lab import passk
+from boundary_lab import findings, forecast, passk
+from boundary_lab import priors as F
 from boundary_lab.errors import InputError
 
 
@@ -162,7 +162,7 @@ def test_crossover_lies_within_a_factor_of_two_of_the_truth():
     pair = F.fit_pair([16] * 400, c_base, [16] * 400, c_rl, n_boot=50)
     x = F.crossover(pair, 10**5)
     assert x.k is not None and truth / 2 <= x.k <= truth * 2
-    assert x.low <= x.k <= (x.high or 10**9) and "catches up" in x.sentence
+    assert x.low <= x.k <= (x.high or 10**9) and "catches up" in findings.crossover_sentence(x)
     # The RL model never loses below k = 2: no crossover expected there.
     assert F.crossover(pair, 2).k is None
 
@@ -180,7 +180,8 @@ def test_enough_report_refuses_unequal_n_and_counts_the_unsolved():
     truth = float((1 - (1 - p_base[unsolved]) ** (15 * 16)).sum())
     last = r["newly_solved"][-1]
     assert last["ci_low"] <= truth <= last["ci_high"]
-    assert "n = 16" in r["sentence"] and "16n" in r["sentence"]
+    sentence = findings.enough_sentence(r)
+    assert "n = 16" in sentence and "16n" in sentence
     # At n itself no more samples are drawn, so nothing new is solved.
     assert F.enough_report([16] * 400, c_base, "base", multiples=(1,), n_boot=20)["newly_solved"][0]["expected"] == 0
 
@@ -190,7 +191,15 @@ def test_ordering_flip_probability_is_high_when_the_curves_cross():
     pair = F.fit_pair([16] * 400, c_base, [16] * 400, c_rl, n_boot=50)
     assert F.ordering_flip_probability(pair, 16) == 0.0  # k = n: the ordering is the one at n
     assert F.ordering_flip_probability(pair, 4096) > 0.9
-    assert "probability" in F.pair_sentence(pair, 4096)
+    ordering = F.pair_ordering(pair, 4096)
+    assert ordering["flip_probability"] == F.ordering_flip_probability(pair, 4096)
+    assert "probability" in findings.ordering_sentence(ordering)
+
+
+def test_bl_forecast_keeps_the_estimators_for_notebooks_and_the_cli():
+    # issue 22 moved them to boundary_lab.priors (estimators layer); bl.forecast re-exports them
+    for name in ("forecast_passk", "fit_pair", "crossover", "enough_report", "select_prior", "FAMILIES"):
+        assert getattr(forecast, name) is getattr(F, name)
 
 
 @pytest.mark.slow

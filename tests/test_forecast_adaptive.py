@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.special import comb
 
-from boundary_lab import forecast as F
+from boundary_lab import priors as F
 from boundary_lab.cli import main
 from boundary_lab.sampling import adaptive as A
 from boundary_lab.store import counts as store_counts

@@ -11,7 +11,8 @@ import json
 import sys
 
 from .. import counts as counts_mod
-from .. import forecast, passk
+from .. import findings, forecast, passk
+from ..errors import InputError
 
 
 def register(sub) -> None:
@@ -37,8 +38,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..errors import InputError
-
     df = counts_mod.read_counts(args.counts, keep_line=True)
     if args.model:
         keep = list(args.model) + ([args.base] if args.base and args.base not in args.model else [])
@@ -56,7 +55,10 @@ def run(args) -> int:
         ks = [n_min, 4 * n_min, 16 * n_min]
     result = forecast.report(df, ks, args.what, base=args.base, family=args.family, n_boot=args.n_boot,
                              seed=args.seed, intervals=args.intervals, source=args.counts)
-    sentences = {m: v.pop("sentence") for m, v in result.items() if isinstance(v, dict) and "sentence" in v}
+    sentences = {}
+    if args.what == "enough" and args.format == "table":  # the same fits (same seed) say it in one sentence
+        reports = forecast.enough_reports(df, ks, args.family, args.n_boot, args.seed, args.counts)
+        sentences = {m: findings.enough_sentence(r) for m, r in reports.items()}
     if args.format == "json":
         json.dump(result, sys.stdout)
         sys.stdout.write("\n")

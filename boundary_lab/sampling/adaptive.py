@@ -3,14 +3,15 @@
 Anchor: Kazdan et al. 2025, "Efficient Prediction of Pass@k Scaling" (dynamic sampling: after a
 first round, more samples go to the hardest problems). Here each later round ranks problems by
 how much ``step`` more samples are expected to shrink the posterior variance of their pass@k at
-``k_target`` under the fitted prior (:mod:`boundary_lab.forecast`): a look-ahead over the
+``k_target`` under the fitted prior (:mod:`boundary_lab.priors`): a look-ahead over the
 beta-binomial predictive of the next ``step`` outcomes, not a fixed "unsolved first" rule. Problems
 solved often have nothing left to learn; problems never solved in many samples have little; the
 unsolved-with-few-samples and the rarely solved get the budget. A problem whose n reaches
 ``k_target`` has an exact estimate and drops out.
 
 The planner is pure numpy on counts (:func:`plan_round`); :func:`simulate` replays it on a matrix
-of known outcomes (the validation), and :func:`sample_adaptive` runs it on a model through the
+of known outcomes (the validation; :func:`boundary_lab.forecast.adaptive_vs_uniform`
+compares it with uniform sampling), and :func:`sample_adaptive` runs it on a model through the
 sampling path into an ordinary sample store (``boundary-lab sample --budget N --adaptive``).
 
 >>> import numpy as np
@@ -25,7 +26,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .. import benchmarks, priors
 from ..errors import InputError
+from ..seeding import derive_seed
+from ..store import SampleStore
+from ..store import counts as store_counts
+from . import default_backend, get_backend
+from .run import grade_chunk, problem_key, sample_benchmark
 
 
 @dataclass(frozen=True)
@@ -79,11 +86,9 @@ def gains(n, c, k_target: int, step: int, family: str = "auto", seed: int = 0) -
 
     Problems whose n already reaches ``k_target`` (exact estimate) gain 0.
     """
-    from .. import forecast
-
     n = np.asarray(n, dtype=np.int64)
     c = np.asarray(c, dtype=np.int64)
-    prior = forecast.select_prior(n, c, seed=seed).prior if family == "auto" else forecast.fit_prior(n, c, family)
+    prior = priors.select_prior(n, c, seed=seed).prior if family == "auto" else priors.fit_prior(n, c, family)
     k = np.full(n.size, float(k_target))
     gain = _variance(prior, n, c, k) - _variance_after(prior, n, c, k, step)
     return np.where(n < k_target, np.clip(gain, 0.0, None), 0.0)
@@ -143,40 +148,6 @@ def uniform(outcomes: np.ndarray, per_problem: int) -> tuple[np.ndarray, np.ndar
     return n, outcomes[:, :per_problem].sum(axis=1)
 
 
-def versus_uniform(outcomes: dict, budget_per_problem: int, k_target: int, first: int = 16, step: int = 16,
-                   rounds: int = 8, n_boot: int = 200, seed: int = 0):
-    """Adaptive vs uniform sampling at the same budget, replayed on known outcomes (problems x N per model).
-
-    For each model: the expected number of problems solved at ``k_target`` that each strategy's
-    counts forecast (with its interval), and the exact one from all N samples (``truth``; it
-    needs N >= ``k_target``).
-    """
-    import pandas as pd
-
-    from .. import forecast, passk
-
-    rows = []
-    for model, out in outcomes.items():
-        m, total = out.shape
-        if total < k_target:
-            raise InputError(f"versus_uniform: {model} has {total} samples per problem, fewer than k_target={k_target}")
-        truth = float(passk.pass_at_k_curve(np.full(m, total), out.sum(axis=1), [k_target])[0] * m)
-        if total < max(first, budget_per_problem):  # a replay can only spend samples that were drawn
-            rows.append({"model": model, "sampling": "not replayed", "samples": 0, "largest n": total,
-                         f"solved at k={k_target}": float("nan"), "95% interval": "",
-                         f"truth (n={total})": round(truth, 1), "error": float("nan")})
-            continue
-        config = AdaptiveConfig(budget=budget_per_problem * m, first=first, k_target=k_target, step=step,
-                                rounds=rounds)
-        for how, (n, c) in (("adaptive", simulate(out, config, seed)), ("uniform", uniform(out, budget_per_problem))):
-            fc = forecast.forecast_passk(n, c, [k_target], n_boot=n_boot, seed=seed)
-            rows.append({"model": model, "sampling": how, "samples": int(n.sum()), "largest n": int(n.max()),
-                         f"solved at k={k_target}": round(float(fc.solved[0]), 1),
-                         "95% interval": f"{fc.low[0] * m:.1f} to {fc.high[0] * m:.1f}",
-                         f"truth (n={total})": round(truth, 1), "error": round(float(fc.solved[0]) - truth, 1)})
-    return pd.DataFrame(rows)
-
-
 # ------------------------------------------------------------- on a model
 
 
@@ -191,13 +162,6 @@ def sample_adaptive(model, benchmark, out, sampling, config: AdaptiveConfig, bac
     are seeded by (seed, problem, its n so far), so a killed run re-plans from what was committed
     and neither loses nor duplicates a sample. Returns the store (closed for writing).
     """
-    from .. import benchmarks
-    from ..seeding import derive_seed
-    from ..store import SampleStore
-    from ..store import counts as store_counts
-    from . import default_backend, get_backend
-    from .run import grade_chunk, problem_key, sample_benchmark
-
     problems = {str(p["problem_id"]): p for p in benchmarks.load_benchmark(benchmark, limit=limit)}
     config.validate(len(problems))
     first = replace(sampling, n=config.first)
@@ -252,8 +216,6 @@ def run_from_args(args, model, sampling, backend_kwargs: dict) -> int:
     store = sample_adaptive(model, args.benchmark, args.out, sampling, config, backend=args.backend,
                             template=args.template, limit=args.limit, progress=not args.quiet,
                             backend_kwargs=backend_kwargs, model_name=args.model_name or args.model)
-    from ..store import counts as store_counts
-
     n = store_counts(store.path)["n"]
     print(f"{store.path}: {len(n)} problems, {int(n.sum())} samples (n from {int(n.min())} to {int(n.max())})")
     return 0

@@ -30,8 +30,14 @@ test-fast: setup
 # findings, micro/phase, micro/regimes, micro/evaluate, micro/results, report) with the fast tests (not in CI).
 # Configuration: [tool.mutmut] in pyproject.toml. Results: `$(BIN)/mutmut results`, `$(BIN)/mutmut show <name>`.
 # MUTANTS='boundary_lab.tables*' (mutmut's names, fnmatch) runs one module's mutants; empty runs them all.
+# The micro-world tests (tests/test_mutation_micro_world.py) train the tiny preset once into MUTATION_WORKDIR, outside
+# ./mutants/ and kept between runs: every mutant reuses it (stage caches are keyed by code, and mutmut's files are
+# the same for every mutant). One child at low priority: the machine is shared (issue 20 item 6, LOG.md).
+MUTATION_WORKDIR ?= $(or $(TMPDIR),/tmp)/boundary-lab-mutation
+MUTATION_CHILDREN ?= 1
 mutation: setup
-	OMP_NUM_THREADS=1 nice -n 5 $(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	BOUNDARY_LAB_TEST_WORKDIR=$(MUTATION_WORKDIR) OMP_NUM_THREADS=1 nice -n 15 \
+		$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	$(BIN)/python scripts/mutation_report.py
 
 benchmarks: setup

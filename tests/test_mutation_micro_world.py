@@ -207,15 +207,16 @@ def test_run_cell_trains_only_the_main_run_and_counts_base_and_final(tiny_work):
     assert not list(tiny_work.glob("models/rl-rloo-*")) and not list(tiny_work.glob("models/rl-grpo+nsr-*"))
 
 
-def test_run_cell_says_what_it_runs_only_when_asked(tiny_work, capsys):
-    cfg = _cell_cfg(**{"eval.n": 3})
-    phase.run_cell(cfg, tiny_work)
+def test_run_cell_says_what_it_runs_only_when_asked(tiny_work, tmp_path, capsys):
+    # a workdir that shares the trained models but no evaluation: the cell evaluates, so it has something to say
+    (tmp_path / "models").symlink_to(tiny_work / "models", target_is_directory=True)
+    phase.run_cell(_cell_cfg(**{"eval.n": 2}), tmp_path)
     assert capsys.readouterr().out == ""
-    again = _cell_cfg(**{"eval.n": 2})
-    counts = phase.run_cell(again, tiny_work, say=True)
+    counts = phase.run_cell(_cell_cfg(**{"eval.n": 3}), tmp_path, say=True)
     out = capsys.readouterr().out
     assert "[micro] evaluate:base: running" in out and "[micro] evaluate:grpo@4: running" in out
-    assert set(counts["n"]) == {2}
+    assert "pretrain" not in out and "rl:" not in out  # trained models are reused, silently
+    assert set(counts["n"]) == {3}
 
 
 def test_run_cells_one_run_per_cell_and_seed_the_cell_over_the_settings(tiny_work):

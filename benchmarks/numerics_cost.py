@@ -55,8 +55,8 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=150)
     ap.add_argument("--repeats", type=int, default=2)
     args = ap.parse_args()
-    from boundary_lab.book import git_commit
     from boundary_lab.numerics import describe
+    from boundary_lab.pages import git_commit
 
     runs = []
     base_env = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}

@@ -58,7 +58,7 @@ def run(mode: str, models: list[str], n: int) -> dict:
 
 
 def main() -> None:
-    from boundary_lab.book import git_commit
+    from boundary_lab.pages import git_commit
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="+", help="micro-world checkpoint directories")

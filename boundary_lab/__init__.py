@@ -32,7 +32,7 @@ _SUBMODULES = {
     "passk", "counts", "plots", "notebook", "book", "benchmarks", "verify",
     "sampling", "store", "scoring", "importers", "tiny_models", "micro", "rl",
     "cli", "errors", "report", "audit", "findings", "tables", "evaluate", "paper", "forecast", "numerics", "measured",
-    "paper_figures",
+    "paper_figures", "pages",
 }
 
 

@@ -19,6 +19,7 @@ import re
 import sys
 import traceback
 
+from . import __version__
 from .errors import InputError
 
 # Subcommand modules in help order; every one must import (a missing one is an error).
@@ -27,8 +28,6 @@ COMMANDS = ["passk", "forecast", "compare", "counts", "grade", "sample", "merge"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
-
     parser = argparse.ArgumentParser(
         prog="boundary-lab",
         description="Measure the reasoning boundary of language models (pass@k at large k).",

@@ -21,11 +21,11 @@ from typing import TextIO
 
 import pandas as pd
 
+from . import store
 from .errors import InputError
+from .store import EXTRA_VERDICTS
 
 REQUIRED = ("model", "problem_id", "n", "correct")
-# Per-sample verdicts beside ``correct`` that counts tables total the same way (0 <= value <= n).
-EXTRA_VERDICTS = ("answer_correct", "chain_valid")
 
 
 def _parse_int(text: str, where: str, column: str) -> int:
@@ -81,8 +81,6 @@ def parse_counts_csv(handle: TextIO, name: str) -> pd.DataFrame:
 
 def _read_one(path: Path, allow_partial: bool) -> pd.DataFrame:
     if path.is_dir():
-        from . import store  # a store pulls in pyarrow; only load it when needed
-
         df = store.counts(path, allow_partial=allow_partial)
         df["_line"] = range(2, len(df) + 2)
         return df
@@ -109,9 +107,7 @@ def read_counts(path, keep_line: bool = False, allow_partial: bool = False) -> p
         raise InputError("counts: no CSV file or store given")
     stores = [p for p in paths if p.is_dir()]
     if stores and not allow_partial:
-        from .store import shard_gaps
-
-        gaps = shard_gaps(stores)
+        gaps = store.shard_gaps(stores)
         if gaps:
             raise InputError(f"counts: {gaps[0]} (each shard is one store; give them all, or allow_partial)")
     frames = [_read_one(p, allow_partial).assign(_source=str(p)) for p in paths]

@@ -27,7 +27,9 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
+from .passk import default_ks, pass_at_k_curve
 from .sampling.config import SamplingConfig
+from .sampling.identity import model_identity
 
 _PAPER = SamplingConfig()  # the paper's protocol: temperature 0.6, top-p 0.95, 16,384 new tokens
 
@@ -121,7 +123,6 @@ def sample(cfg: EvalSettings, progress: bool = False, backend_kwargs: dict | Non
     if cfg.backend == "vllm":  # keep the engine's start-up chatter out of executed pages
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
         os.environ.setdefault("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
-    from .sampling.identity import model_identity
 
     path = resolve_model(cfg.model, cfg.micro_workdir, cfg.micro_preset)
     identity = model_identity(path)
@@ -143,8 +144,6 @@ def counts(store) -> pd.DataFrame:
 
 def ks_for(n: int) -> list[int]:
     """Powers of two up to n, and n itself (the paper's x axis)."""
-    from .passk import default_ks
-
     return default_ks(n)
 
 
@@ -181,8 +180,6 @@ def coverage(table: pd.DataFrame, baseline: pd.DataFrame | None = None, correct:
 
 def summary(cfg: EvalSettings, table: pd.DataFrame) -> dict:
     """Numbers for the page's sentences (glued into the text)."""
-    from .passk import pass_at_k_curve
-
     n = int(table["n"].min())
     p = pass_at_k_curve(table["n"], table["correct"], [1, n])
     return {"model": cfg.model, "benchmark": cfg.benchmark, "problems": int(table["problem_id"].nunique()),
@@ -233,7 +230,6 @@ def settings_table(settings: list[EvalSettings]) -> pd.DataFrame:
         try:
             path = resolve_model(cfg.model, cfg.micro_workdir, cfg.micro_preset)
             if Path(path).is_dir():  # a hub id is not fetched here; sample() resolves it
-                from .sampling.identity import model_identity
 
                 identity = model_identity(path)
         except InputError as err:

@@ -233,7 +233,7 @@ def guessing(modulus: int, lengths: list[int], k: int = 256) -> str:
 # ------------------------------------------------------------------ the introduction's claims table (issue 23)
 # Each claim is computed by the table function its linked page shows, on that page's own results
 # (its world, tiers and scale), so the introduction cannot state a number its page does not. The
-# introduction passes each page's results (boundary_lab.book.page_results) and the other worlds.
+# introduction passes each page's results (boundary_lab.pages.page_results) and the other worlds.
 
 
 def _tier(frame: pd.DataFrame, tier: str) -> dict:

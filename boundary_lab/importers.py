@@ -65,6 +65,7 @@ import pandas as pd
 from .benchmarks.loaders import dataset_sha256, read_jsonl
 from .errors import InputError
 from .store import SampleStore
+from .verify.code import grade_code_records
 
 FORMATS = ("qwen-eval", "lm-eval", "evalplus", "livecodebench", "verl", "lighteval")
 TEXT = "problem_text"  # a reader's column with each sample's problem text (for --benchmark); not stored
@@ -333,7 +334,6 @@ def read_evalplus(path, results=None, benchmark: str = "humaneval") -> tuple[pd.
         df["correct"] = [verdicts[(t, j)] for t, j in zip(df["problem_id"], df["sample_id"])]
     else:
         from . import benchmarks
-        from .verify.code import grade_code_records
 
         problems = {p["problem_id"]: p for p in benchmarks.load_benchmark(benchmark)}
         unknown = sorted(set(df["problem_id"]) - set(problems))

@@ -65,8 +65,9 @@ LAYERS: tuple[Layer, ...] = (
           ("tables", "forecast")),
     Layer("prose and figures", "sentences from tables, figures from tidy frames",
           ("findings", "plots", "verify.math_agreement")),
-    Layer("pages", "what notebooks call: micro-world results, parameter checks, the book runner",
-          ("report", "notebook", "evaluate", "book")),
+    Layer("pages", "what notebooks call: micro-world results, parameter checks and glue, the book runner, "
+                   "the status page's and the introduction's helpers",
+          ("report", "notebook", "evaluate", "book", "pages")),
     Layer("shell", "the CLI: parse, call the library, print",
           ("cli", "commands", "commands._checks", "commands.book", "commands.compare", "commands.counts",
            "commands.forecast", "commands.grade", "commands.import_samples", "commands.merge", "commands.micro",

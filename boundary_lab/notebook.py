@@ -29,14 +29,16 @@ from .settings import type_name
 _KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 
-def _matches(value, annotation) -> bool:
+def matches_annotation(value, annotation) -> bool:
+    """Whether a parameter value has the type its notebook annotation names (int is a float, bool is
+    not an int; an annotation this does not know accepts anything)."""
     origin = typing.get_origin(annotation)
     if annotation is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if annotation is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, arg) for arg in typing.get_args(annotation))
+        return any(matches_annotation(value, arg) for arg in typing.get_args(annotation))
     if annotation is type(None):
         return value is None
     if origin in (list, tuple):
@@ -68,7 +70,7 @@ def check_parameters(namespace: dict) -> dict:
         value = namespace.get(name)
         if isinstance(annotation, str):  # `from __future__ import annotations` style
             annotation = eval(annotation, dict(vars(typing)), {})  # noqa: S307 - our own cell's text
-        if not _matches(value, annotation):
+        if not matches_annotation(value, annotation):
             raise InputError(f"parameter {name}: expected {type_name(annotation)}, "
                              f"got {value!r} ({type(value).__name__})")
         params[name] = value
@@ -108,7 +110,11 @@ class _Text:
 
 def glue_text(name: str, text: str) -> None:
     """Store a computed sentence for the page's markdown, where ``{glue:text}`name``` (inline) or a
-    ``{glue:md}`` directive (lists, paragraphs) shows it; the code cell itself displays nothing."""
-    from myst_nb import glue
-
+    ``{glue:md}`` directive (lists, paragraphs) shows it; the code cell itself displays nothing.
+    The one way computed text reaches a page's prose. Without myst-nb (a GPU host with no docs
+    extra) nothing is glued, so notebooks run anywhere."""
+    try:
+        from myst_nb import glue
+    except ImportError:
+        return
     glue(name, _Text(text), display=False)

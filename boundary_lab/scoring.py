@@ -33,6 +33,10 @@ from typing import Sequence
 
 import pandas as pd
 
+from .errors import InputError
+from .sampling.context import hf_context_length
+from .sampling.identity import resolve_model_dir
+
 Pair = tuple[str, str]
 
 
@@ -115,8 +119,6 @@ def token_logprobs_vllm(llm, pairs: Sequence[Pair], progress: bool = False) -> l
 
 
 def _check_pairs_fit(tokenizer, pairs: Sequence[Pair], context: int | None, source: str) -> None:
-    from .errors import InputError
-
     if context is None:
         return
     for i, (prompt, response) in enumerate(encode_pairs(tokenizer, pairs)):
@@ -133,14 +135,9 @@ def score_pairs(model, pairs: Sequence[Pair], backend: str = "hf", progress: boo
     tuple for the hf backend. A pair longer than the model's context (prompt + response
     tokens) is an InputError naming it: past its context a model's log-probs mean nothing.
     """
-    from .errors import InputError
-    from .sampling.context import hf_context_length
-
     if backend not in ("hf", "vllm"):
         raise InputError(f"backend={backend!r}: expected 'hf' or 'vllm'")
     if not isinstance(model, tuple):
-        from .sampling.identity import resolve_model_dir
-
         model = resolve_model_dir(str(model))  # a missing directory is an InputError here
     if backend == "hf":
         if isinstance(model, tuple):

@@ -42,12 +42,12 @@ import socket
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
 
-from .counts import EXTRA_VERDICTS as _COUNTED
 from .errors import InputError
 
 MANIFEST = "manifest.json"
@@ -55,8 +55,9 @@ SHARD_DIR = "shards"
 LOCK_FILE = ".writer.lock"
 FORMAT_VERSION = 1
 REQUIRED_COLUMNS = ["problem_id", "sample_id", "completion", "n_tokens", "finish_reason", "extracted", "correct"]
-# Extra per-sample verdicts that counts() also totals when a store has them.
-EXTRA_VERDICTS = list(_COUNTED)
+# Per-sample verdicts beside ``correct`` that counts() also totals when a store has them; counts
+# CSVs (boundary_lab.counts) read the same columns as counts (0 <= value <= n).
+EXTRA_VERDICTS = ("answer_correct", "chain_valid")
 # Manifest fields that must agree for two stores to be resumed into / merged. ``model_identity``
 # is the resolved model directory and a hash of its weights (boundary_lab.sampling.identity).
 IDENTITY_FIELDS = ["model", "model_identity.path", "model_identity.sha256", "benchmark.sha256", "template",
@@ -127,6 +128,20 @@ def lock_writer(path) -> int:
     return fd
 
 
+@contextmanager
+def _writer_lock(path: Path, lock_fd: int | None):
+    """The writer lock of ``path`` for a store being opened: taken here unless ``lock_fd`` (taken
+    already) is given; closed again if opening fails and it was taken here (a lock handed in stays
+    the caller's on failure)."""
+    fd = lock_writer(path) if lock_fd is None else lock_fd
+    try:
+        yield fd
+    except BaseException:
+        if lock_fd is None:
+            os.close(fd)
+        raise
+
+
 def _read_manifest(path: Path) -> dict:
     try:
         return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
@@ -155,8 +170,7 @@ class SampleStore:
 
         ``lock_fd``: the writer lock, already taken by :func:`lock_writer` (the store then owns it)."""
         path = Path(path)
-        fd = lock_writer(path) if lock_fd is None else lock_fd
-        try:
+        with _writer_lock(path, lock_fd) as fd:
             if (path / MANIFEST).exists():
                 raise InputError(f"{path}: already holds a sample store (open it to resume)")
             (path / SHARD_DIR).mkdir(parents=True, exist_ok=True)
@@ -165,10 +179,6 @@ class SampleStore:
             store = cls(path, full)
             store._save_manifest()
             store._lock_fd = fd  # only now: a failed store never closes the lock
-        except BaseException:
-            if lock_fd is None:  # a lock handed in stays the caller's on failure
-                os.close(fd)
-            raise
         return store
 
     @classmethod
@@ -183,15 +193,10 @@ class SampleStore:
             return store
         if not (path / MANIFEST).exists():
             _read_manifest(path)  # raises: not a store
-        fd = lock_writer(path) if lock_fd is None else lock_fd
-        try:
+        with _writer_lock(path, lock_fd) as fd:
             store = cls(path, _read_manifest(path))
             store._reconcile()
             store._lock_fd = fd
-        except BaseException:
-            if lock_fd is None:  # a lock handed in stays the caller's on failure
-                os.close(fd)
-            raise
         return store
 
     @classmethod

@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import boundary_lab  # noqa: E402,F401  (pins the numerics of this process before torch loads)
-from boundary_lab.book import git_commit  # noqa: E402
 from boundary_lab.micro.config import MicroConfig  # noqa: E402
 from boundary_lab.micro.fingerprint import fingerprints, first_difference  # noqa: E402
+from boundary_lab.pages import git_commit  # noqa: E402
 
 COMMITTED = ROOT / "tests" / "data" / "pinned_fingerprints.json"
 RESULT = ROOT / "benchmarks" / "results" / "numerics_check.json"

@@ -34,10 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import boundary_lab  # noqa: E402,F401  (pins the CPU numerics before torch loads)
-from boundary_lab.book import git_commit  # noqa: E402
 from boundary_lab.micro import phase  # noqa: E402
 from boundary_lab.micro.pipeline import Pipeline  # noqa: E402
 from boundary_lab.micro.regimes import regime_config  # noqa: E402
+from boundary_lab.pages import git_commit  # noqa: E402
 
 RESULTS = ROOT / "boundary_lab" / "measured"  # package data: the book reads them
 N_MAX, N_SMALL = 1024, 256

@@ -6,7 +6,7 @@ from pathlib import Path
 import papermill
 import pytest
 
-from boundary_lab import book, notebook
+from boundary_lab import book, notebook, pages
 from boundary_lab.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,7 +157,7 @@ def test_status_shows_where_each_benchmark_result_came_from(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps({"date": "2026-11-29", "machine": {"platform": "Linux-x", "cpus": 2},
                                                  "commit": "abc123", "speed": 1.5}))
     (tmp_path / "b.json").write_text(json.dumps({"speed": 2.0}))
-    prov = book.benchmark_provenance(tmp_path).set_index("result")
+    prov = pages.benchmark_provenance(tmp_path).set_index("result")
     assert prov.loc["a", ["date", "machine", "commit"]].tolist() == ["2026-11-29", "Linux-x, 2 CPUs", "abc123"]
     assert prov.loc["b", ["date", "machine", "commit"]].tolist() == ["unknown"] * 3
     assert prov.loc["b", "file last committed"].startswith("unknown")  # not in git

@@ -1,7 +1,7 @@
 """The introduction's claims table states each number exactly as its linked page shows it.
 
 Each linked page's number is recomputed here with the page's own table call (copied from its
-notebook), on that page's own results (its world, tiers, scale: ``bl.book.page_results``), and must
+notebook), on that page's own results (its world, tiers, scale: ``bl.pages.page_results``), and must
 appear in the introduction's row; a planted mismatch (the ΔSE row fed another page's model, the bug
 of issue 23) must be caught.
 """
@@ -18,8 +18,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     work = str(tmp_path_factory.mktemp("micro"))
-    pages = bl.book.page_results(bl.findings.CLAIM_PAGES, preset="tiny", workdir=work)
-    worlds = bl.book.claim_worlds(pages, preset="tiny", workdir=work)
+    pages = bl.pages.page_results(bl.findings.CLAIM_PAGES, preset="tiny", workdir=work)
+    worlds = bl.pages.claim_worlds(pages, preset="tiny", workdir=work)
     return pages, worlds
 
 

@@ -26,6 +26,8 @@ import os
 import sys
 
 from .. import book
+from ..errors import InputError
+from ..notebook import declared_parameters
 
 TINY_N = 16  # samples per problem of an evaluate page under --preset tiny (CI)
 
@@ -53,8 +55,6 @@ def register(sub) -> None:
 
 
 def _with_preset(runs, preset: str):
-    from ..notebook import declared_parameters
-
     out = []
     for r in runs:
         declared = declared_parameters(book.ROOT / r.notebook)
@@ -92,8 +92,6 @@ def _use_cwd_checkout(args) -> int | None:
 
 
 def run(args) -> int:
-    from ..errors import InputError
-
     again = _use_cwd_checkout(args)
     if again is not None:
         return again

@@ -11,14 +11,13 @@ import sys
 
 from ..counts import read_counts
 from ..tables import compare_report
+from ._checks import at_least
+from .counts import add_counts_sources, note_partial
 
 
 def register(sub) -> None:
     p = sub.add_parser("compare", help="coverage sets, ΔSE and paired pass@k differences of base vs RL")
-    p.add_argument("counts", nargs="+", help="CSV with header model,problem_id,n,correct, or a sample-store "
-                                             "directory (several: read as one table)")
-    p.add_argument("--allow-partial", action="store_true",
-                   help="accept stores that miss problems (and say how many are missing)")
+    add_counts_sources(p)
     p.add_argument("--base", required=True, help="model name of the base model")
     p.add_argument("--rl", required=True, help="model name of the RL model")
     p.add_argument("--k", type=int, default=None,
@@ -31,9 +30,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ._checks import at_least
-    from .counts import note_partial
-
     at_least(args, n_boot=1, k=1)
     df = read_counts(args.counts, keep_line=True, allow_partial=args.allow_partial)
     note_partial(args.counts, args.allow_partial)

@@ -17,15 +17,26 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..errors import InputError
+
+ALLOW_PARTIAL_HELP = "accept stores that miss problems (and say how many are missing)"
+
 
 def register(sub) -> None:
     p = sub.add_parser("counts", help="write one counts CSV from several sample stores", description=__doc__,
                        formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
     p.add_argument("stores", nargs="+", help="sample-store directories (or counts CSV files)")
     p.add_argument("-o", "--out", default="-", help="output CSV ('-': stdout)")
-    p.add_argument("--allow-partial", action="store_true",
-                   help="accept stores that miss problems (and say how many are missing)")
+    p.add_argument("--allow-partial", action="store_true", help=ALLOW_PARTIAL_HELP)
     p.set_defaults(func=run)
+
+
+def add_counts_sources(p) -> None:
+    """The counts sources of ``passk`` and ``compare``: CSV files or sample stores, read as one
+    table (:func:`boundary_lab.counts.read_counts`), and ``--allow-partial``."""
+    p.add_argument("counts", nargs="+", help="CSV with header model,problem_id,n,correct, or a sample-store "
+                                             "directory (several: read as one table)")
+    p.add_argument("--allow-partial", action="store_true", help=ALLOW_PARTIAL_HELP)
 
 
 def note_partial(sources, allow_partial: bool) -> None:
@@ -40,7 +51,6 @@ def note_partial(sources, allow_partial: bool) -> None:
 
 def run(args) -> int:
     from ..counts import read_counts
-    from ..errors import InputError
 
     out = None if args.out == "-" else Path(args.out)
     if out is not None and any(Path(s).resolve() == out.resolve() for s in args.stores):

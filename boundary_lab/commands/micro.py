@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import typing
 
+from ..errors import InputError
+from ..micro.config import DERIVED_TRAINER_FIELDS, PRESETS, MicroConfig, leaf_fields, read_settings, with_overrides
+
 SET_PREFIX = "set:"
 
 
 def register(sub) -> None:
-    from ..micro.config import DERIVED_TRAINER_FIELDS, PRESETS, MicroConfig, leaf_fields
-
     p = sub.add_parser("micro", help="train a tiny base model, RL it, distil it and evaluate it (CPU, cached)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="default", choices=PRESETS,
@@ -63,9 +64,6 @@ def _show(value) -> str:
 
 def settings_from_args(args) -> dict:
     """Dotted settings from ``--config``, ``--set`` and the per-field flags, later ones winning."""
-    from ..errors import InputError
-    from ..micro.config import read_settings
-
     settings = read_settings(args.config) if args.config else {}
     for item in args.set:
         key, eq, value = item.partition("=")
@@ -78,8 +76,6 @@ def settings_from_args(args) -> dict:
 
 def config_from_args(args):
     """The ``MicroConfig`` the arguments describe."""
-    from ..micro.config import MicroConfig, with_overrides
-
     return with_overrides(MicroConfig.preset(args.preset), settings_from_args(args))
 
 

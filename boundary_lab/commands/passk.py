@@ -10,14 +10,12 @@ import sys
 from .. import counts as counts_mod
 from .. import passk
 from ..tables import passk_report
+from .counts import add_counts_sources, note_partial
 
 
 def register(sub) -> None:
     p = sub.add_parser("passk", help="unbiased pass@k per model from a counts CSV or a sample store")
-    p.add_argument("counts", nargs="+", help="CSV with header model,problem_id,n,correct, or a sample-store "
-                                             "directory (several: read as one table)")
-    p.add_argument("--allow-partial", action="store_true",
-                   help="accept stores that miss problems (and say how many are missing)")
+    add_counts_sources(p)
     p.add_argument("--k", default=None, help="comma-separated k values (default: powers of two up to the smallest n)")
     p.add_argument("--format", choices=["json", "csv", "table"], default="table")
     p.add_argument("--model", action="append", help="only these models (repeatable)")
@@ -25,8 +23,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from .counts import note_partial
-
     df = counts_mod.read_counts(args.counts, keep_line=True, allow_partial=args.allow_partial)
     note_partial(args.counts, args.allow_partial)
     source = " ".join(args.counts)

@@ -14,6 +14,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..errors import InputError
+from ._checks import at_least
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("ppl", help="perplexity of sampled responses under a model", description=__doc__)
@@ -29,7 +32,6 @@ def register(subparsers) -> None:
 def read_pairs_jsonl(path: Path) -> list[dict]:
     """Rows with ``prompt`` and ``response`` from a JSONL file; bad lines are an InputError."""
     from ..benchmarks.loaders import iter_jsonl
-    from ..errors import InputError
 
     rows = []
     for lineno, rec in iter_jsonl(path):
@@ -44,7 +46,6 @@ def read_pairs_jsonl(path: Path) -> list[dict]:
 def read_pairs_store(path: Path) -> list[dict]:
     """Prompt/response rows of a sample store, prompts rebuilt from its benchmark and template."""
     from .. import benchmarks
-    from ..errors import InputError
     from ..store import SampleStore
 
     store = SampleStore.open(path)
@@ -63,9 +64,7 @@ def read_pairs_store(path: Path) -> list[dict]:
 def run(args) -> int:
     import pandas as pd
 
-    from ..errors import InputError
     from ..scoring import score_pairs
-    from ._checks import at_least
 
     at_least(args, limit=1)
     path = Path(args.samples)

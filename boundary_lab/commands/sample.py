@@ -15,7 +15,10 @@ Example::
 """
 from __future__ import annotations
 
+from ..errors import InputError
+from ..sampling import default_backend
 from ..sampling.config import SamplingConfig
+from ._checks import at_least
 
 _DEFAULTS = SamplingConfig()
 
@@ -65,17 +68,14 @@ def backend_kwargs(args) -> dict:
     """Backend-specific options that were given on the command line."""
     names = {"hf": ["device", "batch_size", "dtype"],
              "vllm": ["dtype", "tensor_parallel_size", "gpu_memory_utilization", "max_model_len"]}
-    from ..sampling import default_backend
 
     backend = args.backend or default_backend()
     return {k: getattr(args, k) for k in names[backend] if getattr(args, k) is not None}
 
 
 def run(args) -> int:
-    from ..errors import InputError
     from ..evaluate import resolve_model
     from ..sampling.run import sample_benchmark
-    from ._checks import at_least
 
     at_least(args, n=1, max_new_tokens=1, limit=1, batch_problems=1, batch_size=1, tensor_parallel_size=1)
     if args.temperature < 0 or not 0 < args.top_p <= 1:

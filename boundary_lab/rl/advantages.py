@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..passk import pass_at_k
+
 # Same epsilon as VeRL (the paper's RL framework) for group normalisation: the default of grpo_advantages
 # (the registry row passes its own, rl/registry.py) and the zero-std guard of pass_at_k_advantages.
 _EPS = 1e-6
@@ -92,8 +94,6 @@ def pass_at_k_rewards(rewards, k: int) -> np.ndarray:
     for a wrong one. The group mean equals the group's unbiased pass@k.
     Rewards must be binary.
     """
-    from ..passk import pass_at_k
-
     r = _groups(rewards)
     if not np.isin(r, (0.0, 1.0)).all():
         raise ValueError("pass@k reward needs binary rewards (0 or 1)")

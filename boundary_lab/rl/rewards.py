@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..errors import InputError
+from ..micro.task import Problem, check
 
 REWARDS = ("answer", "chain")
 # The micro-world's default modulus (boundary_lab.micro.config.TaskConfig.modulus).
@@ -42,8 +43,6 @@ def parse_prompt(prompt: str, modulus: int, check_tokens: int = 0):
     >>> parse_prompt("Q 5 *7 -2 =", 13).answer
     7
     """
-    from ..micro.task import Problem
-
     toks = prompt.split()
     try:
         if len(toks) < 4 or toks[0] != "Q" or toks[-1] != "=":  # at least one step
@@ -74,8 +73,6 @@ def _per_item(value, i: int):
 def score(prompt: str, completion: str, modulus: int = DEFAULT_MODULUS, reward: str = "answer",
           check_tokens: int = 0) -> float:
     """1.0 or 0.0: the micro-world checker's verdict on one completion."""
-    from ..micro.task import check
-
     if reward not in REWARDS:
         raise InputError(f"reward={reward!r}: must be one of {', '.join(REWARDS)}")
     result = check(parse_prompt(prompt, int(modulus), int(check_tokens)), completion)

@@ -19,6 +19,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..tiny_models import BOS, EOS, PAD, SPECIAL_TOKENS, make_tiny_model
+
 DIGITS = "0123456789"
 ALPHABET = DIGITS + "> "
 
@@ -28,7 +30,6 @@ def char_tokenizer(alphabet: str = ALPHABET):
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
-    from ..tiny_models import BOS, EOS, PAD, SPECIAL_TOKENS
 
     vocab = {t: i for i, t in enumerate(SPECIAL_TOKENS + list(dict.fromkeys(alphabet)))}
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token=PAD))
@@ -43,8 +44,6 @@ def char_tokenizer(alphabet: str = ALPHABET):
 
 def make_toy_model(out_dir, seed: int = 0, hidden: int = 32, layers: int = 2) -> Path:
     """Save a random tiny Llama with the character tokenizer to ``out_dir``; returns the directory."""
-    from ..tiny_models import make_tiny_model
-
     return make_tiny_model(out_dir, arch="llama", hidden=hidden, layers=layers, head_dim=16,
                            max_positions=64, seed=seed, tokenizer=char_tokenizer())
 

@@ -37,8 +37,10 @@ from typing import Sequence
 
 import torch
 
+from ..errors import InputError
 from ..seeding import derive_seed  # noqa: F401  (vllm_backend imports it from here)
 from .config import Completion, SamplingConfig
+from .context import hf_context_length
 
 # Rows in one decode batch. On CPU, tiny models ran fastest at 64-256 rows
 # (benchmarks/sampling_throughput.py): larger batches fall out of the caches.
@@ -257,8 +259,6 @@ class _Callback:
 
 def check_device(device: str) -> None:
     """InputError unless torch can use ``device`` here (e.g. ``cuda`` on a host without a GPU)."""
-    from ..errors import InputError
-
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as err:
@@ -281,7 +281,6 @@ class HFBackend:
                  batch_size: int = DEFAULT_BATCH_SIZE):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from ..errors import InputError
 
         if not isinstance(getattr(torch, str(dtype), None), torch.dtype):
             raise InputError(f"dtype: not a torch dtype: {dtype!r} (e.g. float32, bfloat16)")
@@ -295,8 +294,6 @@ class HFBackend:
 
     def context_length(self) -> tuple[int | None, str]:
         """The model's context window in tokens and where it comes from (config.json's field)."""
-        from .context import hf_context_length
-
         return hf_context_length(self.model.config)
 
     def prompt_lengths(self, prompts: Sequence[str]) -> list[int]:

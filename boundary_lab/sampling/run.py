@@ -34,7 +34,10 @@ from ..errors import InputError
 from ..store import SampleStore
 from ..verify.registry import VerifierSpec
 from ..verify.registry import verifier as registered_verifier
+from . import default_backend, get_backend
 from .config import Completion, SamplingConfig
+from .context import check_context
+from .identity import model_identity
 
 
 def problem_key(problem_id: str) -> int:
@@ -97,9 +100,6 @@ def sample_benchmark(model, benchmark, out, config: SamplingConfig, backend: str
     """
     from .. import benchmarks
     from ..store import MANIFEST, identity_mismatches, lock_writer
-    from . import default_backend, get_backend
-    from .context import check_context
-    from .identity import model_identity
 
     backend = backend or getattr(sampler, "name", None) or default_backend()
     info = benchmarks.benchmark_info(benchmark)

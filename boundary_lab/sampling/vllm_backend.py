@@ -35,7 +35,9 @@ import contextlib
 import os
 from typing import Sequence
 
+from ..errors import InputError
 from .config import Completion, SamplingConfig
+from .context import check_context
 from .hf import derive_seed
 
 
@@ -75,8 +77,6 @@ def _in_process_on_cpu():
 
 def check_config(config: SamplingConfig) -> None:
     """InputError for settings vLLM refuses: greedy sampling (temperature 0) draws one sample."""
-    from ..errors import InputError
-
     if config.temperature == 0 and config.n > 1:
         raise InputError(f"n={config.n} with temperature=0: vLLM samples greedily only once per prompt "
                          "(n must be 1); use n=1 or a temperature above 0")
@@ -175,7 +175,6 @@ class VLLMBackend:
                  stream: Sequence[int] = (), keys: Sequence[int] | None = None) -> list[list[Completion]]:
         from vllm.inputs import TokensPrompt
 
-        from .context import check_context
 
         seeds = self.prompt_seeds(len(prompts), config, stream, keys)
         inputs = [TokensPrompt(prompt_token_ids=self.tokenizer(p).input_ids) for p in prompts]

@@ -23,6 +23,7 @@ SIGALRM timeout works only in a main thread, and sympy can hang); a check past i
 """
 from __future__ import annotations
 
+import ast
 import functools
 import importlib.util
 import types
@@ -30,7 +31,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError
 from .math_cases import CASES, KIND_TITLES
+from .math_extract import write_out_boxes
 
 __all__ = ["GRADERS", "PUBLISHED_MATH_GROUPS", "agreement_figure", "agreement_table", "differences", "grade_cases",
            "math_verify_verdict", "paper_grader", "paper_verdict", "published_agreement", "published_cases",
@@ -120,8 +123,6 @@ def unboxed_solutions(limit: int | None = None) -> dict[str, list[tuple[str, str
     Each solution states its answer, so every row is expected to be graded correct.
     """
     from ..benchmarks import data_file, iter_jsonl
-    from ..errors import InputError
-    from .math_extract import write_out_boxes
 
     if limit is not None and limit < 1:
         raise InputError(f"unboxed_solutions: limit must be at least 1, got {limit}")
@@ -188,10 +189,6 @@ def published_cases(tests_dir, groups: tuple[str, ...] | None = PUBLISHED_MATH_G
     expected): ``group`` (the test function), ``gold``, ``completion``, ``expected``.
     ``groups=None`` keeps every test function. The files are parsed, never imported or run.
     """
-    import ast
-
-    from ..errors import InputError
-
     rows = []
     files = sorted(Path(tests_dir).glob("test_*.py"))
     if not files:

@@ -243,13 +243,7 @@ def _serve(job, call_fd, resp_fd):
     flush_streams = _flush_streams
 
     def describe(exc):
-        for cls in type(exc).__mro__:  # the nearest built-in exception type
-            if getattr(builtins, cls.__name__, None) is cls:
-                break
-        try:
-            message = str(exc)[:2000]
-        except BaseException:
-            message = ""
+        cls, message = builtin_exception(exc)  # sandbox_wire's text runs before this file's
         try:
             args = to_wire(tuple(exc.args)) if cls is type(exc) else None
             if args is not None and len(dumps(args)) > 4000:

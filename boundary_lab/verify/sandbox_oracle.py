@@ -201,13 +201,7 @@ def _oracle(argv):
         except NotPlainData as exc:
             fail(f"the test passed an item that cannot cross the boundary: {exc}", "E")
         except Exception as exc:  # the test's code raised: the candidate sees it, as in one process
-            for cls in type(exc).__mro__:
-                if getattr(builtins, cls.__name__, None) is cls:
-                    break
-            try:
-                text = str(exc)[:2000]
-            except Exception:
-                text = ""
+            cls, text = builtin_exception(exc, swallow=Exception)  # sandbox_wire's text runs first
             reply = ["cbr", "exc", cls.__name__, text]
         send(reply)
 

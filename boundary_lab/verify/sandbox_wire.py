@@ -339,6 +339,29 @@ def from_wire(data, depth=0, lazy=None, marshal_ok=False):
     raise WireError(f"unknown or malformed tag {tag!r}")
 
 
+def builtin_exception(exc, swallow=BaseException):
+    """``(cls, text)``: the nearest built-in type an exception derives from, and its text (at most
+    2,000 characters; ``""`` when ``str(exc)`` raises ``swallow``). What crosses the boundary of
+    an exception the other side raised.
+
+    >>> class Odd(KeyError):
+    ...     def __str__(self):
+    ...         raise RuntimeError
+    >>> builtin_exception(Odd("x"))
+    (<class 'KeyError'>, '')
+    """
+    import builtins
+
+    for cls in type(exc).__mro__:
+        if getattr(builtins, cls.__name__, None) is cls:
+            break
+    try:
+        text = str(exc)[:2000]
+    except swallow:
+        text = ""
+    return cls, text
+
+
 def failure_text(exc, filename=None, where="line"):
     """``"Type at line N: message"`` for an exception, N the last traceback line (in ``filename``
     if given); never raises, even when ``str(exc)`` does."""

@@ -545,7 +545,7 @@ def import_samples(fmt: str, path, out, model: str, benchmark: str | None = None
             raise InputError(f"{p}: the same samples as {digests[digest]} (a file given twice would duplicate them)")
         digests[digest] = p
     if results is not None and len(paths) > 1:
-        raise InputError("--results: one eval_results.json belongs to one samples file; import the files one by one")
+        raise InputError("results: one eval_results.json belongs to one samples file; import the files one by one")
     frames, skipped = [], []
     for p in paths:
         df, lines = read_file(fmt, p, benchmark=benchmark, results=results, progress=progress)

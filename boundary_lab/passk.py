@@ -494,7 +494,7 @@ def parse_ks(ks: Iterable[int]) -> list[int]:
         try:
             ks = [int(x) for x in ks.split(",") if x.strip()]
         except ValueError:
-            raise InputError(f"--k must be a comma-separated list of integers (got {ks!r})") from None
+            raise InputError(f"ks: must be a comma-separated list of integers (got {ks!r})") from None
     out = sorted(set(int(k) for k in ks))
     if not out or out[0] < 1:
         raise InputError(f"k values must be >= 1 (got {out})")

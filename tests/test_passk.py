@@ -317,7 +317,7 @@ def test_default_ks(max_n, expected):
 def test_parse_ks():
     assert passk.parse_ks("4, 1,2,2,") == [1, 2, 4]
     assert passk.parse_ks([8, 3]) == [3, 8]
-    with pytest.raises(InputError, match=r"--k must be a comma-separated list of integers \(got '1,x'\)"):
+    with pytest.raises(InputError, match=r"ks: must be a comma-separated list of integers \(got '1,x'\)"):
         passk.parse_ks("1,x")
     for bad in ("", "0,1", [-1]):
         with pytest.raises(InputError, match="k values must be >= 1"):

@@ -313,7 +313,7 @@ def _replace(current, settings: dict, source: str, prefix: str):
             where = prefix.rstrip(".") or "the config"
             shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
             raise InputError(f"{source} {path}={value!r}: unknown field; {where} has {shown} "
-                             f"(boundary-lab micro --help lists them all)")
+                             f"(boundary_lab.settings.leaf_fields lists them all)")
         old = getattr(current, head)
         if dataclasses.is_dataclass(old):
             if "" in parts and isinstance(parts[""], dict):  # a nested mapping, as YAML files write it

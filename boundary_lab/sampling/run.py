@@ -52,9 +52,9 @@ def parse_shard(text: str | None) -> tuple[int, int]:
     try:
         i, n = (int(x) for x in str(text).split("/"))
     except ValueError:
-        raise InputError(f"--shard: expected i/N (e.g. 0/4), got {text!r}") from None
+        raise InputError(f"shard: expected i/N (e.g. 0/4), got {text!r}") from None
     if not 0 <= i < n:
-        raise InputError(f"--shard: need 0 <= i < N, got {text!r}")
+        raise InputError(f"shard: need 0 <= i < N, got {text!r}")
     return i, n
 
 

@@ -49,10 +49,9 @@ from .priors import (
 from .sampling import adaptive
 
 __all__ = ["FAMILIES", "MAX_K", "SIMULATED", "WHATS", "Crossover", "Forecast", "Pair", "Prior", "Selection",
-           "adaptive_vs_uniform", "crossover", "crossover_grid", "enough_report", "enough_reports", "fit_pair",
-           "fit_prior", "forecast_delta_se", "forecast_passk", "newly_solved", "ordering_flip_probability",
-           "outcome_matrix", "pair_ordering", "report", "select_prior", "simulated_rates", "true_passk",
-           "versus_truth"]
+           "adaptive_vs_uniform", "beside_exact", "crossover", "crossover_grid", "enough_report", "enough_reports",
+           "fit_pair", "fit_prior", "forecast_delta_se", "forecast_passk", "newly_solved", "ordering_flip_probability",
+           "outcome_matrix", "pair_ordering", "report", "select_prior", "simulated_rates", "true_passk", "versus_truth"]
 
 
 # ------------------------------------------------- counts tables (CLI, pages)
@@ -202,3 +201,31 @@ def adaptive_vs_uniform(outcomes: dict, budget_per_problem: int, k_target: int, 
                          "95% interval": f"{fc.low[0] * m:.1f} to {fc.high[0] * m:.1f}",
                          f"truth (n={total})": round(truth, 1), "error": round(float(fc.solved[0]) - truth, 1)})
     return pd.DataFrame(rows)
+
+
+def beside_exact(counts: pd.DataFrame, ks=None, n_boot: int = 200, seed: int = 0,
+                 source: str = "counts") -> pd.DataFrame:
+    """The exact pass@k next to the forecast, for every model of a counts frame (the evaluate page).
+
+    ``ks`` defaults to the powers of two up to 16 times the smallest n. ``exact`` is the unbiased
+    estimator where every problem has n >= k (NaN beyond); ``forecast`` equals it there and comes
+    from the fitted prior beyond, with its 95% interval and the prior's family.
+
+    >>> df = pd.DataFrame({"model": ["m"] * 6, "problem_id": list("abcdef"), "n": [4] * 6,
+    ...                    "correct": [0, 0, 1, 2, 4, 4]})
+    >>> t = beside_exact(df, n_boot=20)
+    >>> t["k"].tolist(), bool((t["exact"] == t["forecast"]).iloc[:3].all()), t["exact"].isna().tolist()[-1]
+    ([1, 2, 4, 8, 16, 32, 64], True, True)
+    """
+    rows = []
+    for model in dict.fromkeys(counts["model"]):
+        sub = select_model(counts, model, source)
+        n, c = sub["n"].to_numpy(), sub["correct"].to_numpy()
+        grid = ks if ks is not None else [2**i for i in range(int(np.log2(16 * n.min())) + 1)]
+        f = forecast_passk(n, c, grid, n_boot=n_boot, seed=seed)
+        exact = passk.pass_at_k_curve(n, c, [k for k in grid if k <= n.min()])
+        for i, k in enumerate(f.ks):
+            rows.append({"model": model, "k": k, "exact": float(exact[i]) if i < len(exact) else float("nan"),
+                         "forecast": float(f.value[i]), "ci_low": float(f.low[i]), "ci_high": float(f.high[i]),
+                         "prior": f.family})
+    return pd.DataFrame(rows, columns=["model", "k", "exact", "forecast", "ci_low", "ci_high", "prior"])

@@ -819,3 +819,221 @@ def crossover_sentence(x) -> str:
     high = f"beyond {x.k_max:,}" if x.high is None else f"{x.high:,}"
     return (f"The {base} catches up with the {other} at k ≈ {x.k:,} "
             f"({x.confidence:.0%} interval {x.low:,} to {high}).")
+
+
+# ------------------------------------------------------------- paper Figs. 15 and 17, the paper's sampling settings
+
+
+def _ci(row) -> str:
+    return f"{row['diff']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]"
+
+
+def entropy_matched_sentence(found: dict, what: str, n_boot: int = 1000, seed: int = 0) -> str:
+    """What the Fig. 17 panel shows (``found``: :func:`boundary_lab.report.entropy_matched`): the entropies, the
+    matched temperature, RL's pass@k_max at both temperatures against the base's with paired 95% problem-bootstrap
+    intervals, and whether the paper's direction holds (pass@k improves a little and stays below the base).
+    ``what`` names the run (regime, tier, seed)."""
+    ent, table = found["entropies"], tables.temperature_table(found["counts"])
+    base, rl, matched = (table[table["role"] == r].iloc[0] for r in ("base", "rl", "rl matched"))
+    target = ent[ent["role"] == "target"]["entropy"].iloc[0]
+    at_base_t = ent[(ent["role"] == "probe")]["entropy"].iloc[0]
+    at_matched = ent[ent["role"] == "matched"]["entropy"].iloc[0]
+    k = int(base["k_max"])
+    gain = tables.paired(found["counts"], rl["model"], matched["model"], ks=[k], n_boot=n_boot, seed=seed).iloc[0]
+    gap = tables.paired(found["counts"], base["model"], matched["model"], ks=[k], n_boot=n_boot, seed=seed).iloc[0]
+    t0, t1 = base["temperature"], matched["temperature"]
+    if t1 == t0:
+        how = (f"RL's entropy at T = {t0:g} ({at_base_t:.3f} nats per token) already reaches the base's "
+               f"({target:.3f}), so no higher temperature is needed and the two RL curves coincide.")
+    elif not found["reached"]:
+        how = (f"RL's entropy stays below the base's {target:.3f} nats per token up to T = {t1:g} ({at_matched:.3f}); "
+               f"the panel shows RL at T = {t1:g}.")
+    else:
+        how = (f"The base samples at T = {t0:g} with {target:.3f} nats per token, RL with {at_base_t:.3f}; RL matches "
+               f"the base at T = {t1:g} ({at_matched:.3f}, by bisection).")
+    if gap["ci_high"] < 0:
+        verdict = "as in the paper, RL stays below the base" if gain["diff"] >= 0 else (
+            "RL stays below the base, as in the paper, but the higher temperature lowers its pass@k instead of "
+            "raising it")
+    elif gap["ci_low"] > 0:
+        verdict = "unlike the paper, RL at the matched temperature overtakes the base"
+    else:
+        verdict = ("the base's lead is gone: RL at the matched temperature and the base differ by less than the "
+                   "interval, where the paper keeps the base ahead")
+    return (f"{how} At k = {k} ({what}), pass@{k} is {base['pass@kmax']:.3f} for the base, {rl['pass@kmax']:.3f} for "
+            f"RL at T = {t0:g} and {matched['pass@kmax']:.3f} at T = {t1:g}: the matched temperature changes RL's "
+            f"pass@{k} by {_ci(gain)} and leaves it {_ci(gap)} from the base (paired 95% problem-bootstrap "
+            f"intervals; pass@1 {rl['pass@1']:.3f} → {matched['pass@1']:.3f}). The paper (Fig. 17): pass@k improves "
+            f"a little but stays below the base. Here {verdict}.")
+
+
+def sampling_sentence(table: pd.DataFrame) -> str:
+    """How the base-vs-RL comparison changes between the micro-world's sampling settings and the paper's
+    (``table``: :func:`boundary_lab.tables.sampling_table`), one markdown list item per regime."""
+    lines = []
+    for regime, rows in table.groupby("regime", sort=False):
+        own, paper_row = rows.iloc[0], rows.iloc[1]
+        k = int(own["k_max"])
+        parts = []
+        for row in (own, paper_row):
+            parts.append(f"at {row['sampling']} base - RL pass@{int(row['k_max'])} is {row['base - rl at k_max']:+.3f}"
+                         f" (base_only {int(row['base_only'])}, compared_only {int(row['compared_only'])}; "
+                         f"RL's pass@1 gain {row['rl pass@1'] - row['base pass@1']:+.3f})")
+        ahead = [row["base - rl at k_max"] > 0 for row in (own, paper_row)]
+        if ahead[0] == ahead[1]:
+            change = ("the base stays ahead at large k under both settings" if ahead[0]
+                      else "RL stays level with or ahead of the base at large k under both settings")
+        else:
+            change = ("the paper's settings put the base ahead at large k" if ahead[1]
+                      else "the paper's settings take away the base's lead at large k")
+        lines.append(f"- {regime} regime (k up to {k}): {parts[0]}; {parts[1]}. So {change}.")
+    return "\n".join(lines)
+
+
+# The paper's Fig. 15 (Yue et al. 2025, §4.4): with a KL term of 0.001, pass@1 stays about the same and pass@128
+# is lower; with 32 rollouts per prompt, pass@128 is slightly higher and the base still wins at large k.
+FIG15_PAPER = {"KL": "pass@1 about the same, pass@k at large k lower than plain GRPO",
+               "rollouts": "pass@k at large k slightly higher than plain GRPO, and the base still ahead"}
+
+
+def _direction(row) -> int:
+    """+1 / -1 when the seed-aware interval excludes 0 above / below, 0 when it contains 0."""
+    return 1 if row["ci_low"] > 0 else -1 if row["ci_high"] < 0 else 0
+
+
+def ablation_sentences(table: pd.DataFrame, kinds: dict) -> str:
+    """One markdown list item per ablation of :func:`boundary_lab.tables.ablation_table`: its differences with
+    seed-aware intervals and whether the paper's direction holds. ``kinds`` maps each ablation to ``"KL"`` or
+    ``"rollouts"`` (:data:`FIG15_PAPER`)."""
+    lines = []
+    for name, rows in table.groupby("ablation", sort=False):
+        plain = rows["difference"].iloc[0].split(" - ")[1]
+        vs = rows[rows["difference"] == f"{name} - {plain}"].set_index("k")
+        base = rows[rows["difference"] == f"base - {name}"].iloc[0]
+        k_max, seeds = int(base["k"]), int(base["seeds"])
+
+        def show(row) -> str:
+            return f"{row['diff']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]"
+        start, end = vs.loc[1], vs.loc[k_max]
+        if kinds[name] == "KL":
+            holds = _direction(start) == 0 and _direction(end) < 0
+            near = _direction(start) == 0 and end["diff"] < 0
+        else:
+            holds = _direction(end) > 0 and _direction(base) > 0
+            near = end["diff"] > 0 and base["diff"] > 0
+        verdict = ("the paper's direction holds: the seed-aware intervals exclude the opposite" if holds
+                   else "the direction is the paper's, but a seed-aware interval contains 0" if near
+                   else f"pass@1 is about the same, as in the paper, but pass@{k_max} is not lower: the paper's "
+                        f"direction does not hold at large k" if kinds[name] == "KL" and _direction(start) == 0
+                   else "the paper's direction does not hold here")
+        lines.append(f"- **{name}** against plain GRPO ({plain}), over {seeds} seeds: pass@1 {show(start)}, "
+                     f"pass@{k_max} {show(end)}; base - {name} at pass@{k_max} {show(base)} (mean over seeds, "
+                     f"seed-aware 95% intervals: seeds, then problems resampled). The paper: "
+                     f"{FIG15_PAPER[kinds[name]]}. Verdict: {verdict}.")
+    return "\n".join(lines)
+
+
+def ablation_report(study, plain: str, ablations: dict, tier: str = "B", n_max: int = 1024,
+                    n_boot: int = 2000) -> str:
+    """The remedies page's over-seeds Fig. 15 section: where the numbers come from and
+    :func:`ablation_sentences`, or that the ablations are not measured yet (``ablations`` maps each regime of
+    the seed study to ``"KL"`` or ``"rollouts"``)."""
+    missing = [name for name in [plain, *ablations] if study is None or name not in study.regimes]
+    if missing:
+        have = ", ".join(study.regimes) if study is not None else "no study shipped"
+        return (f"Not measured yet: the shipped seed study has no regime {', '.join(map(repr, missing))} "
+                f"(it holds {have}); `scripts/seed_study.py` trains them.")
+    table = tables.ablation_table(study, n_max, plain, list(ablations), tier, n_boot)
+    seeds = int(table["seeds"].max())
+    return (f"Fig. 15 over seeds, {study.source()}: tier {tier}, {seeds} seeds common to every regime, n = {n_max} "
+            f"samples per problem.\n\n" + ablation_sentences(table, ablations))
+
+
+def more_rollouts_comment(cov: pd.DataFrame, shares: pd.DataFrame, remedy_of: dict, rollouts: dict,
+                          tier: str = "B") -> str:
+    """Why a more-rollouts run that loses problems (the opposite of the paper's Fig. 15) does so, computed:
+    its rollouts per step and careful share on ``tier`` against plain GRPO's. ``rollouts`` maps each run's label
+    to its rollouts per prompt; ``shares`` is ``res.strategy_shares``. Empty when no such run loses problems."""
+    sub = cov[cov["tier"] == tier].set_index("model")
+    (plain,) = [label for label, remedy in remedy_of.items() if not remedy]
+    share = shares[(shares["tier"] == tier) & (shares["strategy"] == "careful")].set_index("model")["share"]
+    out = []
+    for label, remedy in remedy_of.items():
+        lost = int(sub.loc[plain, "model_solved"]) - int(sub.loc[label, "model_solved"])
+        if remedy != "more_rollouts" or lost <= 0:
+            continue
+        mine, theirs = share.get(label, 0.0), share.get(plain, 0.0)
+        why = (f"its careful share on tier {tier} is {mine:.3f} against plain GRPO's {theirs:.3f}: it moved further "
+               f"onto the shortcut, which the capped rollouts on long prompts reward alone (the paper's runs have "
+               f"no such cap on the careful path)" if mine < theirs else
+               f"its careful share on tier {tier} ({mine:.3f}) is not below plain GRPO's ({theirs:.3f}), so the "
+               f"loss is not a further move onto the shortcut")
+        out.append(f"{label} loses {lost} tier-{tier} problems that plain GRPO keeps, the opposite of the paper's "
+                   f"Fig. 15. It trains with {rollouts[label]} rollouts per prompt instead of {rollouts[plain]} for "
+                   f"the same number of steps, {rollouts[label] / rollouts[plain]:g}x the samples per step; {why}. "
+                   f"This is one training seed; the over-seeds section below tests the paper's 32-rollout claim.")
+    return " ".join(out)
+
+
+def perplexity_worlds_sentences(results: dict) -> str:
+    """:func:`perplexity_sentence` for each world (``{world: MicroResults}``), one markdown list item each, with
+    whether RL's answers are more likely under the base than the base's own (the paper's Fig. 6 reading)."""
+    lines = []
+    for name, res in results.items():
+        summary = tables.perplexity_summary(res.perplexity)
+        if summary.empty:
+            lines.append(f"- **{name}**: no perplexity (tier B was not sampled).")
+            continue
+        rl = res.one(main=True, final=True)
+        medians = summary[summary["scorer"] == "base"].set_index("answers_from")["median"]
+        relation = ("below" if medians[rl] < medians["base"] else "above" if medians[rl] > medians["base"]
+                    else "equal to")
+        lines.append(f"- **{name}** ({res.config.rl.trainer.steps} RL steps, seed {res.config.seed}): "
+                     f"{perplexity_sentence(summary)} The median of PPL_base(Y_{rl}) is {relation} that of "
+                     f"PPL_base(Y_base) ({medians[rl]:.2f} vs {medians['base']:.2f}); the paper (Fig. 6) finds RL's "
+                     f"answers at the low end of the base's own.")
+    return "\n".join(lines)
+
+
+def instruct_sentence(summary: dict, cov: pd.DataFrame, model: str = "instruct") -> str:
+    """What the instruct model is and what it solves (``summary``: :func:`boundary_lab.report.instruct_summary`;
+    ``cov``: :func:`boundary_lab.tables.coverage` by tier, with the instruct model among its models)."""
+    rows = cov[cov["model"] == model]
+    per_tier = "; ".join(f"tier {r['tier']}: {int(r['model_solved'])} problems against the base's "
+                         f"{int(r['base_solved'])} ({int(r['compared_only'])} the base never solves, "
+                         f"{int(r['base_only'])} lost)" for r in rows.to_dict("records"))
+    if not summary["kept"]:
+        trained = ("the base solved none of them, so nothing was kept and the instruct model is the base "
+                   "unchanged")
+    else:
+        trained = (f"it kept {summary['kept']} distinct whole-chain-correct traces on {summary['problems_kept']} "
+                   f"problems and fine-tuned the base on them for {summary['steps']} steps")
+    return (f"The instruct model sampled the base {summary['per_problem']} times at T = {summary['temperature']:g} "
+            f"on {summary['problems']} training problems ({summary['samples']} samples); {trained}. It solves, "
+            f"{per_tier}.")
+
+
+def adaptive_sentence(table: pd.DataFrame) -> str:
+    """Adaptive vs uniform sampling at the same budget, one clause per model
+    (a :func:`boundary_lab.forecast.adaptive_vs_uniform` frame).
+
+    >>> t = pd.DataFrame({"model": ["rl", "rl"], "sampling": ["adaptive", "uniform"], "samples": [640, 640],
+    ...                   "largest n": [144, 64], "solved at k=256": [8.4, 9.1], "95% interval": ["", ""],
+    ...                   "truth (n=256)": [9.0, 9.0], "error": [-0.6, 0.1]})
+    >>> adaptive_sentence(t)  # doctest: +NORMALIZE_WHITESPACE
+    'With the same samples, the forecast number of problems solved at k = 256 is 8.4 from adaptive and 9.1 from
+    uniform sampling for rl (truth 9.0 from all 256 samples: errors -0.6 and +0.1).'
+    """
+    solved = next((c for c in table.columns if c.startswith("solved at k=")), None)
+    truth = next((c for c in table.columns if c.startswith("truth (n=")), None)
+    if solved is None or table.empty or (table["sampling"] == "not replayed").all():
+        return ("Adaptive vs uniform sampling was not replayed: the book draws fewer samples per problem than "
+                "the first round or the budget needs.")
+    k, n = solved.split("=")[1], truth.split("=")[1].rstrip(")")
+    parts = []
+    for model, sub in table[table["sampling"] != "not replayed"].groupby("model", sort=False):
+        row = sub.set_index("sampling")
+        parts.append(f"{row.loc['adaptive', solved]:.1f} from adaptive and {row.loc['uniform', solved]:.1f} from "
+                     f"uniform sampling for {model} (truth {row.loc['adaptive', truth]:.1f} from all {n} samples: "
+                     f"errors {row.loc['adaptive', 'error']:+.1f} and {row.loc['uniform', 'error']:+.1f})")
+    return f"With the same samples, the forecast number of problems solved at k = {k} is " + "; ".join(parts) + "."

@@ -43,18 +43,17 @@ FIGURES: tuple[Figure, ...] = (
     Figure("Fig. 5, 13", "histograms of per-problem accuracy", "histograms", "reproduced"),
     Figure("Table 4", "solvable problem ids and the subset relation", "coverage", "reproduced"),
     Figure("§3.1", "valid chains of thought behind lucky answers", "coverage", "reproduced"),
-    Figure("Fig. 6", "perplexity of base, RL and teacher answers under the base", "perplexity", "partial",
-           "only in the default world, where RL keeps coverage; the narrowing world is planned (issue 27)"),
-    Figure("Fig. 7", "base vs instruct vs RL vs distilled coverage", "distillation", "partial",
-           "no instruction-tuned model yet: the micro-world's instruct stage is planned (issue 27)"),
+    Figure("Fig. 6", "perplexity of base, RL and teacher answers under the base, in both worlds", "perplexity",
+           "reproduced"),
+    Figure("Fig. 7", "base vs instruct (rejection-sampling fine-tuning) vs RL vs distilled coverage", "distillation",
+           "reproduced"),
     Figure("Fig. 8, 14, Table 2", "six RL algorithms and the sampling-efficiency gap ΔSE", "algorithms",
            "reproduced"),
-    Figure("Fig. 15", "KL term and rollout count ablations", "remedies", "partial",
-           "32 rollouts per prompt and KL with reference resets run; the plain KL 0.001 run is planned "
-           "(issue 27)"),
+    Figure("Fig. 15", "KL term (0.001) and rollout count (32) ablations, over seeds", "remedies", "reproduced"),
     Figure("Fig. 16", "pass@k at sampling temperatures 0.6, 1.0 and 1.2", "narrowing", "reproduced"),
-    Figure("Fig. 17", "output entropy, and RL at the entropy-matched temperature", "narrowing", "partial",
-           "entropies are shown; RL at the temperature that matches the base's entropy is planned (issue 27)"),
+    Figure("Fig. 17", "output entropy, and RL at the entropy-matched temperature", "narrowing", "reproduced"),
+    Figure("§2.3", "base vs RL at the paper's sampling settings (T = 0.6, top-p 0.95)", "narrowing",
+           "reproduced"),
 )
 
 

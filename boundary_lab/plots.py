@@ -450,3 +450,25 @@ def forecast_curves(table: pd.DataFrame, title: str = "forecast from a few sampl
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def perplexity_panels(ppl: pd.DataFrame, panel: str = "world", x: str = "responses", y: str = "ppl") -> plt.Figure:
+    """:func:`perplexity_boxes` side by side, one panel per value of ``panel`` (paper Fig. 6 in each world),
+    sharing a y axis: logarithmic when the largest value is more than 10 times the smallest."""
+    names = list(dict.fromkeys(ppl[panel]))
+    fig, axes = plt.subplots(1, len(names), figsize=(WIDTH, 3.8), sharey=True, squeeze=False)
+    values = pd.to_numeric(ppl[y], errors="coerce")
+    log = bool(values.gt(0).all() and values.max() > 10 * values.min())
+    for ax, name in zip(axes.flat, names):
+        sub = ppl[ppl[panel] == name]
+        sns.boxplot(data=sub, x=x, y=y, ax=ax, showfliers=False, color="#c6dbef", log_scale=log or None)
+        sns.stripplot(data=sub, x=x, y=y, ax=ax, size=2, color="black", alpha=0.3)
+        if log:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_title(str(name))
+        ax.set_xlabel("")
+        ax.tick_params(axis="x", rotation=30, labelsize=8)
+    axes.flat[0].set_ylabel(f"{y} (log scale)" if log else y)
+    fig.tight_layout()
+    return fig

@@ -8,19 +8,25 @@ phase diagram, ``temperature_curves`` for the sampling temperatures of paper Fig
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from . import tables
+from . import numerics, tables
 from .counts import read_counts
 from .errors import InputError
-from .micro.config import MicroConfig, with_overrides
+from .micro.config import MicroConfig, settings_from, with_overrides
+from .micro.evaluate import sampled_entropy
+from .micro.model import load_checkpoint
 from .micro.phase import run_cell, run_cells
 from .micro.pipeline import STAGES, Pipeline, run_pipeline
+from .micro.pretrain import batch_tensors
 from .micro.regimes import regime_config, settings_of
 from .micro.results import MicroResults  # noqa: F401  (bl.report.MicroResults: what pages receive)
+from .micro.tokenizer import vocabulary
+from .rl.registry import remedy
 
 
 def micro(preset: str = "default", config: dict | str | list | None = None, seed: int = 0, workdir: str = "runs/micro",
@@ -46,8 +52,8 @@ def micro(preset: str = "default", config: dict | str | list | None = None, seed
     res = run_pipeline(cfg, workdir, stages=stages or STAGES, progress=progress)
     if not progress:
         ran = [k for k, v in res.timings.items() if k != "total" and not v["cached"]]
-        print(f"micro-world ({preset}, seed {seed}): {len(ran)} stages run, "
-              f"{len(res.timings) - 1 - len(ran)} reused from {workdir}, {time.time() - t0:.0f} s", flush=True)
+        print(f"micro-world: {world_name(config)}, {preset} scale, seed {seed}: {len(ran)} stages run, "
+              f"{len(res.timings) - 1 - len(ran)} reused ({time.time() - t0:.0f} s)", flush=True)
     return res
 
 
@@ -66,11 +72,12 @@ def checkpoint(label: str, preset: str = "default", config: dict | str | None = 
 
 
 def load(counts: str = "", preset: str = "default", seed: int = 0, workdir: str = "runs/micro",
-         config: dict | str | list | None = None) -> tuple[MicroResults | None, pd.DataFrame]:
-    """A page's data: the user's counts (CSV or store) if given, else the micro-world's (run if needed)."""
+         config: dict | str | list | None = None, stages=None) -> tuple[MicroResults | None, pd.DataFrame]:
+    """A page's data: the user's counts (CSV or store) if given, else the micro-world's (run if needed;
+    ``stages`` as in :func:`micro`)."""
     if counts:
         return None, read_counts(counts)
-    res = micro(preset, config=config, seed=seed, workdir=workdir)
+    res = micro(preset, config=config, seed=seed, workdir=workdir, stages=stages)
     return res, res.counts
 
 
@@ -175,10 +182,6 @@ def output_entropy(results: dict, tier: str = "B", problems: int = 16, samples: 
     checkpoint, on the first ``problems`` problems of the tier and ``samples`` samples of each."""
     import torch
 
-    from .micro.model import load_checkpoint
-    from .micro.pretrain import batch_tensors
-    from .micro.tokenizer import vocabulary
-
     rows = []
     for name, res in results.items():
         modulus = res.config.task.modulus
@@ -198,3 +201,154 @@ def output_entropy(results: dict, tier: str = "B", problems: int = 16, samples: 
             rows.append({"regime": name, "model": model, "step": step,
                          "entropy": float((entropy * mask).sum() / mask.sum()), "tokens": int(mask.sum())})
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ paper Fig. 17 and the paper's sampling settings
+
+
+def _cell(cfg: MicroConfig, workdir: str | Path) -> tuple[pd.DataFrame, Pipeline, dict]:
+    """:func:`run_cell` (base and the main run's final checkpoint, trained and evaluated if missing), with
+    the pipeline that names them and their model rows by label."""
+    counts = run_cell(cfg, workdir)
+    pipe = Pipeline(with_overrides(cfg, {"rl.without_tier_b": False, "rl.algorithms": (), "rl.remedies": ()},
+                                   source="cell"), workdir, progress=False)
+    models = {m["model"]: m for m in pipe.models(("pretrain", "rl"))
+              if m["kind"] == "base" or (m["main"] and m["final"])}
+    return counts, pipe, models
+
+
+def _tier_config(regime: str, preset: str, seed: int, settings: dict | None, tier: str, **evaluation) -> MicroConfig:
+    """The regime sampled on ``tier`` only with other ``eval.*`` settings (as :func:`temperature_curves`
+    builds them, so the two share cached evaluations)."""
+    own = regime_config(regime, preset, seed, settings)
+    changed = {f"eval.{k}": v for k, v in evaluation.items() if getattr(own.eval, k) != v}
+    only = {"eval.tiers": tier} if changed else {}
+    return regime_config(regime, preset, seed, {**(settings or {}), **changed, **only})
+
+
+def entropy_matched(preset: str, seed: int, workdir: str | Path, regime: str, tier: str = "B",
+                    settings: dict | str | list | None = None, base_temperature: float = 0.6, problems: int = 16,
+                    samples: int = 16, high: float = 3.0, steps: int = 8, n_boot: int = 1000) -> dict:
+    """Paper Fig. 17: the temperature at which the final RL checkpoint's sampling entropy
+    (:func:`boundary_lab.micro.evaluate.sampled_entropy`, on the first ``problems`` problems of ``tier``,
+    ``samples`` samples each) matches the base's at ``base_temperature``, found by bisection on
+    [``base_temperature``, ``high``] in ``steps`` halvings, rounded to 0.01; then pass@k on the tier of the
+    base and RL at ``base_temperature`` and of RL at the matched temperature (top-p 1).
+
+    Returns ``{"entropies", "counts", "curves", "matched", "reached"}``: every entropy measured (``role``
+    target, probe or matched), the three models' counts (``role`` base, rl, rl matched; models labelled with
+    their temperature), their pass@k curves with problem-bootstrap bands, the matched temperature, and
+    whether RL reached the base's entropy below ``high``."""
+    settings = settings_of(settings)
+    counts, pipe, models = _cell(_tier_config(regime, preset, seed, settings, tier, temperature=base_temperature),
+                                 workdir)
+    base, rl = "base", next(name for name in models if name != "base")
+    prompts = [q.prompt for q in pipe.problems if q.tier == tier][:problems]
+    rows = []
+
+    def entropy(model: str, temperature: float, role: str) -> float:
+        found = sampled_entropy(models[model]["path"], pipe.cfg.task.modulus, prompts, temperature, samples,
+                                pipe.max_new_tokens, seed, pipe.cfg.device, stream=("entropy", model))
+        rows.append({"model": model, "temperature": round(temperature, 4), "role": role, **found})
+        return found["entropy"]
+
+    with _threads(pipe.cfg.threads):
+        target = entropy(base, base_temperature, "target")
+        low, top = base_temperature, high
+        if entropy(rl, low, "probe") >= target:
+            matched, reached = low, True
+        elif entropy(rl, top, "probe") < target:
+            matched, reached = top, False
+        else:
+            for _ in range(steps):
+                mid = (low + top) / 2
+                low, top = (mid, top) if entropy(rl, mid, "probe") < target else (low, mid)
+            matched, reached = round((low + top) / 2, 2), True
+        entropy(rl, matched, "matched")
+    at_matched = run_cell(_tier_config(regime, preset, seed, settings, tier, temperature=matched), workdir)
+    frames = [counts[counts["model"] == base].assign(role="base", temperature=base_temperature),
+              counts[counts["model"] == rl].assign(role="rl", temperature=base_temperature),
+              at_matched[at_matched["model"] == rl].assign(role="rl matched", temperature=matched)]
+    both = pd.concat(frames, ignore_index=True)
+    both = both[both["tier"] == tier]
+    both["model"] = [f"{m} (T = {t:g}{', entropy-matched' if r == 'rl matched' else ''})"
+                     for m, t, r in zip(both["model"], both["temperature"], both["role"])]
+    curves = tables.curves(both, list(dict.fromkeys(both["model"])), n_boot=n_boot, seed=seed)
+    return {"entropies": pd.DataFrame(rows), "counts": both, "curves": curves, "matched": matched,
+            "reached": reached}
+
+
+def paper_sampling(preset: str, seed: int, workdir: str | Path, regimes: list[str], tier: str = "B",
+                   settings: dict | str | list | None = None, temperature: float = 0.6,
+                   top_p: float = 0.95) -> dict:
+    """Counts of the base and the main run's final checkpoint of each regime on ``tier``, sampled at the
+    paper's settings (temperature 0.6, top-p 0.95: Yue et al. 2025, §2.3), ``{regime: counts}``; each
+    evaluation is cached on its own."""
+    settings = settings_of(settings)
+    return {name: _cell(_tier_config(name, preset, seed, settings, tier, temperature=temperature, top_p=top_p),
+                        workdir)[0] for name in regimes}
+
+
+class _threads:
+    """Torch's thread count and the pinned numerics for computations outside a pipeline stage."""
+
+    def __init__(self, threads: int):
+        self.threads = threads
+
+    def __enter__(self):
+        import torch
+
+        numerics.ensure_pinned()
+        self.saved = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+
+    def __exit__(self, *exc):
+        import torch
+
+        torch.set_num_threads(self.saved)
+
+
+def world_name(config: dict | str | list | None) -> str:
+    """The world a page's ``config`` describes, in words: its world files by name and its other settings.
+
+    >>> world_name(["book/worlds/narrowing.yaml", {"eval.tiers": "AB"}])
+    'the narrowing world (eval.tiers=AB)'
+    >>> world_name({})
+    'the default world'
+    """
+    items = config if isinstance(config, (list, tuple)) else [config]
+    files = [Path(str(item)).stem for item in items if isinstance(item, (str, Path)) and str(item)]
+    changes = {k: v for item in items if isinstance(item, dict) for k, v in settings_from(item).items()}
+    name = f"the {' + '.join(files) if files else 'default'} world"
+    return name + (f" ({', '.join(f'{k}={v}' for k, v in changes.items())})" if changes else "")
+
+
+# ------------------------------------------------------------------ the instruct model, both worlds, rollouts
+
+WITH_INSTRUCT = (*STAGES, "instruct")  # the distillation page's stages: every default one and the instruct model
+
+
+def instruct_summary(res: MicroResults) -> dict:
+    """What the instruct stage kept (``problems``, ``samples``, ``kept``, ``problems_kept``) and its settings
+    (``res.config.instruct``), read from the stage's record; trains nothing."""
+    path = Path(res.models.set_index("model").loc["instruct", "path"]) / "DONE.json"
+    if not path.exists():
+        raise InputError(f"instruct: no trained instruct model at {path.parent} (run stages={WITH_INSTRUCT})")
+    found = json.loads(path.read_text())
+    ic = res.config.instruct
+    return {k: found[k] for k in ("problems", "samples", "kept", "problems_kept")} | {
+        "temperature": ic.temperature, "steps": ic.steps, "per_problem": ic.samples}
+
+
+def worlds(preset: str, seed: int, workdir: str, configs: dict, stages=None) -> dict:
+    """:func:`micro` of each named world, ``{name: MicroResults}`` (``configs``: name -> settings, as ``config``)."""
+    return {name: micro(preset, config=cfg, seed=seed, workdir=workdir, stages=stages) for name, cfg in configs.items()}
+
+
+def rollouts_per_prompt(res: MicroResults, labels: list[str]) -> dict:
+    """Rollouts per prompt of each RL model (its remedy applied to the world's trainer settings)."""
+    rows = res.models.set_index("model")
+    trainer = res.config.rl.trainer
+    return {label: (remedy(rows.loc[label, "remedy"]).apply(trainer) if rows.loc[label, "remedy"] else trainer)
+            .rollouts_per_prompt for label in labels}

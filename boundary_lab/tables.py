@@ -601,3 +601,97 @@ def study_grid(study, regimes: list[str], axes: tuple[str, ...] = ("rl.max_new_t
         seeds, frames = study.by_seed(name, n_max)
         runs += [{"cell": cell, "seed": s, "model": "rl", "counts": f} for s, f in zip(seeds, frames)]
     return grid_tables(runs, base="base", tier=tier, n_boot=n_boot)
+
+
+# ------------------------------------------------------------- paper Figs. 15 and 17, the paper's sampling settings
+
+
+def temperature_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """One row per model of :func:`boundary_lab.report.entropy_matched`'s counts (``role``, ``temperature``):
+    pass@1, pass@16 and pass@k_max (k_max: the largest n common to the models) and the problems solved at k_max.
+
+    >>> counts = pd.DataFrame({"model": ["b", "b", "r", "r"], "role": ["base"] * 2 + ["rl"] * 2,
+    ...                        "temperature": 0.6, "problem_id": ["x", "y"] * 2, "n": 4, "correct": [2, 0, 4, 0]})
+    >>> temperature_table(counts)[["model", "pass@1", "solved"]].values.tolist()
+    [['b', 0.25, 1], ['r', 0.5, 1]]
+    """
+    models = list(dict.fromkeys(counts["model"]))
+    k_max = common_n(counts, models)
+    rows = []
+    for model in models:
+        rows_of = select_model(counts, model)
+        ends = passk.pass_at_k_curve(rows_of["n"], rows_of["correct"], [1, min(16, k_max), k_max])
+        rows.append({"model": model, "role": rows_of["role"].iloc[0],
+                     "temperature": float(rows_of["temperature"].iloc[0]), "k_max": k_max, "pass@1": float(ends[0]),
+                     "pass@16": float(ends[1]), "pass@kmax": float(ends[2]),
+                     "solved": solved_at(rows_of["n"], rows_of["correct"], k_max)})
+    return pd.DataFrame(rows)
+
+
+def sampling_table(own: dict, paper_settings: dict, tier: str = "B",
+                   settings=("T = 1.0, top-p 1.0", "T = 0.6, top-p 0.95")) -> pd.DataFrame:
+    """One row per (regime, sampling setting): :func:`tier_summary` of the base vs the regime's final RL
+    checkpoint (the model in ``paper_settings[regime]`` that is not the base) on one tier, from ``own[regime]``
+    (counts at the micro-world's settings) and ``paper_settings[regime]`` (at the paper's), labelled by ``settings``."""
+    rows = []
+    for regime, counts in paper_settings.items():
+        rl = next(m for m in dict.fromkeys(counts["model"]) if m != "base")
+        for label, frame in zip(settings, (own[regime], counts)):
+            rows.append({"regime": regime, "sampling": label, "model": rl, **tier_summary(frame, "base", rl, tier)})
+    out = pd.DataFrame(rows)
+    out["base - rl at k_max"] = out["base pass@kmax"] - out["rl pass@kmax"]
+    return out
+
+
+def ablation_frames(study, n_max: int, plain: str, ablations: list[str]) -> tuple[list[int], list[pd.DataFrame]]:
+    """Per seed that every regime of ``[plain, *ablations]`` measured: one counts frame holding ``plain``'s base
+    (model ``base``) and each regime's final RL checkpoint, named by its regime (paper Fig. 15 over seeds)."""
+    found = {name: dict(zip(*study.by_seed(name, n_max))) for name in [plain, *ablations]}
+    seeds = sorted(set.intersection(*(set(f) for f in found.values())))
+    if not seeds:
+        raise InputError(f"seed study: no seed common to regimes {[plain, *ablations]}")
+    frames = []
+    for seed in seeds:
+        parts = [found[plain][seed].query("model == 'base'")]
+        parts += [found[name][seed].query("model == 'rl'").assign(model=name) for name in [plain, *ablations]]
+        frames.append(pd.concat(parts, ignore_index=True))
+    return seeds, frames
+
+
+def ablation_curves(study, n_max: int, plain: str, ablations: list[str], tier: str | None = "B",
+                    n_boot: int = 1000) -> pd.DataFrame:
+    """pass@k of the base, plain GRPO and each ablation, mean over the common seeds, with the seed-aware 95%
+    interval (seeds, then problems resampled: :func:`seed_curves`)."""
+    seeds, frames = ablation_frames(study, n_max, plain, ablations)
+    found = seed_curves(frames, ["base", plain, *ablations], tier=tier, n_boot=n_boot)
+    return found[found["conditions_on"].str.startswith("nothing")].reset_index(drop=True)
+
+
+def ablation_table(study, n_max: int, plain: str, ablations: list[str], tier: str | None = "B",
+                   n_boot: int = 2000) -> pd.DataFrame:
+    """Paper Fig. 15 over seeds: for each ablation, ablation - plain GRPO at k = 1 and k = ``n_max``, and
+    base - ablation at k = ``n_max``, mean over the common seeds with the seed-aware 95% interval
+    (:func:`seed_difference`, seeds then problems resampled)."""
+    seeds, frames = ablation_frames(study, n_max, plain, ablations)
+    rows = []
+    for name in ablations:
+        for first, second, ks in ((name, plain, [1, n_max]), ("base", name, [n_max])):
+            diff = seed_difference(frames, first, second, ks=ks, tier=tier, n_boot=n_boot)
+            diff = diff[diff["conditions_on"].str.startswith("nothing")]
+            rows += [{"ablation": name, "difference": f"{first} - {second}", **row} for row in diff.to_dict("records")]
+    return pd.DataFrame(rows)
+
+
+def sampling_curves(paper_settings: dict, tier: str = "B", n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """pass@k curves with problem-bootstrap bands of the models in each regime's counts at the paper's sampling
+    settings (:func:`boundary_lab.report.paper_sampling`), with a ``regime`` column."""
+    return pd.concat([curves(_tier(c, tier), list(dict.fromkeys(c["model"])), n_boot=n_boot, seed=seed)
+                      .assign(regime=name) for name, c in paper_settings.items()], ignore_index=True)
+
+
+def perplexity_worlds(results: dict) -> pd.DataFrame:
+    """Every perplexity of each world's run (``{world: MicroResults}``), with ``world`` and ``responses``
+    (``PPL_<scorer>(Y_<answers>)``) columns, for side-by-side boxes."""
+    return pd.concat([res.perplexity.assign(world=name, responses=lambda d: "PPL_" + d["scorer"] + "(Y_"
+                                            + d["answers_from"] + ")") for name, res in results.items()],
+                     ignore_index=True)

@@ -135,6 +135,25 @@ class DistillConfig:
 
 
 @dataclass(frozen=True)
+class InstructConfig:
+    """The instruct model (paper Fig. 7): rejection-sampling fine-tuning (RFT, Yuan et al. 2023, arXiv 2308.01825)
+    of the base on its own whole-chain-correct samples of training problems drawn like the RL split."""
+
+    problems: int = field(default=512, metadata={
+        "help": "training problems sampled (drawn like the RL split, disjoint from the held-out tiers)", "min": 1})
+    # RFT samples 100 reasoning paths per question (Yuan et al. 2023, §3.3); 8 keep the stage cheap on 2 cores.
+    samples: int = field(default=8, metadata={"help": "base samples per problem (RFT: 100)", "min": 1})
+    # RFT samples at temperature 0.7 (Yuan et al. 2023, §3.3).
+    temperature: float = field(default=0.7, metadata={"help": "sampling temperature of the base (RFT: 0.7)",
+                                                      "min": 0.0})
+    # Half of distill.steps, with the distillation stage's batch size and learning rate: the traces are the
+    # base's own, so there is less to learn.
+    steps: int = field(default=150, metadata={"help": "optimizer steps (distill.steps: 300)", "min": 1})
+    batch_size: int = field(default=128, metadata={"help": "traces per step (as distill.batch_size)", "min": 1})
+    lr: float = field(default=1e-3, metadata={"help": "peak learning rate (as distill.lr)", "min": 0.0})
+
+
+@dataclass(frozen=True)
 class EvalConfig:
     """Sampling of held-out tiers through the shared sampling path."""
 
@@ -171,6 +190,8 @@ class MicroConfig:
     pretrain: PretrainConfig = field(default_factory=PretrainConfig, metadata={"help": "base pretraining"})
     rl: RLStageConfig = field(default_factory=RLStageConfig, metadata={"help": "RL runs"})
     distill: DistillConfig = field(default_factory=DistillConfig, metadata={"help": "distillation"})
+    instruct: InstructConfig = field(default_factory=InstructConfig,
+                                     metadata={"help": "the instruct model: fine-tuning on the base's correct samples"})
     eval: EvalConfig = field(default_factory=EvalConfig, metadata={"help": "evaluation"})
 
     def validate(self) -> "MicroConfig":
@@ -348,6 +369,7 @@ def _tiny() -> MicroConfig:
         rl=RLStageConfig(trainer=dataclasses.replace(_micro_trainer(), steps=4, checkpoint_steps=(2, 4),
                                                       prompts_per_step=4, rollouts_per_prompt=4), train_problems=64),
         distill=DistillConfig(steps=20, batch_size=64),
+        instruct=InstructConfig(problems=32, samples=4, steps=10, batch_size=64),
         eval=EvalConfig(n=8, ppl_problems=2, ppl_samples=2),
     )
 

@@ -20,9 +20,13 @@ length``): ``correct`` counts whole-chain-correct samples (the primary metric),
 """
 from __future__ import annotations
 
+from ..errors import InputError
 from ..sampling.config import SamplingConfig
 from .config import EvalConfig
+from .model import load_checkpoint
+from .pretrain import batch_tensors
 from .task import CAREFUL, SHORTCUT, Problem, check
+from .tokenizer import vocabulary
 
 # Strategy names in tables: words, so they never collide with tier letters (A, B, C).
 STRATEGY_NAMES = {CAREFUL: "careful", SHORTCUT: "shortcut"}
@@ -73,8 +77,6 @@ def counts_from_samples(samples, model: str):
 def evaluate_checkpoint(path, problems: list[Problem], name: str, eval_cfg, max_new_tokens: int, seed: int,
                         device: str = "cpu", progress: bool = False, stream: tuple[int, ...] = ()):
     """(samples, counts) of one checkpoint directory on ``problems``."""
-    from .model import load_checkpoint
-
     model, tok = load_checkpoint(path, device)
     texts = sample(model, tok, [p.prompt for p in problems], eval_cfg.n, eval_cfg.temperature, eval_cfg.top_p,
                    max_new_tokens, seed, eval_cfg.batch_size, progress, stream)
@@ -87,3 +89,24 @@ def strategy_shares(samples, model: str):
     share = samples.groupby("tier").strategy.value_counts(normalize=True).rename("share").reset_index()
     share.insert(0, "model", model)
     return share
+
+
+def sampled_entropy(path, modulus: int, prompts: list[str], temperature: float, n: int, max_new_tokens: int,
+                    seed: int, device: str = "cpu", stream: tuple = ()) -> dict:
+    """Mean per-token entropy (nats) of the distribution a checkpoint samples from at ``temperature``,
+    softmax(logits / T) without truncation, over ``n`` of its own completions per prompt sampled at that
+    temperature (paper Fig. 17, which raises the RL model's temperature until this matches the base's).
+    Returns ``{"entropy": ..., "tokens": ...}``; the same ``seed`` and ``stream`` give the same draws."""
+    import torch
+
+    if temperature <= 0:
+        raise InputError(f"temperature={temperature}: the sampling entropy needs a temperature above 0")
+    model, tok = load_checkpoint(path, device)
+    texts = sample(model, tok, prompts, n, temperature, 1.0, max_new_tokens, seed, stream=stream)
+    pairs = [(p, t) for p, row in zip(prompts, texts) for t in row]
+    ids, labels = batch_tensors(vocabulary(modulus), pairs, device)
+    with torch.no_grad():
+        logp = torch.log_softmax(model(input_ids=ids).logits[:, :-1].float() / temperature, -1)
+    mask = labels[:, 1:] != -100
+    entropy = -(logp.exp() * logp).sum(-1)
+    return {"entropy": float((entropy * mask).sum() / mask.sum()), "tokens": int(mask.sum())}

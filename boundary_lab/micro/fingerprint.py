@@ -22,6 +22,7 @@ import hashlib
 from pathlib import Path
 
 import pandas as pd
+from safetensors.numpy import load_file
 
 from .pipeline import Pipeline
 
@@ -30,8 +31,6 @@ ORDER = ("pretrain", "rl", "distill", "evaluate", "perplexity")
 
 def tensors_sha256(path: str | Path) -> str:
     """sha256 over a safetensors file's tensors: name, dtype, shape and bytes, in name order."""
-    from safetensors.numpy import load_file
-
     digest = hashlib.sha256()
     for name, arr in sorted(load_file(str(path)).items()):
         digest.update(f"{name}|{arr.dtype}|{arr.shape}|".encode())

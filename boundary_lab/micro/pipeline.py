@@ -35,12 +35,21 @@ from pathlib import Path
 from .. import layers, numerics
 from ..errors import InputError
 from ..passk import guess_pass_at_k
+from ..rl import train_rl
 from ..rl.registry import remedy
 from .config import MicroConfig, stage_hash
+from .distill import distill
+from .evaluate import evaluate_checkpoint, strategy_shares
+from .instruct import instruct
+from .model import load_checkpoint, save_checkpoint
+from .perplexity import answer_perplexities
+from .pretrain import pretrain
 from .results import MicroResults
 from .task import CAREFUL, check, clean_trace, completion_tokens, heldout_tiers, problems_table, training_problems
 
 STAGES = ("pretrain", "rl", "distill", "evaluate")
+# Stages a page asks for by name (never run by default): the instruct model of paper Fig. 7.
+OPTIONAL_STAGES = ("instruct",)
 
 # The Pipeline methods that run each stage. A stage's code is their source and every module in the
 # import closure (boundary_lab.layers.closure: function-local imports and package __init__s included)
@@ -50,6 +59,7 @@ STAGE_METHODS = {
     "pretrain": ("Pipeline.run_pretrain",),
     "rl": ("Pipeline.run_rl", "Pipeline._train_rl"),
     "distill": ("Pipeline.run_distill",),
+    "instruct": ("Pipeline.run_instruct",),
     "evaluate": ("Pipeline.run_evaluate",),
     "perplexity": ("Pipeline.run_perplexity", "Pipeline._perplexity"),
 }
@@ -151,6 +161,7 @@ class Pipeline:
         self.h_pretrain = stage_hash(code_hash("pretrain"), numerics.cache_key(), c.seed, c.device, c.threads,
                                      c.task, c.model, c.pretrain)
         self.h_distill = stage_hash(self.h_pretrain, code_hash("distill"), c.distill)
+        self.h_instruct = stage_hash(self.h_pretrain, code_hash("instruct"), c.instruct, c.rl.tier_b_share)
         tiers = c.eval.tiers or "ABC"
         self.problems = [q for q in heldout_tiers(c.task) if q.tier in tiers]
         # the longest careful chain of any stage (with its checks), its end token and one spare
@@ -163,6 +174,9 @@ class Pipeline:
 
     def distill_dir(self) -> Path:
         return self.work / "models" / f"distill-{self.h_distill}"
+
+    def instruct_dir(self) -> Path:
+        return self.work / "models" / f"instruct-{self.h_instruct}"
 
     def rl_config(self, run: RLRun):
         """The trainer's config of one run: the stage's nested RLConfig, the run's algorithm and
@@ -194,6 +208,8 @@ class Pipeline:
                            for s in steps]
         if "distill" in stages:
             models.append({**row, "model": "distilled", "kind": "distilled", "path": str(self.distill_dir())})
+        if "instruct" in stages:
+            models.append({**row, "model": "instruct", "kind": "instruct", "path": str(self.instruct_dir())})
         return models
 
     def eval_dir(self, m: dict) -> Path:
@@ -258,9 +274,6 @@ class Pipeline:
 
     def run_pretrain(self) -> None:
         def work():
-            from .model import save_checkpoint
-            from .pretrain import pretrain
-
             model, log = pretrain(self.cfg, self.progress)
             out = save_checkpoint(model, self.cfg.task.modulus, self.base_dir())
             _write_json(out / "train_log.json", log)
@@ -272,8 +285,6 @@ class Pipeline:
                     for run in rl_runs(self.cfg)])
 
     def _train_rl(self, run: RLRun) -> None:
-        from ..rl import train_rl
-
         rl = self.cfg.rl
         probs = training_problems(self.cfg.task, rl.train_problems, self.cfg.seed, without_tier_b=run.split == "noB",
                                   tier_b_share=rl.tier_b_share)
@@ -290,9 +301,6 @@ class Pipeline:
 
     def run_distill(self) -> None:
         def work():
-            from .distill import distill
-            from .model import load_checkpoint, save_checkpoint
-
             base, _ = load_checkpoint(self.base_dir(), self.cfg.device)
             model, log = distill(base, self.cfg, self.progress)
             out = save_checkpoint(model, self.cfg.task.modulus, self.distill_dir())
@@ -300,9 +308,16 @@ class Pipeline:
             _write_json(out / "DONE.json", {"stage": "distill"})
         self._timed("distill", self.distill_dir(), work)
 
-    def run_evaluate(self, models: list[dict]) -> None:
-        from .evaluate import evaluate_checkpoint
+    def run_instruct(self) -> None:
+        def work():
+            base, tok = load_checkpoint(self.base_dir(), self.cfg.device)
+            model, log, summary = instruct(base, tok, self.cfg, self.max_new_tokens, self.progress)
+            out = save_checkpoint(model, self.cfg.task.modulus, self.instruct_dir())
+            _write_json(out / "train_log.json", log)
+            _write_json(out / "DONE.json", {"stage": "instruct", **summary})
+        self._timed("instruct", self.instruct_dir(), work)
 
+    def run_evaluate(self, models: list[dict]) -> None:
         ec = self.cfg.eval
         stages = []
         for m in models:
@@ -326,7 +341,7 @@ class Pipeline:
         """(answer sources, scorers): base, distilled and the main run's final checkpoint answer;
         the base scores all of them and the RL model its own answers (paper Fig. 6)."""
         main = [m for m in models if m["main"] and m["final"]]
-        return [m for m in models if m["kind"] != "rl"] + main, [models[0]] + main
+        return [m for m in models if m["kind"] not in ("rl", "instruct")] + main, [models[0]] + main
 
     def ppl_dir(self, models: list[dict]) -> Path:
         sources, scorers = self.ppl_sources(models)
@@ -341,9 +356,6 @@ class Pipeline:
 
     def _perplexity(self, models: list[dict]) -> None:
         import pandas as pd
-
-        from .model import load_checkpoint
-        from .perplexity import answer_perplexities
 
         ec, p = self.cfg.eval, self.cfg.task.modulus
         tier_b = [q for q in self.problems if q.tier == "B"][: ec.ppl_problems]
@@ -376,8 +388,6 @@ class Pipeline:
         """The in-memory results of the requested stages (see :class:`boundary_lab.micro.results.MicroResults`)."""
         import pandas as pd
 
-        from .evaluate import strategy_shares
-
         models = self.models(stages)
         evaluated = "evaluate" in stages
         counts, shares, dirs = [], [], {}
@@ -392,7 +402,9 @@ class Pipeline:
         guess = [{"metric": "answer", "k": k, "pass_at_k": v} for k, v in zip(ks, guess_pass_at_k(p, ks))]
         guess += [{"metric": f"chain_len{L}", "k": k, "pass_at_k": v}
                   for L in sorted({q.length for q in self.problems}) for k, v in zip(ks, guess_pass_at_k(p ** L, ks))]
-        logs = [{"stage": stage, **row} for stage, d in (("pretrain", self.base_dir()), ("distill", self.distill_dir()))
+        trained = [("pretrain", self.base_dir()), ("distill", self.distill_dir())]
+        trained += [("instruct", self.instruct_dir())] if "instruct" in stages else []
+        logs = [{"stage": stage, **row} for stage, d in trained
                 if (d / "train_log.json").exists() for row in json.loads((d / "train_log.json").read_text())]
         metrics = [{"run": run.label, "algorithm": run.algorithm, "remedy": run.remedy, "split": run.split, **row}
                    for run in (rl_runs(self.cfg) if "rl" in stages else [])
@@ -413,9 +425,9 @@ def run_pipeline(cfg: MicroConfig, workdir: str | Path, stages=STAGES, progress:
 
     ``progress`` shows tqdm bars and a line per stage (the CLI); ``say`` alone prints one
     line per stage that runs."""
-    bad = [s for s in stages if s not in STAGES]
+    bad = [s for s in stages if s not in STAGES + OPTIONAL_STAGES]
     if bad:
-        raise InputError(f"stages: unknown {bad}; known: {', '.join(STAGES)}")
+        raise InputError(f"stages: unknown {bad}; known: {', '.join(STAGES + OPTIONAL_STAGES)}")
     pipe = Pipeline(cfg, workdir, progress, say)
     t0 = time.time()
     pipe.run_pretrain()  # every later stage needs the base model
@@ -423,6 +435,8 @@ def run_pipeline(cfg: MicroConfig, workdir: str | Path, stages=STAGES, progress:
         pipe.run_rl()
     if "distill" in stages:
         pipe.run_distill()
+    if "instruct" in stages:
+        pipe.run_instruct()
     if "evaluate" in stages:
         models = pipe.models(stages)
         pipe.run_evaluate(models)

@@ -108,7 +108,7 @@ def kept_sentence(counts: pd.DataFrame, base: str, models: list[str], tier: str 
 
 _REGIME_WORDS = {
     "narrowing": "the narrowing regime (careful chains are longer than the RL response cap of {cap} tokens on "
-                 "long problems, so RL cannot remove the shortcut's edge there; `book/worlds/narrowing.yaml`)",
+                 "long problems, so RL cannot remove the shortcut's edge there; world file book/worlds/narrowing.yaml)",
     "uncapped": "the uncapped regime (the narrowing world without the RL response cap)",
     "contrast": "today's world, the contrast regime (the careful path is rewarded wherever it is right, "
                 "so RL keeps coverage)",

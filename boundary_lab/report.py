@@ -180,9 +180,15 @@ def output_entropy(results: dict, tier: str = "B", problems: int = 16, samples: 
     """Mean per-token entropy (nats) of each checkpoint's next-token distribution over its own
     sampled completions, at temperature 1 (paper Fig. 17), per regime: the base and every main
     checkpoint, on the first ``problems`` problems of the tier and ``samples`` samples of each."""
+    rows = []
+    with _threads(0):
+        _entropies(results, tier, problems, samples, rows)
+    return pd.DataFrame(rows)
+
+
+def _entropies(results: dict, tier: str, problems: int, samples: int, rows: list) -> None:
     import torch
 
-    rows = []
     for name, res in results.items():
         modulus = res.config.task.modulus
         paths = dict(zip(res.models["model"], res.models["path"]))
@@ -200,7 +206,6 @@ def output_entropy(results: dict, tier: str = "B", problems: int = 16, samples: 
             step = int(res.models.set_index("model").loc[model, "step"])
             rows.append({"regime": name, "model": model, "step": step,
                          "entropy": float((entropy * mask).sum() / mask.sum()), "tokens": int(mask.sum())})
-    return pd.DataFrame(rows)
 
 
 # ------------------------------------------------------------------ paper Fig. 17 and the paper's sampling settings
@@ -297,8 +302,10 @@ class _threads:
 
     def __enter__(self):
         import torch
+        from transformers.utils import logging as hf_logging
 
         numerics.ensure_pinned()
+        hf_logging.disable_progress_bar()  # no "Loading weights" bars on a page
         self.saved = torch.get_num_threads()
         if self.threads:
             torch.set_num_threads(self.threads)

@@ -70,7 +70,7 @@ def report(df, ks, what: str = "passk", base: str | None = None, family: str = "
     With ``intervals`` each value is ``{"value", "ci_low", "ci_high"}`` (+ ``exact``).
     """
     if what not in WHATS:
-        raise InputError(f"--what: unknown {what!r}; choose one of {', '.join(WHATS)}")
+        raise InputError(f"what: unknown {what!r}; choose one of {', '.join(WHATS)}")
     ks = [int(k) for k in _check_ks(ks)]
     models = list(dict.fromkeys(df["model"]))
 
@@ -95,7 +95,7 @@ def report(df, ks, what: str = "passk", base: str | None = None, family: str = "
                           for row in r["newly_solved"]}
         return out
     if base is None:
-        raise InputError(f"--base is required with --what {what} (models: {', '.join(models)})")
+        raise InputError(f"base is required with what={what!r} (models: {', '.join(models)})")
     base_rows = select_model(df, base, source)
     for model in models:
         if model == base:

@@ -25,8 +25,6 @@ FLAG = re.compile(r"(?:^|[\s(`'\"])--[a-z]")
 OTHER_PROGRAM = re.compile(r"run evalplus\.evaluate")
 # Module -> who removes its flag-naming errors; each entry fails once its module is clean.
 ALLOWED = {
-    "forecast": "forecast engineer (--what, --base)",
-    "sampling.adaptive": "forecast engineer (--first, --budget, --adaptive, --shard)",
     "report": "book engineer (the 'boundary-lab micro --preset ...' hint)",
 }
 

@@ -80,4 +80,5 @@ def test_sample_adaptive_on_a_real_model_resumes(tmp_path, capsys):
     assert again["n"].tolist() == first["n"].tolist()
     capsys.readouterr()
     assert main([str(a) for a in args if a != "--adaptive"]) == 2
-    assert "--adaptive" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "adaptive" in err and "budget" in err and len(err.strip().splitlines()) == 1

@@ -95,7 +95,7 @@ BAD_CASES = [
     ("model,problem_id,n,correct\nbase,p1,4,1.5\n", [], "'correct'"),
     ("model,problem_id,n,correct\nbase,p1,4,1\nbase,p2,four,1\n", [], "line 3"),
     ("model,problem_id,n,correct\nbase,p1,4,1\nbase,p1,4,2\n", [], "duplicate"),
-    ("model,problem_id,n,correct\nbase,p1,4,1\n", ["--k", "1,x"], "--k"),
+    ("model,problem_id,n,correct\nbase,p1,4,1\n", ["--k", "1,x"], "comma-separated"),  # passk's message
     ("model,problem_id,n,correct\nbase,p1,4,1\n", ["--k", "2000000"], "horizon"),
     ("model,problem_id,n,correct\nbase,p1,4,1\n", ["--what", "crossover"], "--base"),
     ("model,problem_id,n,correct\nbase,p1,4,1\n", ["--model", "nope"], "unknown model"),

@@ -53,6 +53,9 @@ def run(args) -> int:
     else:
         n_min = int(df["n"].min())
         ks = [n_min, 4 * n_min, 16 * n_min]
+    if args.what in ("delta_se", "crossover") and args.base is None:
+        models = ", ".join(dict.fromkeys(df["model"]))
+        raise InputError(f"--base is required with --what {args.what} (models: {models})")
     result = forecast.report(df, ks, args.what, base=args.base, family=args.family, n_boot=args.n_boot,
                              seed=args.seed, intervals=args.intervals, source=args.counts)
     sentences = {}

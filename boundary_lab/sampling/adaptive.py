@@ -49,11 +49,11 @@ class AdaptiveConfig:
     def validate(self, problems: int) -> "AdaptiveConfig":
         for name in ("budget", "first", "k_target", "step", "rounds"):
             if getattr(self, name) < 1:
-                raise InputError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+                raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.first < 2:
-            raise InputError(f"--first must be >= 2 (the prior needs two samples of a problem), got {self.first}")
+            raise InputError(f"first must be >= 2 (the prior needs two samples of a problem), got {self.first}")
         if self.budget < self.first * problems:
-            raise InputError(f"--budget {self.budget} is below the first round ({self.first} x {problems} problems "
+            raise InputError(f"budget={self.budget} is below the first round ({self.first} x {problems} problems "
                              f"= {self.first * problems})")
         return self
 
@@ -207,10 +207,9 @@ def sample_adaptive(model, benchmark, out, sampling, config: AdaptiveConfig, bac
 def run_from_args(args, model, sampling, backend_kwargs: dict) -> int:
     """The ``sample --adaptive`` branch of :mod:`boundary_lab.commands.sample` (``--n``: the first round)."""
     if not args.adaptive or args.budget is None:
-        raise InputError("--budget and --adaptive go together (got "
-                         f"--budget {args.budget}{' --adaptive' if args.adaptive else ''})")
+        raise InputError(f"budget and adaptive go together (got budget={args.budget}, adaptive={args.adaptive})")
     if args.shard:
-        raise InputError(f"--adaptive plans over all problems at once; it cannot run --shard {args.shard}")
+        raise InputError(f"adaptive sampling plans over all problems at once; it cannot run shard={args.shard!r}")
     config = AdaptiveConfig(budget=args.budget, first=args.n, k_target=args.k_target, step=args.step,
                             rounds=args.rounds)
     store = sample_adaptive(model, args.benchmark, args.out, sampling, config, backend=args.backend,

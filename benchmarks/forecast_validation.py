@@ -37,11 +37,11 @@ def cpu_model() -> str:
     return platform.processor()
 
 
-def study(family: str, reps: int, problems: int, n: int, multiples, n_boot: int) -> dict:
+def study(family: str, reps: int, problems: int, n: int, multiples, n_boot: int, first_rep: int = 0) -> dict:
     ks = [m * n for m in multiples]
     hits = np.zeros(len(ks))
     errors, widths, chosen = [], [], collections.Counter()
-    for r in range(reps):
+    for r in range(first_rep, first_rep + reps):
         p = F.simulated_rates(family, problems, [11, r])
         c = np.random.default_rng([10, r]).binomial(n, p)
         f = F.forecast_passk(np.full(problems, n), c, ks, n_boot=n_boot, seed=r)
@@ -51,7 +51,7 @@ def study(family: str, reps: int, problems: int, n: int, multiples, n_boot: int)
         widths.append(f.high - f.low)
         chosen[f.family] += 1
     errors, widths = np.array(errors), np.array(widths)
-    return {"family": family, "reps": reps, "problems": problems, "n": n,
+    return {"family": family, "reps": reps, "first_rep": first_rep, "problems": problems, "n": n,
             "rows": [{"k": k, "coverage": float(hits[i] / reps), "bias": float(errors[:, i].mean()),
                       "rmse": float(np.sqrt((errors[:, i] ** 2).mean())), "mean_width": float(widths[:, i].mean())}
                      for i, k in enumerate(ks)],
@@ -84,6 +84,8 @@ def main() -> dict:
     parser.add_argument("--speed-only", action="store_true", help="only re-measure the speed (kept results stay)")
     parser.add_argument("--families", default=",".join(F.SIMULATED), help="comma-separated simulated families")
     parser.add_argument("--out", default=str(OUT), help="where the results go")
+    parser.add_argument("--first-rep", type=int, default=0, help="replicate seeds start here (more replicates later)")
+    parser.add_argument("--no-speed", action="store_true", help="skip the 10^4-problem timing")
     args = parser.parse_args()
     out = Path(args.out)
     if args.speed_only:
@@ -94,9 +96,10 @@ def main() -> dict:
         return results
     start = time.time()
     results = {"machine": {"cpu": cpu_model(), "threads": os.environ.get("OMP_NUM_THREADS")},
-               "nominal": 0.95, "speed": speed(), "families": []}
+               "nominal": 0.95, "speed": None if args.no_speed else speed(), "families": []}
     for family in args.families.split(","):
-        results["families"].append(study(family, args.reps, args.problems, args.n, (16, 64), args.n_boot))
+        results["families"].append(study(family, args.reps, args.problems, args.n, (16, 64), args.n_boot,
+                                         args.first_rep))
         row = results["families"][-1]["rows"][0]
         print(f"{family:14s} k={row['k']}: coverage {row['coverage']:.2f}, bias {row['bias']:+.4f}, "
               f"rmse {row['rmse']:.4f}, width {row['mean_width']:.3f}; chosen {results['families'][-1]['chosen']}",

@@ -59,7 +59,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer("training", "the RL trainer and its registry, the micro-world's models, stages and cache",
           ("rl", "rl.registry", "rl.config", "rl.advantages", "rl.losses", "rl.rewards", "rl.rollouts", "rl.state",
            "rl.toy", "rl.trainer", "rl.value_head", "micro", "micro.config", "micro.tokenizer", "micro.model",
-           "micro.pretrain", "micro.distill", "micro.evaluate", "micro.perplexity", "micro.pipeline",
+           "micro.pretrain", "micro.distill", "micro.instruct", "micro.evaluate", "micro.perplexity", "micro.pipeline",
            "micro.results", "micro.fingerprint", "micro.regimes", "micro.phase")),
     Layer("tables", "every table of the book, the CLI and LOG.md, from counts; the forecast's reports",
           ("tables", "forecast")),

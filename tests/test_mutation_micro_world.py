@@ -217,6 +217,8 @@ def test_run_cell_says_what_it_runs_only_when_asked(tiny_work, tmp_path, capsys)
     assert "[micro] evaluate:base: running" in out and "[micro] evaluate:grpo@4: running" in out
     assert "pretrain" not in out and "rl:" not in out  # trained models are reused, silently
     assert set(counts["n"]) == {3}
+    runs = phase.run_cells("tiny", REGIME, {"eval.n": [4]}, [0], tmp_path, {"eval.tiers": EVAL_TIERS})
+    assert capsys.readouterr().out == "" and set(runs[0]["counts"]["n"]) == {4}  # quiet unless asked
 
 
 def test_run_cells_one_run_per_cell_and_seed_the_cell_over_the_settings(tiny_work):
@@ -270,20 +272,23 @@ def test_phase_grid_tables_every_cell(tiny_work):
     assert cells["eval.n"].tolist() == [3, 2] and runs["k_max"].tolist() == [3, 2]
 
 
-def test_temperature_curves_one_curve_per_model_and_temperature(tiny_work):
+def test_temperature_curves_one_curve_per_model_and_temperature(tiny_work, tmp_path):
+    # a workdir that shares the trained models but no evaluation, to see which evaluations the curves ask for
+    (tmp_path / "models").symlink_to(tiny_work / "models", target_is_directory=True)
     settings = {"eval.n": 3}
-    curves = report.temperature_curves("tiny", 0, tiny_work, REGIME, [1.0, 0.5], "B", settings=settings,
-                                       n_boot=30)
+    curves = report.temperature_curves("tiny", 0, tmp_path, REGIME, [1.0, 0.5], "B", settings=settings, n_boot=30)
     assert curves["temperature"].drop_duplicates().tolist() == ["T = 1", "T = 0.5"]
-    for t, tiers in ((1.0, {"A", "B", "C"}), (0.5, {"B"})):
-        only = {} if t == 1.0 else {"eval.tiers": "B"}
+    tiers = sorted("".join(sorted(set(pd.read_csv(c)["tier"]))) for c in tmp_path.glob("evals/*/counts.csv"))
+    # the regime's own temperature evaluates every tier (its pages reuse it); another one only the tier shown
+    assert tiers == ["ABC", "ABC", "B", "B"]
+    for t, only in ((1.0, {}), (0.5, {"eval.tiers": "B"})):
         counts = phase.run_cell(regime_config(REGIME, "tiny", 0, {**settings, "eval.temperature": t, **only}),
-                                tiny_work)
-        assert set(counts["tier"]) == tiers  # the regime's own temperature reuses its evaluation of every tier
+                                tmp_path)
         want = tables.curves(counts[counts["tier"] == "B"], ["base", "grpo@4"], n_boot=30, seed=0)
         got = curves[curves["temperature"] == f"T = {t:g}"].drop(columns="temperature").reset_index(drop=True)
         pd.testing.assert_frame_equal(got, want)
         assert set(got["k"]) == {1, 2, 3}
+    assert len(list(tmp_path.glob("evals/*/counts.csv"))) == 4  # the checks above reused every evaluation
 
 
 def test_output_entropy_is_the_mean_entropy_over_each_models_own_tokens(tiny):
@@ -323,19 +328,30 @@ def test_output_entropy_is_the_mean_entropy_over_each_models_own_tokens(tiny):
 
 
 @pytest.fixture(scope="session")
-def base_model(tiny):
+def tiny_base(tiny_work):
+    """The tiny preset's pipeline with its base model trained (nothing evaluated: a mutant of micro.evaluate
+    re-keys the evaluate stage, and these tests must not re-evaluate every model for it)."""
+    from boundary_lab.micro.pipeline import Pipeline
+
+    pipe = Pipeline(MicroConfig.preset("tiny"), tiny_work, progress=False)
+    pipe.run_pretrain()
+    return pipe
+
+
+@pytest.fixture(scope="session")
+def base_model(tiny_base):
     from boundary_lab.micro.model import load_checkpoint
 
-    return load_checkpoint(dict(zip(tiny.models["model"], tiny.models["path"]))["base"])
+    return load_checkpoint(tiny_base.base_dir())
 
 
-def _problems(tiny, k: int = 3):
-    return [q for q in heldout_tiers(tiny.config.task)][:: max(1, 24 // k)][:k]
+def _problems(pipe, k: int = 3):
+    return pipe.problems[:: max(1, len(pipe.problems) // k)][:k]  # from every tier
 
 
-def test_sample_returns_n_completions_per_prompt_seeded(tiny, base_model):
+def test_sample_returns_n_completions_per_prompt_seeded(tiny_base, base_model):
     model, tok = base_model
-    prompts = [q.prompt for q in _problems(tiny)]
+    prompts = [q.prompt for q in _problems(tiny_base)]
     a = sample(model, tok, prompts, 4, 1.0, 1.0, 30, seed=3)
     assert [len(row) for row in a] == [4, 4, 4] and all(isinstance(t, str) for row in a for t in row)
     assert a == sample(model, tok, prompts, 4, 1.0, 1.0, 30, seed=3)  # deterministic on one machine
@@ -349,9 +365,9 @@ def test_sample_returns_n_completions_per_prompt_seeded(tiny, base_model):
     assert any(len(tok(t, add_special_tokens=False).input_ids) > 3 for row in a for t in row)
 
 
-def test_sample_top_p_and_temperature_reach_the_sampler(tiny, base_model):
+def test_sample_top_p_and_temperature_reach_the_sampler(tiny_base, base_model):
     model, tok = base_model
-    prompts = [q.prompt for q in _problems(tiny)]
+    prompts = [q.prompt for q in _problems(tiny_base)]
     greedy = sample(model, tok, prompts, 1, 0.0, 1.0, 30, seed=0)
     narrow = sample(model, tok, prompts, 3, 1.0, 1e-9, 30, seed=1)  # nucleus of one token: greedy
     assert narrow == [row * 3 for row in greedy]
@@ -361,34 +377,31 @@ def test_sample_top_p_and_temperature_reach_the_sampler(tiny, base_model):
     assert hot != narrow
 
 
-def test_evaluate_checkpoint_samples_grades_and_counts_each_problem(tiny, base_model):
+def test_evaluate_checkpoint_samples_grades_and_counts_each_problem(tiny_base, base_model):
     model, tok = base_model
-    probs = _problems(tiny, 4)
-    path = dict(zip(tiny.models["model"], tiny.models["path"]))["base"]
+    probs = _problems(tiny_base, 4)
+    path = tiny_base.base_dir()
     cfg = EvalConfig(n=5, temperature=0.7, top_p=0.9, batch_size=3)  # every argument distinct
     samples, counts = evaluate_checkpoint(path, probs, "mine", cfg, 25, 11, stream=(2,))
     texts = sample(model, tok, [q.prompt for q in probs], 5, 0.7, 0.9, 25, 11, 3, stream=(2,))
     pd.testing.assert_frame_equal(samples, grade_samples(probs, texts))
     pd.testing.assert_frame_equal(counts, counts_from_samples(samples, "mine"))
     assert counts["problem_id"].tolist() == [q.problem_id for q in probs] and set(counts["n"]) == {5}
-    assert counts["model"].tolist() == ["mine"] * 4
+    assert counts["model"].tolist() == ["mine"] * 4 and set(counts["tier"]) == {"A", "B", "C"}
     assert (counts["careful"] + counts["shortcut"] <= counts["n"]).all()
     assert (counts["correct"] <= counts["answer_correct"]).all()
-    # the pipeline's own evaluation is this function with the model's label as its stream
-    base = tiny.samples("base")
-    ids = [q.problem_id for q in probs]
-    mine = base[base["problem_id"].isin(ids)].reset_index(drop=True)
-    assert len(mine) == 4 * tiny.config.eval.n
-    again = evaluate_checkpoint(path, [q for q in heldout_tiers(tiny.config.task)], "base", tiny.config.eval,
-                                _max_new_tokens(tiny), tiny.config.seed, stream=("base",))[0]
-    pd.testing.assert_frame_equal(again[["problem_id", "sample_id", "completion", "correct"]].reset_index(drop=True),
-                                  base[["problem_id", "sample_id", "completion", "correct"]].reset_index(drop=True))
 
 
-def _max_new_tokens(res) -> int:
-    from boundary_lab.micro.pipeline import Pipeline
-
-    return Pipeline(res.config, "unused", progress=False).max_new_tokens
+def test_the_pipeline_evaluates_with_the_models_label_as_its_stream(tiny_base):
+    pipe = tiny_base
+    base = pipe.models(("pretrain",))[0]
+    pipe.run_evaluate([base])
+    stored = pd.read_parquet(pipe.eval_dir(base) / "samples.parquet")
+    again, counts = evaluate_checkpoint(base["path"], pipe.problems, "base", pipe.cfg.eval, pipe.max_new_tokens,
+                                        pipe.cfg.seed, stream=("base",))
+    cols = ["problem_id", "sample_id", "completion", "correct", "answer_correct", "strategy"]
+    pd.testing.assert_frame_equal(again[cols], stored[cols])
+    assert len(stored) == len(pipe.problems) * pipe.cfg.eval.n and set(counts["n"]) == {pipe.cfg.eval.n}
 
 
 def test_stages_list_is_what_report_micro_runs_by_default():

@@ -45,7 +45,7 @@ class EvalSettings:
     # Paper Protocol: "temperature 0.6, top-p 0.95, at most 16,384 new tokens".
     temperature: float = field(default=_PAPER.temperature, metadata={"help": "sampling temperature (paper 0.6)"})
     top_p: float = field(default=_PAPER.top_p, metadata={"help": "nucleus mass (paper 0.95)"})
-    max_tokens: int = field(default=_PAPER.max_new_tokens, metadata={"help": "maximum new tokens (paper 16,384)"})
+    max_new_tokens: int = field(default=_PAPER.max_new_tokens, metadata={"help": "maximum new tokens (paper 16,384)"})
     seed: int = field(default=0, metadata={"help": "run seed; each problem derives its own stream"})
     shard: str = field(default="0/1", metadata={"help": "i/N: only problems i, i+N, ... (merge shards afterwards)"})
     store: str = field(
@@ -59,11 +59,11 @@ class EvalSettings:
 
     def sampling(self) -> SamplingConfig:
         return SamplingConfig(n=self.n, temperature=self.temperature, top_p=self.top_p,
-                              max_new_tokens=self.max_tokens, seed=self.seed)
+                              max_new_tokens=self.max_new_tokens, seed=self.seed)
 
     def validate(self) -> "EvalSettings":
-        if self.n < 1 or self.max_tokens < 1:
-            raise InputError(f"n and max_tokens must be >= 1, got n={self.n}, max_tokens={self.max_tokens}")
+        if self.n < 1 or self.max_new_tokens < 1:
+            raise InputError(f"n and max_new_tokens must be >= 1, got n={self.n}, max_new_tokens={self.max_new_tokens}")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
             raise InputError(f"temperature must be >= 0 and top_p in (0, 1], got {self.temperature}, {self.top_p}")
         if self.limit < 0 or self.tensor_parallel_size < 1:
@@ -236,7 +236,7 @@ def settings_table(settings: list[EvalSettings]) -> pd.DataFrame:
             path = f"(not found: {err})"
         rows[cfg.model] = {"model path or id": path, "benchmark": cfg.benchmark, "samples per problem": cfg.n,
                            "backend": cfg.backend, "temperature": cfg.temperature, "top-p": cfg.top_p,
-                           "max new tokens": cfg.max_tokens, "seed": cfg.seed, "shard": cfg.shard,
+                           "max new tokens": cfg.max_new_tokens, "seed": cfg.seed, "shard": cfg.shard,
                            "store": default_store(cfg, identity)}
     return pd.DataFrame(rows)
 

@@ -388,7 +388,7 @@ def gpu_estimates(runs: str | Path = GPU_RUNS, tokens_per_sample: int = 1000, h1
         weights = 2 * size  # GB in bf16
         gpus = 1 if weights < 0.6 * gpu_memory_gb else 2  # room for the KV cache of a large batch
         rows.append({"run": run.name, "RL model": p["model"], "base": base, "benchmark": bench,
-                     "problems": problems[bench], "n": int(p["n"]), "max tokens": int(p.get("max_tokens", 0)),
+                     "problems": problems[bench], "n": int(p["n"]), "max tokens": int(p.get("max_new_tokens", 0)),
                      "weights GB (bf16)": round(weights), f"GPUs ({gpu_memory_gb} GB)": gpus,
                      "A100 GPU-hours": round(tokens / tps / 3600, 1),
                      "H100 GPU-hours": round(tokens / (tps * h100_speedup) / 3600, 1),

@@ -105,7 +105,7 @@ def test_notebook_runs_with_vllm_resumes_after_a_kill_and_draws_its_figures(micr
     out = tmp_path / "out.ipynb"
     cmd = [sys.executable, "-m", "papermill", str(NOTEBOOK), str(out), "--cwd", str(tmp_path),
            "-p", "model", str(micro_model), "-p", "benchmark", "micro-tierB", "-p", "n", "64",
-           "-p", "backend", "vllm", "-p", "max_tokens", "24", "-p", "temperature", "1.0",
+           "-p", "backend", "vllm", "-p", "max_new_tokens", "24", "-p", "temperature", "1.0",
            "-p", "store", str(store), "-p", "n_boot", "50"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "VLLM_WORKER_MULTIPROC_METHOD": "spawn"}
     # First run: killed (papermill, its kernel and vLLM's workers) once the first shard is committed.
@@ -141,7 +141,7 @@ def test_notebook_runs_with_vllm_resumes_after_a_kill_and_draws_its_figures(micr
 def test_shards_of_an_evaluation_merge_into_one_store_with_every_problem_once(micro_model, tmp_path):
     from boundary_lab.store import counts, merge
 
-    common = dict(model=str(micro_model), benchmark="micro-tierA", n=3, backend="hf", max_tokens=12, limit=5)
+    common = dict(model=str(micro_model), benchmark="micro-tierA", n=3, backend="hf", max_new_tokens=12, limit=5)
     stores = [evaluate.sample(evaluate.EvalSettings(**common, shard=f"{i}/2", store=str(tmp_path / f"s{i}")))
               for i in range(2)]
     assert [len(s.completed_problems()) for s in stores] == [3, 2]

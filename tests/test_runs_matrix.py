@@ -26,8 +26,8 @@ def test_matrix_lists_every_model_pair_on_the_six_benchmarks_with_the_paper_sett
     for r in runs.runs:
         p = r.parameters
         # Qwen2.5-Math-7B's context is 4,096 tokens: 3,072 new tokens leave 1,024 for the prompt.
-        max_tokens = 3072 if "Qwen2.5-Math-7B" in p["baseline"] else 16384
-        assert (p["temperature"], p["top_p"], p["max_tokens"], p["backend"]) == (0.6, 0.95, max_tokens, "vllm")
+        max_new_tokens = 3072 if "Qwen2.5-Math-7B" in p["baseline"] else 16384
+        assert (p["temperature"], p["top_p"], p["max_new_tokens"], p["backend"]) == (0.6, 0.95, max_new_tokens, "vllm")
         assert r.requires == ("gpu",)
         bench = p["benchmark"]
         llama_olympiad = bench == "olympiadbench" and "Llama" in p["model"]
@@ -85,7 +85,7 @@ def test_matrix_runs_end_to_end_with_tiny_models_in_two_shards(tmp_path):
                                                      hidden=32, layers=1, seed=len(models)))
     small = [dataclasses.replace(r, parameters={
         **r.parameters, "model": models[r.parameters["model"]], "baseline": models[r.parameters["baseline"]],
-        "backend": "hf", "n": 4, "limit": 2, "max_tokens": 8, "n_boot": 20,
+        "backend": "hf", "n": 4, "limit": 2, "max_new_tokens": 8, "n_boot": 20,
         "store": str(tmp_path / "stores" / r.name)}) for r in picked]
     out = tmp_path / "executed" / parsed.output
     logs = []

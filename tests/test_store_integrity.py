@@ -124,7 +124,7 @@ def test_a_retrained_micro_checkpoint_gets_its_own_store_and_the_old_store_refus
 
     work = tmp_path / "micro"
     run_pipeline(MicroConfig.preset("tiny"), work, stages=("pretrain", "rl"), progress=False)
-    cfg = evaluate.EvalSettings(model="micro:rl", benchmark="micro-tierA", n=2, backend="hf", max_tokens=32,
+    cfg = evaluate.EvalSettings(model="micro:rl", benchmark="micro-tierA", n=2, backend="hf", max_new_tokens=32,
                                 limit=2, micro_workdir=str(work), micro_preset="tiny")
     monkeypatch.chdir(tmp_path)  # default stores live under runs/evaluate of the working directory
     first = evaluate.sample(cfg)

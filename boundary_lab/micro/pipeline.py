@@ -35,7 +35,6 @@ from pathlib import Path
 from .. import layers, numerics
 from ..errors import InputError
 from ..passk import guess_pass_at_k
-from ..rl import train_rl
 from ..rl.registry import remedy
 from .config import MicroConfig, stage_hash
 from .distill import distill
@@ -285,6 +284,8 @@ class Pipeline:
                     for run in rl_runs(self.cfg)])
 
     def _train_rl(self, run: RLRun) -> None:
+        from ..rl.trainer import train_rl  # torch: a page whose stages are all cached never imports it
+
         rl = self.cfg.rl
         probs = training_problems(self.cfg.task, rl.train_problems, self.cfg.seed, without_tier_b=run.split == "noB",
                                   tier_b_share=rl.tier_b_share)

@@ -858,8 +858,8 @@ def entropy_matched_sentence(found: dict, what: str, n_boot: int = 1000, seed: i
     elif gap["ci_low"] > 0:
         verdict = "unlike the paper, RL at the matched temperature overtakes the base"
     else:
-        verdict = ("the base's lead is gone: RL at the matched temperature and the base differ by less than the "
-                   "interval, where the paper keeps the base ahead")
+        verdict = ("RL at the matched temperature and the base differ by less than the interval (the paper keeps "
+                   "the base ahead)")
     return (f"{how} At k = {k} ({what}), pass@{k} is {base['pass@kmax']:.3f} for the base, {rl['pass@kmax']:.3f} for "
             f"RL at T = {t0:g} and {matched['pass@kmax']:.3f} at T = {t1:g}: the matched temperature changes RL's "
             f"pass@{k} by {_ci(gain)} and leaves it {_ci(gap)} from the base (paired 95% problem-bootstrap "

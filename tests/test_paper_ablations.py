@@ -197,7 +197,7 @@ def test_ablation_table_uses_the_common_seeds_and_seed_aware_intervals(relabelle
 
 
 def test_ablation_report_verdicts_and_not_measured_yet(relabelled_study):
-    """Planted: the KL verdict requiring pass@k_max to be higher (the paper: lower)."""
+    """The not-measured-yet text and the KL verdict on stand-in data (its sign logic: the hand-built test)."""
     text = bl.findings.ablation_report(relabelled_study, "narrowing", ABLATIONS, "B", 256, n_boot=200)
     assert text.startswith("Fig. 15 over seeds, measured by")
     assert "3 seeds common to every regime, n = 256" in text
@@ -259,3 +259,20 @@ def test_perplexity_worlds_frame_and_sentences(tiny_instruct):
                         "sample": [0, 1, 0, 1], "ppl": [2.0, 3.0, 1.5, 1.6]})
     text = bl.findings.perplexity_worlds_sentences({"narrowing world": dataclasses.replace(res, perplexity=ppl)})
     assert f"The median of PPL_base(Y_{rl}) is below that of PPL_base(Y_base) (1.55 vs 2.50)" in text
+
+
+def test_ablation_verdicts_on_hand_built_intervals():
+    """Planted: _direction with its sign flipped (KL's lower pass@k read as higher): caught here, not by the
+    relabelled study, whose KL differences are all exactly 0."""
+    def rows(name, start, end, base):
+        out = [{"ablation": name, "difference": f"{name} - grpo", "k": k, "seeds": 3, "diff": (lo + hi) / 2,
+                "ci_low": lo, "ci_high": hi} for k, (lo, hi) in ((1, start), (256, end))]
+        return out + [{"ablation": name, "difference": f"base - {name}", "k": 256, "seeds": 3,
+                       "diff": (base[0] + base[1]) / 2, "ci_low": base[0], "ci_high": base[1]}]
+    table = pd.DataFrame(rows("kl", (-0.02, 0.03), (-0.2, -0.05), (0.1, 0.3))
+                         + rows("r32", (-0.01, 0.05), (0.01, 0.05), (0.05, 0.2)))
+    text = bl.findings.ablation_sentences(table, {"kl": "KL", "r32": "rollouts"})
+    assert text.count("Verdict: the paper's direction holds") == 2
+    flipped = table.assign(ci_low=-table["ci_high"], ci_high=-table["ci_low"], diff=-table["diff"])
+    assert "Verdict: the paper's direction does not hold here" in \
+        bl.findings.ablation_sentences(flipped[flipped["ablation"] == "r32"], {"r32": "rollouts"})

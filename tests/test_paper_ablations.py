@@ -1,7 +1,8 @@
 """Issue 27: the instruct stage, the entropy-matched temperature (Fig. 17), the paper's sampling settings,
 Fig. 15 over seeds and the perplexity of both worlds: tables, sentences and stages on real (tiny) models.
 
-Planted bugs each test was seen to catch are named in its docstring."""
+Each docstring names the bug its test guards against (the plants tried: kept_pairs on answer_correct,
+a flipped verdict sign, the more-rollouts comment shown for a run that kept its problems; all caught)."""
 from __future__ import annotations
 
 import dataclasses
@@ -23,7 +24,7 @@ ABLATIONS = {"narrowing, KL 0.001": "KL", "narrowing, 32 rollouts": "rollouts"}
 
 
 def test_rejection_sampling_keeps_only_distinct_whole_chain_correct_samples():
-    """Planted: keeping answer-correct samples (check(...).answer_correct) keeps the wrong chain too."""
+    """Guards against: keeping answer-correct samples (check(...).answer_correct) keeps the wrong chain too."""
     p = Problem("x", 5, (("+", 3), ("*", 2)), 47, "A")
     texts = [["C 5 +3 8 *2 16 A 16", "C 5 +3 9 *2 16 A 16", "C 5 +3 8 *2 16 A 16", "S 5 +3 8 *2 17 A 17"]]
     assert kept_pairs([p], texts) == [(p.prompt, "C 5 +3 8 *2 16 A 16")]
@@ -38,7 +39,7 @@ def tiny_instruct(tmp_path_factory):
 
 
 def test_the_instruct_stage_is_a_model_with_its_record(tiny_instruct):
-    """Planted: DONE.json without the summary (instruct_summary then fails); samples counted per problem only."""
+    """Guards against: DONE.json without the summary (instruct_summary then fails); samples counted per problem only."""
     cfg, work, res = tiny_instruct
     assert res.select(kind="instruct") == ["instruct"]
     summary = bl.report.instruct_summary(res)
@@ -52,7 +53,7 @@ def test_the_instruct_stage_is_a_model_with_its_record(tiny_instruct):
 
 
 def test_the_instruct_model_is_left_out_of_perplexity_and_other_pages(tiny_instruct):
-    """Planted: ppl_sources keeping kind 'instruct' (the perplexity page and the distillation page would then
+    """Guards against: ppl_sources keeping kind 'instruct' (the perplexity page and the distillation page would then
     compute two perplexity tables of one world)."""
     cfg, work, _ = tiny_instruct
     pipe = Pipeline(cfg, work, progress=False)
@@ -63,7 +64,7 @@ def test_the_instruct_model_is_left_out_of_perplexity_and_other_pages(tiny_instr
 
 
 def test_an_instruct_setting_retrains_only_the_instruct_model(tiny_instruct):
-    """Planted: h_instruct not hashing c.instruct (a new setting would reuse the old model)."""
+    """Guards against: h_instruct not hashing c.instruct (a new setting would reuse the old model)."""
     cfg, work, _ = tiny_instruct
     other = bl.micro.config.with_overrides(cfg, {"instruct.steps": 3})
     a, b = Pipeline(cfg, work, progress=False), Pipeline(other, work, progress=False)
@@ -72,7 +73,7 @@ def test_an_instruct_setting_retrains_only_the_instruct_model(tiny_instruct):
 
 
 def test_instruct_sentence_states_what_was_kept_and_solved():
-    """Planted: the sentence reading base_only as compared_only."""
+    """Guards against: the sentence reading base_only as compared_only."""
     cov = pd.DataFrame({"tier": ["A", "B"], "model": ["instruct"] * 2, "model_solved": [40, 12],
                         "base_solved": [41, 10], "compared_only": [0, 3], "base_only": [1, 1]})
     summary = {"problems": 512, "samples": 4096, "kept": 900, "problems_kept": 300, "temperature": 0.7,
@@ -124,7 +125,7 @@ def _found(counts: pd.DataFrame, matched: float = 1.3, reached: bool = True) -> 
 
 
 def test_entropy_matched_sentence_reports_the_papers_direction_or_not():
-    """Planted: the verdict comparing RL at the matched temperature with RL at T = 0.6 instead of the base
+    """Guards against: the verdict comparing RL at the matched temperature with RL at T = 0.6 instead of the base
     (the first case then reads 'overtakes')."""
     base = [8, 8, 8, 8, 8, 8, 4, 4, 4, 4]
     below = _role_counts(base, [16, 16, 16, 16, 16, 0, 0, 0, 0, 0], [16, 16, 16, 16, 16, 2, 0, 0, 0, 0])
@@ -137,7 +138,7 @@ def test_entropy_matched_sentence_reports_the_papers_direction_or_not():
 
 
 def test_temperature_table_rows_follow_the_roles():
-    """Planted: k_max from the first model only; pass@1 computed at k = 16."""
+    """Guards against: k_max from the first model only; pass@1 computed at k = 16."""
     table = bl.tables.temperature_table(_role_counts([8, 0], [16, 0], [4, 4]))
     assert table["role"].tolist() == ["base", "rl", "rl matched"]
     assert table["pass@1"].tolist() == [0.25, 0.5, 0.25]
@@ -153,7 +154,7 @@ def _pair(base: list[int], rl: list[int], n: int = 8) -> pd.DataFrame:
 
 
 def test_sampling_table_and_sentence_compare_the_two_settings():
-    """Planted: the table labelling the paper's counts as the micro-world's (the sentence then says the lead
+    """Guards against: the table labelling the paper's counts as the micro-world's (the sentence then says the lead
     appears under the wrong setting)."""
     own = {"narrowing": _pair([1, 1, 1, 1], [8, 8, 0, 0])}
     paper = {"narrowing": _pair([1, 1, 1, 1], [8, 8, 8, 8])}
@@ -183,7 +184,7 @@ def relabelled_study():
 
 
 def test_ablation_table_uses_the_common_seeds_and_seed_aware_intervals(relabelled_study):
-    """Planted: frames over every seed of plain narrowing (5) instead of the common ones (3); the base taken from
+    """Guards against: frames over every seed of plain narrowing (5) instead of the common ones (3); the base taken from
     the ablation's rl rows."""
     table = bl.tables.ablation_table(relabelled_study, 256, "narrowing", list(ABLATIONS), "B", n_boot=200)
     assert set(table["seeds"]) == {3}
@@ -210,7 +211,7 @@ def test_ablation_report_verdicts_and_not_measured_yet(relabelled_study):
 
 
 def test_ablation_curves_are_seed_aware_means(relabelled_study):
-    """Planted: returning both interval kinds (each k twice per model)."""
+    """Guards against: returning both interval kinds (each k twice per model)."""
     curves = bl.tables.ablation_curves(relabelled_study, 256, "narrowing", list(ABLATIONS), "B", n_boot=100)
     assert list(dict.fromkeys(curves["model"])) == ["base", "narrowing", *ABLATIONS]
     assert not curves.duplicated(["model", "k"]).any()
@@ -218,7 +219,7 @@ def test_ablation_curves_are_seed_aware_means(relabelled_study):
 
 
 def test_more_rollouts_comment_is_computed_and_only_when_it_loses():
-    """Planted: the comment shown for a more-rollouts run that keeps every problem."""
+    """Guards against: the comment shown for a more-rollouts run that keeps every problem."""
     cov = pd.DataFrame({"tier": ["B"] * 2, "model": ["grpo@150", "grpo+more_rollouts@150"],
                         "base_solved": [48, 48], "model_solved": [40, 28]})
     shares = pd.DataFrame({"model": ["grpo@150", "grpo+more_rollouts@150"], "tier": "B", "strategy": "careful",
@@ -236,7 +237,7 @@ def test_more_rollouts_comment_is_computed_and_only_when_it_loses():
 
 
 def test_world_name_names_the_world_files_and_settings():
-    """Planted: naming the preset instead of the world (every page said 'default')."""
+    """Guards against: naming the preset instead of the world (every page said 'default')."""
     assert bl.report.world_name("book/worlds/narrowing.yaml") == "the narrowing world"
     assert bl.report.world_name([{"rl.trainer.steps": 150}]) == "the default world (rl.trainer.steps=150)"
 
@@ -249,7 +250,7 @@ def test_paper_figures_mark_nothing_missing_a_cpu_can_reproduce():
 
 
 def test_perplexity_worlds_frame_and_sentences(tiny_instruct):
-    """Planted: the relation word inverted (below/above)."""
+    """Guards against: the relation word inverted (below/above)."""
     cfg, work, res = tiny_instruct
     rl = res.one(main=True, final=True)
     frame = bl.tables.perplexity_worlds({"default world": res, "narrowing world": res})
@@ -262,7 +263,7 @@ def test_perplexity_worlds_frame_and_sentences(tiny_instruct):
 
 
 def test_ablation_verdicts_on_hand_built_intervals():
-    """Planted: _direction with its sign flipped (KL's lower pass@k read as higher): caught here, not by the
+    """Guards against: _direction with its sign flipped (KL's lower pass@k read as higher): caught here, not by the
     relabelled study, whose KL differences are all exactly 0."""
     def rows(name, start, end, base):
         out = [{"ablation": name, "difference": f"{name} - grpo", "k": k, "seeds": 3, "diff": (lo + hi) / 2,

@@ -1,6 +1,7 @@
 """Every figure and table of the paper, and the book page that reproduces it (or why none does).
 
-The one place this list lives: the status page renders it, and tests/test_paper_figures.py checks that
+The one place this list lives is ``paper_figures.csv`` beside this module (data, one row a figure group):
+the status page renders it, and tests/test_paper_figures.py checks that
 every page it names is in the book's table of contents and mentions the figure, and that every row
 not fully reproduced says why. Figure numbers follow the paper (arXiv 2504.13837).
 
@@ -11,6 +12,9 @@ not fully reproduced says why. Figure numbers follow the paper (arXiv 2504.13837
 """
 from __future__ import annotations
 
+import csv
+import io
+from importlib import resources
 from typing import NamedTuple
 
 import pandas as pd
@@ -30,31 +34,14 @@ class Figure(NamedTuple):
     reason: str = ""  # why it is not reproduced in full ("" only when reproduced)
 
 
-FIGURES: tuple[Figure, ...] = (
-    Figure("Fig. 1 left", "the search tree that RL narrows (sketch)", NO_PAGE, "drawing",
-           "an illustration, not a measurement; the narrowing page measures the mechanism it sketches"),
-    Figure("Fig. 1 right, Table 3", "pass@k across GRPO training steps", "training_steps", "reproduced"),
-    Figure("Fig. 2, 9–12", "base vs RL pass@k on each math benchmark", "base_vs_rl", "reproduced"),
-    Figure("Fig. 3, 4 left, Table 5", "code: pass@k curves and solvable problem sets", "code_figures", "partial",
-           "the page draws them from your code counts (HumanEval, MBPP-style, LiveCodeBench); the default book "
-           "has none: there is no micro code task, and sampling real code models needs a GPU"),
-    Figure("Fig. 4 right", "visual reasoning (MathVista, MathVision)", NO_PAGE, "missing",
-           "needs a vision-language model and the benchmarks' images; the micro-world has no visual analog"),
-    Figure("Fig. 5, 13", "histograms of per-problem accuracy", "histograms", "reproduced"),
-    Figure("Table 4", "solvable problem ids and the subset relation", "coverage", "reproduced"),
-    Figure("§3.1", "valid chains of thought behind lucky answers", "coverage", "reproduced"),
-    Figure("Fig. 6", "perplexity of base, RL and teacher answers under the base, in both worlds", "perplexity",
-           "reproduced"),
-    Figure("Fig. 7", "base vs instruct (rejection-sampling fine-tuning) vs RL vs distilled coverage", "distillation",
-           "reproduced"),
-    Figure("Fig. 8, 14, Table 2", "six RL algorithms and the sampling-efficiency gap ΔSE", "algorithms",
-           "reproduced"),
-    Figure("Fig. 15", "KL term (0.001) and rollout count (32) ablations, over seeds", "remedies", "reproduced"),
-    Figure("Fig. 16", "pass@k at sampling temperatures 0.6, 1.0 and 1.2", "narrowing", "reproduced"),
-    Figure("Fig. 17", "output entropy, and RL at the entropy-matched temperature", "narrowing", "reproduced"),
-    Figure("§2.3", "base vs RL at the paper's sampling settings (T = 0.6, top-p 0.95)", "narrowing",
-           "reproduced"),
-)
+def _read() -> tuple[Figure, ...]:
+    """The rows of ``paper_figures.csv`` (package data beside this module), in the paper's order."""
+    text = resources.files("boundary_lab").joinpath("paper_figures.csv").read_text(encoding="utf-8")
+    return tuple(Figure(**row) for row in csv.DictReader(io.StringIO(text)))
+
+
+# One row per figure group, in boundary_lab/paper_figures.csv (data, not code): edit the row there.
+FIGURES: tuple[Figure, ...] = _read()
 
 
 def frame() -> pd.DataFrame:

@@ -43,9 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 def as_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
     """``message`` with the library's argument names written as ``parser``'s flags.
 
-    Only names with an underscore are rewritten (``max_new_tokens=300`` -> ``--max-new-tokens 300``,
-    ``truncate_to_context=True`` -> ``--truncate-to-context``): a plain word such as ``model`` or
-    ``n`` also names data fields in messages (``model='base', problem_id='p2'``).
+    Names with an underscore are rewritten anywhere (``max_new_tokens=300`` -> ``--max-new-tokens 300``,
+    ``truncate_to_context=True`` -> ``--truncate-to-context``); a plain word such as ``model`` or
+    ``n`` also names data fields in messages (``model='base', problem_id='p2'``), so it is rewritten
+    only as the label an error starts with (``shard: ...`` -> ``--shard: ...``).
 
     >>> p = argparse.ArgumentParser()
     >>> _ = p.add_argument("--max-new-tokens", type=int); _ = p.add_argument("--model")
@@ -54,6 +55,8 @@ def as_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
     "--max-new-tokens 300: (model='m'); lower --max-new-tokens or set --truncate-to-context"
     >>> as_flags("max_new_tokens_x=1", p)
     'max_new_tokens_x=1'
+    >>> as_flags("model: no such directory; model='m' elsewhere", p)
+    "--model: no such directory; model='m' elsewhere"
     """
     if parser is None:
         return message
@@ -61,7 +64,9 @@ def as_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
         flags = [o for o in action.option_strings if o.startswith("--")]
         if not flags or action.dest in ("help", "version"):
             continue
-        if "_" not in action.dest:  # a plain word (model, k, n) also names data fields in messages
+        if "_" not in action.dest:  # a plain word (model, k, n) also names data fields in messages: only as the
+            if message.startswith(action.dest + ":"):  # label an error starts with ("shard: need 0 <= i < N")
+                message = flags[0] + message[len(action.dest):]
             continue
         flag, name = flags[0], re.escape(action.dest)
         edge = r"(?<![\w./-])"

@@ -55,15 +55,15 @@ def test_micro_reuses_the_cache_and_prints_one_summary_line(tiny, tiny_work, cap
     out = capsys.readouterr().out
     stages = len(res.timings) - 1  # "total" is not a stage
     assert stages == len(tiny.timings) - 1 and stages >= 5
-    m = re.fullmatch(rf"micro-world \(tiny, seed 0\): 0 stages run, {stages} reused from {re.escape(str(tiny_work))}"
-                     r", (\d+) s\n", out)
+    m = re.fullmatch(rf"micro-world: the default world, tiny scale, seed 0: 0 stages run, {stages} reused "
+                     r"\((\d+) s\)\n", out)
     assert m and int(m.group(1)) < 600, out
     assert res.models["model"].tolist() == tiny.models["model"].tolist()
     assert "distilled" in res.models["model"].tolist()
     pd.testing.assert_frame_equal(res.counts, tiny.counts)
     # progress=True prints the pipeline's own lines instead of the summary
     report.micro("tiny", workdir=str(tiny_work), progress=True)
-    assert "micro-world (tiny" not in capsys.readouterr().out
+    assert "micro-world: the default world" not in capsys.readouterr().out
 
 
 def test_micro_stages_leave_out_what_a_page_does_not_show(tiny, tiny_work):

@@ -44,8 +44,10 @@ def test_every_stage_reads_the_modules_the_issue_found_missing():
 
 
 def test_the_entry_modules_are_what_the_stage_methods_use():
-    # _train_rl imports rl.train_rl and reads micro.task's `check` and `training_problems`
-    assert pipeline.STAGE_CODE["rl"] == ("boundary_lab.micro.task", "boundary_lab.rl")
+    # _train_rl imports rl.trainer's train_rl (inside the method: torch loads only when RL runs) and reads
+    # micro.task's `check` and `training_problems`
+    assert pipeline.STAGE_CODE["rl"] == ("boundary_lab.micro.task", "boundary_lab.rl.trainer")
+    assert "boundary_lab.passk" in layers.closure(pipeline.STAGE_CODE["rl"])  # via rl.advantages
     assert set(pipeline.STAGE_CODE) == set(pipeline.STAGE_METHODS)
 
 

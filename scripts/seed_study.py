@@ -196,6 +196,13 @@ def tables() -> int:
                                                     zip(f["diff"], f["ci_low"], f["ci_high"])])
     print(iv.pivot_table(index=["regime", "n"], columns="conditions_on", values="interval", aggfunc="first")
           .reset_index().to_markdown(index=False))
+    grid = [r for r in ("narrowing", "uncapped", "narrowing, as drawn", "uncapped, as drawn") if r in study.regimes]
+    _, cells = bl.tables.study_grid(study, grid, n_max=N_MAX, n_boot=2000)
+    print(cells.drop(columns=["ci_low", "ci_high"]).round(3).to_markdown(index=False))  # the phase-diagram page's
+    ablations = {r: kind for r, kind in (("narrowing, KL 0.001", "KL"), ("narrowing, 32 rollouts", "rollouts"))
+                 if r in study.regimes}
+    if ablations:  # the remedies page's Fig. 15 over seeds
+        print(bl.findings.ablation_report(study, "narrowing", ablations, "B", N_MAX, 2000))
     weights = bl.tables.mix_weights("narrowing")
     mix = bl.tables.mix_tables(study, study.regimes, N_MAX, weights)
     print(bl.findings.mix_report(study, study.regimes, N_MAX, weights, mix))

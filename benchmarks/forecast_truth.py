@@ -41,10 +41,14 @@ def study_matrix(eval_dir) -> tuple[list, np.ndarray]:
     return table.index.tolist(), table.to_numpy(dtype=bool)
 
 
-def load(seed: int = 0, out: Path = OUT, index: Path = INDEX) -> tuple[list, dict]:
-    """(problem ids, {"base": matrix, "rl": matrix}): the study's samples, then every finished block."""
+def load(seed: int = 0, out: Path = OUT, index: Path = INDEX, models=("base", "rl")) -> tuple[list, dict]:
+    """(problem ids, {"base": matrix, "rl": matrix}): the study's samples, then every finished block.
+
+    Both matrices are cut to the smaller n; ``models=("rl",)`` reads the RL model's alone."""
     ids, mats = None, {}
     for model, row in study_rows(seed, index=index).items():
+        if model not in models:
+            continue
         ids, mat = study_matrix(row["eval_dir"])
         blocks = sorted(Path(out).glob(f"{model}-seed{seed}-block*.npz"),
                         key=lambda p: int(p.stem.rsplit("block", 1)[1]))
@@ -71,6 +75,7 @@ def main() -> None:
     ap.add_argument("--blocks", type=int, default=12, help="blocks per model (12 x 256 + 1024 = 4096)")
     ap.add_argument("--block", type=int, default=256, help="samples per problem in a block")
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--models", default="base,rl", help="which models get blocks (rl: the adaptive comparison)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -81,7 +86,7 @@ def main() -> None:
     by_id = {p.problem_id: p for p in pipe.problems}
     problems = [by_id[i] for i in ids]
     for b in range(args.blocks):
-        for model in ("base", "rl"):
+        for model in args.models.split(","):
             file = out / f"{model}-seed{args.seed}-block{b}.npz"
             if file.exists():
                 continue

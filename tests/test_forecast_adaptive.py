@@ -54,6 +54,35 @@ def test_replay_respects_the_budget_and_reveals_samples_in_order():
     assert np.all(n[outcomes[:, :16].sum(axis=1) >= 12] == 16)
 
 
+@pytest.mark.parametrize("n, c, budget, cap, expected", [
+    # the never-solved first, evened out by n; the solved get nothing while an unsolved one is open
+    ([16, 16, 16, 16], [0, 0, 3, 16], 64, None, [32, 32, 0, 0]),
+    # fewer samples first among equal successes (then the lower index); a step at a time, the last one partial;
+    # the once-solved problem waits while any never-solved one is open
+    ([48, 16, 16], [0, 0, 5], 40, None, [8, 32, 0]),
+    # k_target (here 40) or the samples there are (cap) stop a problem: the rest goes to the next in line
+    ([32, 16, 16], [0, 0, 1], 64, 40, [8, 24, 24]),
+    ([16, 16], [0, 1], 1000, 40, [24, 24]),  # nothing left to give: the budget is not forced out
+])
+def test_unsolved_planner_gives_steps_to_the_fewest_successes_then_fewest_samples(n, c, budget, cap, expected):
+    extra = A.plan_unsolved(n, c, budget=budget, k_target=40 if cap else 1024, step=16, cap=cap)
+    assert extra.tolist() == expected
+
+
+def test_unsolved_planner_replay_reaches_deep_into_the_unsolved():
+    rng = np.random.default_rng(3)
+    p = np.r_[np.full(10, 0.9), np.full(5, 0.002), np.zeros(5)]
+    outcomes = rng.random((20, 1024)) < p[:, None]
+    config = A.AdaptiveConfig(budget=20 * 64, first=16, k_target=1024, step=16, rounds=4, planner="unsolved")
+    n, c = A.simulate(outcomes, config)
+    assert n.sum() == config.budget and np.all(n[:10] == 16)  # nothing more on problems solved in every sample
+    # all the rest on the ten rarely or never solved, beyond the variance planner's one step per round (16 + 4 x 16)
+    assert n[10:].sum() == 10 * 16 + (20 * 64 - 20 * 16) and n[10:].min() > 16 + 4 * 16
+    assert np.array_equal(c, [outcomes[i, : n[i]].sum() for i in range(20)])
+    with pytest.raises(Exception, match="planner: unknown 'greedy'"):
+        A.AdaptiveConfig(budget=20 * 64, planner="greedy").validate(20)
+
+
 def test_config_refuses_a_budget_below_the_first_round():
     with pytest.raises(Exception, match="below the first round"):
         A.AdaptiveConfig(budget=100, first=16).validate(10)

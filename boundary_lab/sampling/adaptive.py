@@ -45,6 +45,10 @@ class AdaptiveConfig:
     step: int = field(default=16, metadata={"help": "samples a chosen problem gets per round (one batch)"})
     rounds: int = field(default=8, metadata={"help": "rounds after the first (the budget is split evenly)"})
     family: str = field(default="auto", metadata={"help": "prior family of boundary_lab.forecast (auto: held-out)"})
+    planner: str = field(default="variance", metadata={
+        "help": "variance: the largest expected drop in posterior variance, one step per problem per round; "
+                "unsolved: fewest successes first, then fewest samples, any number of steps per round "
+                "(Kazdan et al. 2025's dynamic sampling; LOG.md compares the two)"})
 
     def validate(self, problems: int) -> "AdaptiveConfig":
         for name in ("budget", "first", "k_target", "step", "rounds"):
@@ -52,6 +56,8 @@ class AdaptiveConfig:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.first < 2:
             raise InputError(f"first must be >= 2 (the prior needs two samples of a problem), got {self.first}")
+        if self.planner not in PLANNERS:
+            raise InputError(f"planner: unknown {self.planner!r}; choose one of {', '.join(PLANNERS)}")
         if self.budget < self.first * problems:
             raise InputError(f"budget={self.budget} is below the first round ({self.first} x {problems} problems "
                              f"= {self.first * problems})")
@@ -113,6 +119,42 @@ def plan_round(n, c, budget: int, k_target: int, step: int, family: str = "auto"
     return extra
 
 
+def plan_unsolved(n, c, budget: int, k_target: int, step: int, cap=None) -> np.ndarray:
+    """Extra samples per problem for one round, ``step`` at a time: each step goes to the problem with
+    the fewest successes, then the fewest samples (counting the steps already given this round).
+
+    Unlike :func:`plan_round`, a problem may get many steps in one round, so a budget can reach the
+    problems no sample has solved yet instead of those solved in every sample. Problems whose n
+    reaches ``k_target`` (or ``cap``, the samples there are to draw) get nothing more.
+
+    >>> plan_unsolved([16, 16, 16, 16], [0, 0, 3, 16], budget=64, k_target=1024, step=16).tolist()
+    [32, 32, 0, 0]
+    """
+    n = np.asarray(n, dtype=np.int64)
+    c = np.asarray(c, dtype=np.int64)
+    limit = np.minimum(k_target, np.inf if cap is None else cap)
+    extra = np.zeros(n.size, dtype=np.int64)
+    left = int(budget)
+    while left > 0:
+        open_ = np.flatnonzero(n + extra < limit)
+        if open_.size == 0:
+            break
+        best = open_[np.lexsort((n[open_] + extra[open_], c[open_]))[0]]
+        give = int(min(step, left, limit - n[best] - extra[best]))
+        extra[best] += give
+        left -= give
+    return extra
+
+
+PLANNERS = ("variance", "unsolved")
+
+
+def _plan(config: AdaptiveConfig, n, c, budget: int, seed: int, cap=None) -> np.ndarray:
+    if config.planner == "unsolved":
+        return plan_unsolved(n, c, budget, config.k_target, config.step, cap)
+    return plan_round(n, c, budget, config.k_target, config.step, config.family, seed=seed)
+
+
 def schedule(config: AdaptiveConfig, problems: int) -> list[int]:
     """Samples per later round: what the first round leaves, split evenly over ``rounds``.
 
@@ -135,8 +177,7 @@ def simulate(outcomes: np.ndarray, config: AdaptiveConfig, seed: int = 0) -> tup
     cum = np.concatenate([np.zeros((m, 1), dtype=np.int64), np.cumsum(outcomes, axis=1)], axis=1)
     n = np.full(m, config.first, dtype=np.int64)
     for r, round_budget in enumerate(schedule(config, m)):
-        extra = plan_round(n, cum[np.arange(m), n], round_budget, config.k_target, config.step, config.family,
-                           seed=seed + r)
+        extra = _plan(config, n, cum[np.arange(m), n], round_budget, seed + r, cap=pool)
         n = np.minimum(n + extra, pool)
     return n, cum[np.arange(m), n]
 
@@ -179,8 +220,8 @@ def sample_adaptive(model, benchmark, out, sampling, config: AdaptiveConfig, bac
             spent = int(table["n"].sum())
             if spent >= target:
                 continue  # committed before a restart
-            extra = plan_round(table["n"].to_numpy(), table["correct"].to_numpy(), min(round_budget, target - spent),
-                               config.k_target, config.step, config.family, seed=sampling.seed + r)
+            extra = _plan(config, table["n"].to_numpy(), table["correct"].to_numpy(), min(round_budget, target - spent),
+                          sampling.seed + r)
             if not extra.any():
                 break
             if sampler is None:
@@ -211,7 +252,7 @@ def run_from_args(args, model, sampling, backend_kwargs: dict) -> int:
     if args.shard:
         raise InputError(f"adaptive sampling plans over all problems at once; it cannot run shard={args.shard!r}")
     config = AdaptiveConfig(budget=args.budget, first=args.n, k_target=args.k_target, step=args.step,
-                            rounds=args.rounds)
+                            rounds=args.rounds, planner=getattr(args, "planner", "variance"))
     store = sample_adaptive(model, args.benchmark, args.out, sampling, config, backend=args.backend,
                             template=args.template, limit=args.limit, progress=not args.quiet,
                             backend_kwargs=backend_kwargs, model_name=args.model_name or args.model)

@@ -78,3 +78,37 @@ def test_a_moved_name_warns_at_the_callers_line_and_returns_the_new_home():
     assert w.filename == __file__  # stacklevel: the caller's line, not the library's
     with pytest.raises(AttributeError, match="has no attribute 'not_a_name'"):
         phase.not_a_name  # noqa: B018
+
+
+def test_every_models_row_is_complete_and_points_at_its_stage(tmp_path):
+    cfg = _cfg(seed=3)  # a seed other than the default, so a row that drops it shows
+    pipe = Pipeline(cfg, tmp_path, progress=False)
+    rows = pipe.models(("pretrain", "rl", "distill", "instruct"))
+    blank = dict(algorithm="", remedy="", split="", step=0, seed=3, main=False, final=True)
+    assert rows[0] == {**blank, "model": "base", "kind": "base", "path": str(pipe.base_dir())}
+    assert rows[-2] == {**blank, "model": "distilled", "kind": "distilled", "path": str(pipe.distill_dir())}
+    assert rows[-1] == {**blank, "model": "instruct", "kind": "instruct", "path": str(pipe.instruct_dir())}
+    assert len({r["path"] for r in rows}) == len(rows)
+
+
+def test_evaluating_a_missing_checkpoint_names_the_model_and_the_stage_to_run(tmp_path):
+    from boundary_lab.errors import InputError
+
+    pipe = Pipeline(_cfg(), tmp_path, progress=False)
+    with pytest.raises(InputError) as err:
+        pipe.run_evaluate(pipe.models(("pretrain",)))
+    assert str(err.value) == (f"evaluate: model base: no checkpoint at {pipe.base_dir()} (run its stage first)")
+
+
+def test_cache_keys_change_with_the_stage_code(tmp_path, monkeypatch):
+    """Changed evaluation or perplexity code must not reuse a cached result (the code's hash stands in for an edit)."""
+    from boundary_lab.micro import pipeline
+
+    pipe = Pipeline(_cfg(**{"rl.without_tier_b": False}), tmp_path, progress=False)
+    models = pipe.models(("pretrain", "rl", "distill"))
+    before_eval, before_ppl = pipe.eval_dir(models[0]), pipe.ppl_dir(models)
+    real = pipeline.code_hash
+    monkeypatch.setattr(pipeline, "code_hash", lambda stage: real(stage) + ("x" if stage == "evaluate" else ""))
+    assert pipe.eval_dir(models[0]) != before_eval
+    monkeypatch.setattr(pipeline, "code_hash", lambda stage: real(stage) + ("x" if stage == "perplexity" else ""))
+    assert pipe.eval_dir(models[0]) == before_eval and pipe.ppl_dir(models) != before_ppl

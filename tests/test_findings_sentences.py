@@ -62,6 +62,14 @@ def test_delta_se_sentence(values, expected):
     assert findings.delta_se_sentence(dse) == expected
 
 
+def test_delta_se_sentence_of_one_algorithm():
+    """Catches: K read from another row than the first (a single algorithm has no second)."""
+    dse = pd.DataFrame({"model": ["grpo@150"], "K": [64], "delta_se": [0.0625]})
+    assert findings.delta_se_sentence(dse) == (
+        "ΔSE at K = 64 ranges from 0.062 (grpo@150) to 0.062 (grpo@150): positive for 1 of 1 algorithms, so the base "
+        "at K samples solves more than every one of them does at one.")
+
+
 # ------------------------------------------------------------------ remedies_sentence and more_rollouts_comment
 
 
@@ -102,6 +110,14 @@ def test_remedies_sentence_more_rollouts_that_gain_or_tie_get_no_remark():
         "- grpo+more_rollouts@150 solves 44 (4 more than plain GRPO).")
     tie = cov.assign(model_solved=[0, 40, 40, 0, 0] * 2)
     assert findings.remedies_sentence(tie, more).endswith("- grpo+more_rollouts@150 solves 40 (as many as plain GRPO).")
+
+
+def test_remedies_sentence_with_no_remedy():
+    """Catches: the base's count read from another row than the tier's first (here the only one)."""
+    cov = pd.DataFrame({"tier": ["A", "B"], "model": ["grpo@150"] * 2, "base_solved": [60, 48],
+                        "model_solved": [58, 40]})
+    assert findings.remedies_sentence(cov, {"grpo@150": ""}) == (
+        "- tier B: the base solves 48 problems, plain grpo@150 40.")
 
 
 def _careful_shares() -> pd.DataFrame:
@@ -222,6 +238,16 @@ def test_forecast_sentence_defaults_to_the_largest_k_with_a_truth():
         "interval 0.250 to 0.625; prior mix); all samples give 0.625, which the interval covers; pass@256 of grpo "
         "is forecast at 0.500 (95% interval 0.250 to 0.625; prior beta); all samples give 0.688, outside the "
         "interval.")
+
+
+def test_forecast_sentence_reads_only_the_truth_for_the_default_k():
+    """Catches: rows dropped for a missing value in another column than truth (the default k then too small)."""
+    table = _forecast_table()
+    table.loc[table["k"] == 512, "truth"] = 0.96
+    table["seconds"] = [1.0] * 6 + [None]
+    assert findings.forecast_sentence(table) == (
+        "From 16 samples per problem, pass@512 of base is forecast at 0.900 (95% interval 0.850 to 0.950; prior "
+        "beta); all samples give 0.960, outside the interval.")
 
 
 def test_forecast_sentence_at_a_given_k_and_fit_size():
@@ -607,18 +633,20 @@ def _world(steps: int, seed: int, ppl_rl: list[float]) -> MicroResults:
 
 def test_perplexity_worlds_sentences():
     """Catches: below/above swapped, equal medians not said, the RL model not the main final one, the scorer
-    filter dropped, steps or seed from the wrong place, worlds not one line each, an empty table not said."""
-    worlds = {"default world": _world(5, 2, [1.25, 1.75, 3.0]), "narrowing world": _world(7, 4, [2.0, 2.5, 3.0]),
-              "flat world": _world(6, 1, [1.0, 2.0, 5.0])}
+    filter dropped, steps or seed from the wrong place, worlds not one line each, an empty table not said or
+    ending the list."""
     empty = _world(3, 0, [1, 1, 1])
-    worlds["empty world"] = MicroResults(config=empty.config, models=empty.models, counts=empty.counts,
-                                         perplexity=empty.perplexity.iloc[:0])
+    worlds = {"default world": _world(5, 2, [1.25, 1.75, 3.0]),
+              "empty world": MicroResults(config=empty.config, models=empty.models, counts=empty.counts,
+                                          perplexity=empty.perplexity.iloc[:0]),
+              "narrowing world": _world(7, 4, [2.0, 2.5, 3.0]), "flat world": _world(6, 1, [1.0, 2.0, 5.0])}
     lines = findings.perplexity_worlds_sentences(worlds).split("\n")
     assert lines == [
         "- **default world** (5 RL steps, seed 2): Under base: the responses of base have median perplexity 2.00 "
         "(quartiles 1.75–3.00), of grpo@5 1.75 (1.50–2.38), of grpo@1 1.00 (1.00–1.00); the lowest median is "
         "grpo@1’s. The median of PPL_base(Y_grpo@5) is below that of PPL_base(Y_base) (1.75 vs 2.00); the paper "
         "(Fig. 6) finds RL's answers at the low end of the base's own.",
+        "- **empty world**: no perplexity (tier B was not sampled).",
         "- **narrowing world** (7 RL steps, seed 4): Under base: the responses of base have median perplexity 2.00 "
         "(quartiles 1.75–3.00), of grpo@7 2.50 (2.25–2.75), of grpo@1 1.00 (1.00–1.00); the lowest median is "
         "grpo@1’s. The median of PPL_base(Y_grpo@7) is above that of PPL_base(Y_base) (2.50 vs 2.00); the paper "
@@ -626,8 +654,7 @@ def test_perplexity_worlds_sentences():
         "- **flat world** (6 RL steps, seed 1): Under base: the responses of base have median perplexity 2.00 "
         "(quartiles 1.75–3.00), of grpo@6 2.00 (1.50–3.50), of grpo@1 1.00 (1.00–1.00); the lowest median is "
         "grpo@1’s. The median of PPL_base(Y_grpo@6) is equal to that of PPL_base(Y_base) (2.00 vs 2.00); the "
-        "paper (Fig. 6) finds RL's answers at the low end of the base's own.",
-        "- **empty world**: no perplexity (tier B was not sampled)."]
+        "paper (Fig. 6) finds RL's answers at the low end of the base's own."]
 
 
 # ------------------------------------------------------------------ instruct_sentence
@@ -690,9 +717,11 @@ def test_adaptive_sentence_one_clause_per_model():
     _adaptive_table().iloc[:0],
     _adaptive_table().assign(sampling="not replayed"),
     _adaptive_table().rename(columns={"solved at k=512": "solved"}),
+    pd.DataFrame(),
 ])
 def test_adaptive_sentence_not_replayed(table):
-    """Catches: an empty table, a table of models none replayed, or one without the solved column not said."""
+    """Catches: an empty table (with or without columns), a table of models none replayed, or one without the
+    solved column not said."""
     assert findings.adaptive_sentence(table) == (
         "Adaptive vs uniform sampling was not replayed: the book draws fewer samples per problem than the first "
         "round or the budget needs.")

@@ -1,5 +1,6 @@
 """Fast, discriminating tests of the functions that turn trained micro-world models into the pages' numbers:
-``report`` (micro, checkpoint, load, examples, regime_results, phase_grid, temperature_curves, output_entropy),
+``report`` (micro, checkpoint, load, examples, regime_results, phase_grid, temperature_curves, output_entropy,
+_tier_config, _cell, entropy_matched, paper_sampling, instruct_summary, worlds, rollouts_per_prompt),
 ``micro.phase`` (run_cell, run_cells) and ``micro.evaluate`` (sample, evaluate_checkpoint) (issue 20, item 6).
 
 The tiny preset is trained ONCE per session into ``tiny_work`` and every test reads it. Under ``make mutation``
@@ -406,3 +407,302 @@ def test_the_pipeline_evaluates_with_the_models_label_as_its_stream(tiny_base):
 
 def test_stages_list_is_what_report_micro_runs_by_default():
     assert STAGES == ("pretrain", "rl", "distill", "evaluate")
+
+
+# ------------------------------------------------------------------------------------------ report's paper settings
+# (_tier_config, _cell, entropy_matched, paper_sampling) and the distillation page (instruct_summary, worlds,
+# rollouts_per_prompt)
+
+
+@pytest.mark.parametrize("settings, evaluation, tiers, temperature, top_p", [
+    # the regime's own sampling: every tier, so the page reuses the regime's own evaluation
+    ({"eval.n": 3}, {"temperature": 1.0}, "", 1.0, 1.0),
+    ({"eval.n": 3}, {"temperature": 1.0, "top_p": 1.0}, "", 1.0, 1.0),
+    # any other setting samples the one tier shown, the others as the regime has them
+    ({"eval.n": 3}, {"temperature": 0.6}, "C", 0.6, 1.0),
+    ({"eval.n": 3}, {"top_p": 0.95}, "C", 1.0, 0.95),
+    ({"eval.n": 3}, {"temperature": 0.6, "top_p": 0.95}, "C", 0.6, 0.95),
+    # "changed" is judged against the regime with the settings: a setting's own temperature is not a change,
+    # and the settings' tiers give way to the tier shown only when something changed
+    ({"eval.temperature": 0.6, "eval.tiers": "AB"}, {"temperature": 0.6}, "AB", 0.6, 1.0),
+    ({"eval.temperature": 0.6, "eval.tiers": "AB"}, {"temperature": 1.0}, "C", 1.0, 1.0),
+    (None, {"top_p": 0.5}, "C", 1.0, 0.5),
+])
+def test_tier_config_samples_only_the_tier_when_sampling_changes(settings, evaluation, tiers, temperature, top_p):
+    """Catches a dropped tier restriction, a restriction applied when nothing changed, a change judged against
+    the preset instead of the regime with its settings, and settings or evaluation values not passed on."""
+    cfg = report._tier_config("narrowing", "tiny", 3, settings, "C", **evaluation)
+    assert (cfg.eval.tiers, cfg.eval.temperature, cfg.eval.top_p) == (tiers, temperature, top_p)
+    assert cfg.eval.n == (settings or {}).get("eval.n", 8) and cfg.seed == 3
+    assert cfg.task.careful_check_tokens == 1 and cfg.rl.max_new_tokens == 14  # the regime on the tiny preset
+    assert cfg.pretrain.steps == 40
+    # the same config (so the same cached evaluation) as temperature_curves builds for the same sampling
+    only = {} if tiers == (settings or {}).get("eval.tiers", "") else {"eval.tiers": "C"}
+    want = regime_config("narrowing", "tiny", 3, {**(settings or {}), "eval.temperature": temperature,
+                                                  "eval.top_p": top_p, **only})
+    assert cfg == want
+
+
+def test_cell_counts_base_and_final_with_the_pipeline_that_names_them(tiny, tiny_work):
+    """Catches _cell's pipeline keeping the noB run, extra algorithms or remedies, a lost workdir, progress
+    switched on, or its model rows filtered wrongly (a non-final or non-main checkpoint, or no base)."""
+    cfg = _cell_cfg(**{"rl.without_tier_b": True, "rl.algorithms": ("rloo",), "rl.remedies": ("nsr",)})
+    counts, pipe, models = report._cell(cfg, tiny_work)
+    pd.testing.assert_frame_equal(counts, phase.run_cell(cfg, tiny_work))
+    assert counts["model"].drop_duplicates().tolist() == ["base", "grpo@4"] and set(counts["tier"]) == {"B"}
+    assert (pipe.cfg.rl.without_tier_b, pipe.cfg.rl.algorithms, pipe.cfg.rl.remedies) == (False, (), ())
+    assert pipe.cfg.eval == cfg.eval and pipe.cfg.seed == 0 and pipe.work == tiny_work
+    assert (pipe.progress, pipe.say) == (False, False)
+    assert list(models) == ["base", "grpo@4"]
+    paths = dict(zip(tiny.models["model"], tiny.models["path"]))
+    assert {k: (m["path"], m["kind"], m["step"], m["main"], m["final"]) for k, m in models.items()} == {
+        "base": (paths["base"], "base", 0, False, True), "grpo@4": (paths["grpo@4"], "rl", 4, True, True)}
+
+
+# The RL runs of entropy_matched's tests: the tiny preset's own main run earns no reward (its base is close to
+# uniform), so its weights stay the base's and which entropy is higher is left to sampling noise. A run that
+# sharpens (a higher learning rate on more rollouts: RL at T = 0.6 ~2.1 nats against the base's ~3.3, at T = 1 above
+# it) forces the bisection; an entropy bonus (RL ~4.0 nats at T = 0.6) forces the match at the base temperature.
+SHARP = {"rl.trainer.lr": 0.01, "rl.trainer.prompts_per_step": 16, "rl.trainer.rollouts_per_prompt": 8}
+FLAT = {"rl.trainer.entropy_coef": 1.0}
+
+
+def _replay_entropies(out, cfg, work, tier, base_temperature, high, steps, problems, samples):
+    """Check ``out["entropies"]`` row by row: each is ``sampled_entropy`` of the named model at the named
+    temperature on the first ``problems`` prompts of ``tier`` (seed and stream as documented), and the probes
+    follow the bisection that the measured entropies dictate. Returns the unrounded matched temperature."""
+    from boundary_lab.micro.evaluate import sampled_entropy
+    from boundary_lab.micro.pipeline import Pipeline
+
+    pipe = Pipeline(cfg, work, progress=False)
+    paths = {m["model"]: m["path"] for m in pipe.models(("pretrain", "rl"))
+             if m["kind"] == "base" or (m["final"] and m["main"])}
+    prompts = [q.prompt for q in heldout_tiers(cfg.task) if q.tier == tier][:problems]
+    rows = out["entropies"]
+    assert rows.columns.tolist() == ["model", "temperature", "role", "entropy", "tokens"]
+    target = rows["entropy"].iloc[0]
+    low, top, temps = base_temperature, high, [base_temperature, base_temperature]
+    if rows["entropy"].iloc[1] >= target:
+        branch, matched = "at base", low
+    elif rows["entropy"].iloc[2] < target:
+        branch, matched = "not reached", top
+        temps.append(high)
+    else:
+        branch = "bisection"
+        temps.append(high)
+        for row in rows.iloc[3:3 + steps].itertuples():
+            mid = (low + top) / 2
+            temps.append(mid)
+            low, top = (mid, top) if row.entropy < target else (low, mid)
+        matched = round((low + top) / 2, 2)
+    temps.append(matched)
+    assert rows["role"].tolist() == ["target"] + ["probe"] * (len(temps) - 2) + ["matched"]
+    assert rows["model"].tolist() == ["base"] + ["grpo@4"] * (len(temps) - 1)
+    assert rows["temperature"].tolist() == [round(t, 4) for t in temps]
+    with report._threads(cfg.threads):
+        for row, t in zip(rows.itertuples(), temps):
+            found = sampled_entropy(paths[row.model], cfg.task.modulus, prompts, t, samples, pipe.max_new_tokens, 0,
+                                    stream=("entropy", row.model))
+            assert (row.entropy, row.tokens) == (found["entropy"], found["tokens"]), row
+    if branch == "bisection":  # the bracket still holds the crossing
+        probe = dict(zip(temps[1:-1], rows["entropy"].iloc[1:-1]))
+        assert probe[low] < target <= probe[top] and top - low == pytest.approx((high - base_temperature) / 2 ** steps)
+    assert (out["matched"], out["reached"]) == (matched, branch != "not reached")
+    return branch
+
+
+def _expected_counts(work, settings, tier, base_temperature, matched):
+    """entropy_matched's ``counts`` rebuilt from run_cell at the two temperatures (configs built as
+    temperature_curves builds them, not through _tier_config)."""
+    def counts_at(t):
+        own = t == regime_config(REGIME, "tiny", 0, settings).eval.temperature
+        return phase.run_cell(regime_config(REGIME, "tiny", 0, {**settings, "eval.temperature": t,
+                                                                **({} if own else {"eval.tiers": tier})}), work)
+
+    at_base, at_matched = counts_at(base_temperature), counts_at(matched)
+    frames = [at_base[at_base["model"] == "base"].assign(role="base", temperature=base_temperature),
+              at_base[at_base["model"] == "grpo@4"].assign(role="rl", temperature=base_temperature),
+              at_matched[at_matched["model"] == "grpo@4"].assign(role="rl matched", temperature=matched)]
+    both = pd.concat(frames, ignore_index=True)
+    return both[both["tier"] == tier]
+
+
+def _labelled(both, matched, base_temperature):
+    names = {"base": f"base (T = {base_temperature:g})", "rl": f"grpo@4 (T = {base_temperature:g})",
+             "rl matched": f"grpo@4 (T = {matched:g}, entropy-matched)"}
+    return both.assign(model=both["role"].map(names)), list(names.values())
+
+
+def _check_counts_and_curves(out, work, settings, tier, base_temperature, n_boot):
+    """Catches a dropped tier filter, swapped roles or temperatures, the wrong model's rows, a counts frame of
+    another sampling, or curves built with other bootstrap settings."""
+    matched = out["matched"]
+    want, labels = _labelled(_expected_counts(work, settings, tier, base_temperature, matched), matched,
+                             base_temperature)
+    got = out["counts"]
+    n_tier = len([q for q in heldout_tiers(regime_config(REGIME, "tiny", 0, settings).task) if q.tier == tier])
+    assert got["model"].drop_duplicates().tolist() == labels
+    assert got["role"].tolist() == ["base"] * n_tier + ["rl"] * n_tier + ["rl matched"] * n_tier
+    assert got["temperature"].tolist() == [base_temperature] * 2 * n_tier + [matched] * n_tier
+    ids = got["problem_id"].tolist()
+    assert set(got["tier"]) == {tier} and ids[:n_tier] == ids[n_tier:2 * n_tier] == ids[2 * n_tier:]
+    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_frame_equal(out["curves"], tables.curves(want, labels, n_boot=n_boot, seed=0))
+    assert out["curves"]["model"].drop_duplicates().tolist() == labels
+
+
+def test_entropy_matched_bisects_to_the_temperature_where_rl_reaches_the_base_entropy(tiny_work):
+    """RL sharper than the base: target, probes at the base temperature and at ``high`` (default 3.0), then
+    ``steps`` (default 8) halvings whose direction follows each measured entropy, and the match rounded to 0.01.
+    Catches a flipped bisection, a wrong midpoint, off-by-one steps, other defaults, arguments not passed to
+    sampled_entropy (prompts of another tier, too many problems or samples, another seed or stream)."""
+    out = report.entropy_matched("tiny", 0, tiny_work, REGIME, "B", settings=SHARP, problems=2, samples=3, n_boot=20)
+    cfg = regime_config(REGIME, "tiny", 0, SHARP)
+    assert _replay_entropies(out, cfg, tiny_work, "B", 0.6, 3.0, 8, 2, 3) == "bisection"
+    assert 0.6 < out["matched"] < 3.0 and out["matched"] == round(out["matched"], 2)
+    assert len(out["entropies"]) == 1 + 2 + 8 + 1
+    _check_counts_and_curves(out, tiny_work, SHARP, "B", 0.6, 20)
+
+
+def test_entropy_matched_stops_at_high_when_rl_stays_below_the_base_entropy(tiny_work):
+    """RL sharper than the base and ``high`` too low to reach it: no bisection, matched = high, not reached.
+    Catches the not-reached branch returning the base temperature or ``reached`` True."""
+    out = report.entropy_matched("tiny", 0, tiny_work, REGIME, "B", settings=SHARP, base_temperature=0.6, high=0.65,
+                                 steps=2, problems=3, samples=2, n_boot=20)
+    cfg = regime_config(REGIME, "tiny", 0, SHARP)
+    assert _replay_entropies(out, cfg, tiny_work, "B", 0.6, 0.65, 2, 3, 2) == "not reached"
+    assert (out["matched"], out["reached"]) == (0.65, False)
+    assert out["entropies"]["temperature"].tolist() == [0.6, 0.6, 0.65, 0.65]
+    _check_counts_and_curves(out, tiny_work, SHARP, "B", 0.6, 20)
+
+
+def test_entropy_matched_at_the_base_temperature_when_rl_is_already_as_random(tiny_work):
+    """RL with an entropy bonus is flatter than the base: matched at the base temperature, reached, no other
+    probe. With the defaults (tier B, T = 0.6, 16 problems and samples, 1000 bootstrap draws); then at the
+    regime's own temperature, whose evaluation holds every tier: the counts keep only the tier asked for."""
+    out = report.entropy_matched("tiny", 0, tiny_work, REGIME, settings=FLAT)
+    cfg = regime_config(REGIME, "tiny", 0, FLAT)
+    assert _replay_entropies(out, cfg, tiny_work, "B", 0.6, 3.0, 8, 16, 16) == "at base"
+    assert (out["matched"], out["reached"]) == (0.6, True)
+    assert out["entropies"]["role"].tolist() == ["target", "probe", "matched"]
+    _check_counts_and_curves(out, tiny_work, FLAT, "B", 0.6, 1000)
+    # tier C: its prompts come after tiers A and B in the pipeline's problems, which hold every tier here
+    own = report.entropy_matched("tiny", 0, tiny_work, REGIME, "C", settings=FLAT, base_temperature=1.0,
+                                 problems=2, samples=2, n_boot=20)
+    assert _replay_entropies(own, cfg, tiny_work, "C", 1.0, 3.0, 8, 2, 2) == "at base"
+    assert (own["matched"], own["reached"]) == (1.0, True)
+    assert set(phase.run_cell(regime_config(REGIME, "tiny", 0, FLAT), tiny_work)["tier"]) == {"A", "B", "C"}
+    _check_counts_and_curves(own, tiny_work, FLAT, "C", 1.0, 20)
+
+
+def _paper_cfg(regime: str, **settings) -> MicroConfig:
+    return regime_config(regime, "tiny", 0, {"eval.n": 3, **settings})
+
+
+def test_paper_sampling_counts_each_regime_at_the_papers_settings(tiny_work):
+    """Catches other default settings (T = 0.6, top-p 0.95, tier B), settings or the regime not applied,
+    a tier restriction dropped, or regimes answered out of order."""
+    out = report.paper_sampling("tiny", 0, tiny_work, ["narrowing", REGIME], settings={"eval.n": 3})
+    assert list(out) == ["narrowing", REGIME]
+    for name, counts in out.items():
+        want = phase.run_cell(_paper_cfg(name, **{"eval.temperature": 0.6, "eval.top_p": 0.95, "eval.tiers": "B"}),
+                              tiny_work)
+        pd.testing.assert_frame_equal(counts, want)
+        assert counts["model"].drop_duplicates().tolist() == ["base", "grpo@4"]
+        assert set(counts["tier"]) == {"B"} and set(counts["n"]) == {3}
+    # the narrowing world's tier B holds problems of lengths 2-4 (tier_ab_lengths), the tiny preset's does not
+    assert set(out["narrowing"]["length"]) != set(out[REGIME]["length"])
+
+
+@pytest.mark.parametrize("tier, temperature, top_p", [("C", 0.6, 1.0), ("A", 1.0, 0.95)])
+def test_paper_sampling_passes_tier_temperature_and_top_p(tiny_work, tier, temperature, top_p):
+    """Catches the tier, temperature or top-p not reaching the evaluation (each changed alone)."""
+    out = report.paper_sampling("tiny", 0, tiny_work, [REGIME], tier, settings={"eval.n": 3},
+                                temperature=temperature, top_p=top_p)
+    want = phase.run_cell(_paper_cfg(REGIME, **{"eval.temperature": temperature, "eval.top_p": top_p,
+                                                "eval.tiers": tier}), tiny_work)
+    assert list(out) == [REGIME] and set(out[REGIME]["tier"]) == {tier}
+    pd.testing.assert_frame_equal(out[REGIME], want)
+
+
+def test_instruct_summary_reads_the_stage_record_and_the_settings(tmp_path):
+    """Catches keys read from the wrong field of DONE.json, settings other than ``res.config.instruct``'s, or
+    another model's directory; a missing record names the stages to run."""
+    from boundary_lab.micro.results import MicroResults
+
+    done = tmp_path / "instruct-x"
+    done.mkdir()
+    (done / "DONE.json").write_text('{"stage": "instruct", "problems": 12, "samples": 36, "kept": 5, '
+                                    '"problems_kept": 3}')
+    cfg = MicroConfig.preset("tiny", config={"instruct.temperature": 0.9, "instruct.steps": 7, "instruct.samples": 3})
+    models = pd.DataFrame({"model": ["base", "instruct"], "path": [str(tmp_path), str(done)]})
+    summary = report.instruct_summary(MicroResults(config=cfg, models=models, counts=pd.DataFrame()))
+    assert summary == {"problems": 12, "samples": 36, "kept": 5, "problems_kept": 3, "temperature": 0.9, "steps": 7,
+                       "per_problem": 3}
+    assert list(summary) == ["problems", "samples", "kept", "problems_kept", "temperature", "steps", "per_problem"]
+    (done / "DONE.json").unlink()
+    with pytest.raises(InputError) as err:
+        report.instruct_summary(MicroResults(config=cfg, models=models, counts=pd.DataFrame()))
+    assert str(err.value) == (f"instruct: no trained instruct model at {done} "
+                              "(run stages=('pretrain', 'rl', 'distill', 'evaluate', 'instruct'))")
+    assert report.WITH_INSTRUCT == (*STAGES, "instruct")
+
+
+def test_instruct_summary_of_the_trained_stage(tiny_work):
+    """The tiny instruct stage's own record: problems and samples follow its settings, and what it kept is what
+    the base's own samples (recomputed here) hold."""
+    from boundary_lab.micro.instruct import kept_pairs
+    from boundary_lab.micro.model import load_checkpoint
+    from boundary_lab.micro.pipeline import Pipeline
+    from boundary_lab.micro.task import training_problems
+
+    cfg = MicroConfig.preset("tiny", config={"instruct.problems": 16, "instruct.samples": 3})
+    res = run_pipeline(cfg, tiny_work, stages=("pretrain", "instruct"), progress=False)
+    summary = report.instruct_summary(res)
+    pipe = Pipeline(cfg, tiny_work, progress=False)
+    problems = training_problems(cfg.task, 16, 0, tier_b_share=cfg.rl.tier_b_share)
+    model, tok = load_checkpoint(pipe.base_dir())
+    texts = sample(model, tok, [p.prompt for p in problems], 3, 0.7, 1.0, pipe.max_new_tokens, 0, stream=("instruct",))
+    pairs = kept_pairs(problems, texts)
+    assert summary == {"problems": 16, "samples": 48, "kept": len(pairs),
+                       "problems_kept": len({prompt for prompt, _ in pairs}), "temperature": 0.7, "steps": 10,
+                       "per_problem": 3}
+
+
+def test_worlds_runs_micro_for_each_named_world(tiny, tiny_work, capsys):
+    """Catches a world's settings, the stages, the seed or the workdir not reaching micro, or worlds answered
+    under other names or in another order."""
+    out = report.worlds("tiny", 0, str(tiny_work), {"plain": {}, "one tier": {"eval.tiers": "B"}},
+                        stages=("pretrain", "rl", "evaluate"))
+    assert list(out) == ["plain", "one tier"]
+    said = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[1] for line in said] == [" the default world, tiny scale, seed 0",
+                                                     " the default world (eval.tiers=B), tiny scale, seed 0"]
+    plain, one = out["plain"], out["one tier"]
+    assert plain.models["model"].tolist() == ["base", "grpo@2", "grpo@4", "grpo-noB@4", "teacher"]  # no distilled
+    mine = tiny.counts[tiny.counts["model"] != "distilled"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(plain.counts.reset_index(drop=True), mine)
+    assert one.config.eval.tiers == "B" and set(one.counts["tier"]) == {"B"} and plain.config.eval.tiers == ""
+    every = report.worlds("tiny", 0, str(tiny_work), {"all": None})["all"]  # stages: every default one
+    assert every.models["model"].tolist() == tiny.models["model"].tolist()
+    seed1 = report.worlds("tiny", 1, str(tiny_work), {"s": {}}, stages=("pretrain",))["s"]
+    assert seed1.config.seed == 1 and seed1.models["model"].tolist() == ["base", "teacher"]
+    assert seed1.models["path"].iloc[0] != tiny.models["path"].iloc[0]
+    assert seed1.models["path"].iloc[0].startswith(str(tiny_work))
+
+
+def test_rollouts_per_prompt_applies_each_models_remedy_to_the_worlds_trainer(tiny):
+    """Catches the remedy ignored, applied to every model, or to another trainer than the world's; labels
+    answered out of order or all of them instead of those asked for."""
+    from boundary_lab.micro.results import MicroResults
+
+    cfg = MicroConfig.preset("tiny", config={"rl.trainer.rollouts_per_prompt": 6})
+    models = pd.DataFrame({"model": ["base", "grpo@4", "grpo+more_rollouts@4", "grpo-noB+nsr@4"],
+                           "remedy": ["", "", "more_rollouts", "nsr"]})
+    res = MicroResults(config=cfg, models=models, counts=pd.DataFrame())
+    got = report.rollouts_per_prompt(res, ["grpo+more_rollouts@4", "grpo@4", "grpo-noB+nsr@4"])
+    assert got == {"grpo+more_rollouts@4": 32, "grpo@4": 6, "grpo-noB+nsr@4": 6}
+    assert list(got) == ["grpo+more_rollouts@4", "grpo@4", "grpo-noB+nsr@4"]
+    assert report.rollouts_per_prompt(res, ["grpo@4"]) == {"grpo@4": 6}
+    # the trained tiny world: no remedy, its trainer's 4 rollouts per prompt
+    assert report.rollouts_per_prompt(tiny, ["grpo@2", "grpo-noB@4"]) == {"grpo@2": 4, "grpo-noB@4": 4}

@@ -383,10 +383,15 @@ def test_mix_table_per_seed_and_summary_exact():
 
 
 def test_mix_table_weights_must_sum_to_one():
-    """Guards against: the check dropped, its tolerance widened, or a valid split refused."""
+    """Guards against: the check dropped, its tolerance widened, a valid split refused, an error without its seed."""
     for weights in ({"A": 0.9, "B": 0.2}, {"A": 0.5, "B": 0.4}, {"A": 2.0, "B": 0.5}):
         with pytest.raises(InputError, match=r"weights: the tier shares must sum to 1, got \{'A'"):
             tables.mix_table(_mix_study(), "narrowing", 4, weights)
+    study = _mix_study()
+    gap = study.counts[~((study.counts["seed"] == 1) & (study.counts["model"] == "rl")
+                         & (study.counts["problem_id"] == "A1"))]
+    with pytest.raises(InputError, match="^counts of seed 1: problem_id='A1' appears for model 'base' only"):
+        tables.mix_table(SeedStudy(meta={}, counts=gap), "narrowing", 4, WEIGHTS)
     only_a = tables.mix_table(_mix_study(), "narrowing", 4, {"A": 1.0})
     # tier A only: seed 0 base 2, 0 -> pass@1 1/4; rl 4, 4 -> 1; seed 1 base 0, 0; rl 1, 0 -> 1/8
     assert only_a["rl pass@1"].tolist() == approx([1, F(1, 8), F(9, 16)])
@@ -564,6 +569,14 @@ def test_sampling_curves_tier_b_per_regime_in_first_seen_model_order():
     pd.testing.assert_frame_equal(got, want)
     for other in ({"n_boot": 1000, "seed": 1}, {"n_boot": 1001, "seed": 0}):
         assert not got.drop(columns="regime").equals(tables.curves(many["narrowing"], ["rl", "base"], **other))
+    mine = tables.sampling_curves(many, n_boot=300, seed=4)
+    pd.testing.assert_frame_equal(mine, tables.curves(many["narrowing"], ["rl", "base"], n_boot=300, seed=4)
+                                  .assign(regime="narrowing"))
+    assert not mine.equals(got)
+    # the model order is the whole frame's (rl's tier-A row comes first), not the tier's (base's B rows first)
+    mixed = paper["uncapped"].iloc[[2, 3, 4, 5, 0, 1]]
+    assert mixed["model"].tolist()[:2] == ["grpo@300", "base"]
+    assert tables.sampling_curves({"uncapped": mixed})["model"].tolist() == ["grpo@300"] * 3 + ["base"] * 3
     other = tables.sampling_curves(paper, tier="A", n_boot=200, seed=4)
     assert other["pass_at_k"].tolist()[:3] == approx([1, 1, 1]) and other["n_problems"].tolist() == [1] * 12
     want_a = pd.concat([tables.curves(c[c["tier"] == "A"], ["grpo@300", "base"], n_boot=200, seed=4)

@@ -305,7 +305,7 @@ def test_claims_table_rows_with_the_other_worlds():
     no_tier_b = _res(narrowing.counts[narrowing.counts["tier"] != "B"])
     ppl = _perplexity_res((3.0, 1.0, 2.0), (2.5, 4.0, 3.5))
     table = findings.claims({"base_vs_rl": narrowing, "perplexity": ppl},
-                            {"narrowing": uncapped, "uncapped": uncapped, "broken": no_tier_b})
+                            {"narrowing": uncapped, "broken": no_tier_b, "uncapped": uncapped})
     assert list(table.columns) == _COLUMNS
     rows = table.to_dict("records")
     assert rows == [
@@ -342,16 +342,18 @@ def test_claims_lists_every_world_other_than_its_own_and_holds_words():
 
 def test_claims_skip_pages_that_cannot_compute_their_claim():
     """A page lacking what its claim needs (one checkpoint: ValueError; no RL perplexity: KeyError) gives no row;
-    the rows that can be computed stay, with 'no' where the claim fails."""
+    the rows that can be computed stay, those after a skipped one too, with 'no' where the claim fails."""
     steps_one = _steps_res((1, 2, 4), (4, 4, 0), main_steps=(10,))
     ppl = _perplexity_res((3.0, 1.0, 2.0), (2.5, 4.0, 3.5))
     ppl.perplexity = ppl.perplexity[ppl.perplexity["answers_from"] == "base"]
     failing = _base_vs_rl(rl_b=(1, 1, 1, 1, 0))
+    distilled = _coverage_res(rl_b=[0, 0], base_b=[1, 0], dist_c=(0, 3, 0, 1))
     table = findings.claims({"training_steps": steps_one, "perplexity": ppl, "base_vs_rl": failing,
+                             "distillation": distilled,
                              "coverage": _coverage_res(rl_b=[1, 2, 0, 0, 0, 0], base_b=[1, 1, 3, 0, 0, 0])})
-    assert table[["page", "agrees", "K", "problems", "in the other world"]].values.tolist() == [
-        ["base_vs_rl", "no", "4", 5, "not measured"], ["base_vs_rl", "no", "4", 5, "not measured"],
-        ["coverage", "yes", "4", 6, "not measured"]]
+    assert table[["page", "agrees", "tier", "K", "problems", "in the other world"]].values.tolist() == [
+        ["base_vs_rl", "no", "B", "4", 5, "not measured"], ["base_vs_rl", "no", "B", "4", 5, "not measured"],
+        ["coverage", "yes", "B", "4", 6, "not measured"], ["distillation", "yes", "C", "4", 4, "not measured"]]
     assert findings.claims({}).empty
 
 
@@ -396,9 +398,11 @@ def test_distillation_markdown_compares_distilled_tiers_with_fig7_and_leaves_rl_
 def test_distillation_markdown_over_all_problems():
     """by=None labels the lines 'all problems'."""
     d = _DIST_COUNTS[_DIST_COUNTS["tier"] == "D"]
-    assert findings.distillation_markdown(d, "base", ["distilled"], ["distilled"], by=None).split("\n")[2] == (
+    assert findings.distillation_markdown(d, "base", ["distilled"], ["distilled"], by=None).split("\n") == [
+        "- all problems: pass@1 base 0.625, distilled 0.531; pass@8 base 0.750, distilled 1.000.",
+        "- all problems: solved at k = 8: base 3, distilled 4 of 4; distilled-solved ⊆ base-solved: no.",
         "- all problems: distilled ends ahead of base at k = 8 after the curves cross (the paper's Fig. 7 has the "
-        "distilled model ahead at every k).")
+        "distilled model ahead at every k)."]
     b = _DIST_COUNTS[_DIST_COUNTS["tier"] == "B"]
     assert findings.distillation_markdown(b, "base", ["distilled"], ["distilled"], by=None).split("\n")[2] == (
         "- all problems: neither model solves any problem here.")
@@ -524,6 +528,14 @@ def test_steps_sentence_groups_by_any_column():
         "over a, b.")
 
 
+def test_steps_sentence_finds_the_pass_at_k_column_by_name():
+    """pass@1 placed last and a non-pass column after it: the curve at large k is still pass@16."""
+    table = pd.DataFrame({"model": ["a", "b"], "pass@16": [0.75, 0.5], "pass@1": [0.25, 0.375], "problems": [9, 9]})
+    assert findings.steps_sentence(table, ["a", "b"], by=None) == (
+        "- all problems: pass@1 0.250 → 0.375 (rises at every step), pass@16 0.750 → 0.500 (falls at every step) "
+        "over a, b.")
+
+
 def test_arrow():
     assert findings._arrow([0.1234, 1, 0.0005]) == "0.123 → 1.000 → 0.001"
     assert findings._arrow([]) == ""
@@ -616,6 +628,17 @@ def test_seed_study_sentences_verdicts(diffs, low, verdict):
     assert text.startswith(f"**r**: over {len(diffs)} seeds, base - RL pass@16 is +0.100: [+0.020, +0.300] holding")
 
 
+def test_seed_study_sentences_with_one_seed():
+    """A regime measured with one seed: its k_max and counts come from that one row."""
+    per_seed = _per_seed("solo", 32, [0.25], [3], [1])
+    intervals = _seed_intervals("solo", 32, 0.25, (0.125, 0.375), (0.125, 0.375), (-0.5, -0.75, -0.25))
+    assert findings.seed_study_sentences(per_seed, intervals) == (
+        "**solo**: over 1 seeds, base - RL pass@32 is +0.250: [+0.125, +0.375] holding these 1 trained models fixed "
+        "(problems resampled), [+0.125, +0.375] resampling seeds, then problems. RL's pass@1 gain is +0.500 "
+        "[+0.250, +0.750] (seed-aware). base_only per seed: 3; compared_only: 1. Verdict: RL narrows the boundary "
+        "in every seed, and the seed-aware interval excludes 0.")
+
+
 def test_interval():
     assert findings._interval({"ci_low": -0.0625, "ci_high": 0.25, "diff": 9}) == "[-0.062, +0.250]"
 
@@ -656,31 +679,44 @@ def test_seed_study_report_defaults_exact():
                     f"At n = 1024 samples per problem:\n\n{para(1024, '-0.500')}")
 
 
-def test_seed_study_report_passes_tier_ns_and_n_boot_through():
-    """Tier A at one n: both solve every problem, RL's pass@1 is 1023/1024 higher; and the default n_boot is
-    2000 (the intervals of an explicit n_boot = 2000)."""
+def test_seed_study_report_passes_tier_and_ns_through():
+    """Tier A at one n: both solve every problem, RL's pass@1 is 1023/1024 higher."""
     text = findings.seed_study_report(_flat_study(), ["narrowing"], tier="A", ns=(1024,), n_boot=10)
     assert text.endswith("2 seeds per regime, tier A.\n\nAt n = 1024 samples per problem:\n\n**narrowing** (RL "
                          "capped): over 2 seeds, base - RL pass@1024 is +0.000: [+0.000, +0.000] holding these 2 "
                          "trained models fixed (problems resampled), [+0.000, +0.000] resampling seeds, then problems. "
                          "RL's pass@1 gain is +0.999 [+0.999, +0.999] (seed-aware). base_only per seed: 0, 0; "
                          "compared_only: 0, 0. Verdict: no seed narrows the boundary.")
-    study = _study_with_spread()
-    per_seed = tables.seed_study_table(study, 256, "B", ["narrowing"])
-    intervals = tables.seed_study_intervals(study, 256, "B", 2000, ["narrowing"])
-    assert findings.seed_study_report(study, ["narrowing"], ns=(256,)).endswith(
-        "\n\nAt n = 256 samples per problem:\n\n" + findings.seed_study_sentences(per_seed, intervals,
-                                                                                  {"narrowing": "RL capped"}))
 
 
 def _study_with_spread() -> SeedStudy:
-    """The flat study with problems that differ, so the intervals depend on the bootstrap's draws."""
+    """Two seeds of four tier-B problems (n = 8) whose intervals depend on the bootstrap's draws (2000 and 2001
+    draws print different bounds), and a second regime the report is not asked for."""
+    table = {(2, "base"): [4, 6, 8, 0], (2, "rl"): [1, 7, 8, 2], (7, "base"): [2, 7, 3, 2], (7, "rl"): [7, 2, 3, 5]}
+    rows = [{"regime": regime, "seed": seed, "n_max": 8, "model": model, "problem_id": f"B{i}", "tier": "B",
+             "length": 2, "n": 8, "correct": c if regime == "narrowing" else 8 - c, "careful": 0}
+            for regime in ("uncapped", "narrowing") for (seed, model), cs in table.items() for i, c in enumerate(cs)]
+    return SeedStudy(meta=_flat_study().meta, counts=pd.DataFrame(rows))
+
+
+def test_seed_study_report_default_n_boot_and_only_the_regimes_asked_for():
+    """The default n_boot is 2000 (the intervals of an explicit n_boot = 2000, not 2001's); only 'narrowing'."""
+    study = _study_with_spread()
+    per_seed = tables.seed_study_table(study, 8, "B", ["narrowing"])
+    intervals = tables.seed_study_intervals(study, 8, "B", 2000, ["narrowing"])
+    text = findings.seed_study_report(study, ["narrowing"], ns=(8,))
+    assert text.endswith("2 seeds per regime, tier B.\n\nAt n = 8 samples per problem:\n\n"
+                         + findings.seed_study_sentences(per_seed, intervals, {"narrowing": "RL capped"}))
+    assert text != findings.seed_study_report(study, ["narrowing"], ns=(8,), n_boot=2001)
+    assert "**uncapped**" not in text and text.count("**narrowing** (RL capped): over 2 seeds") == 1
+
+
+def test_seed_study_report_without_regime_descriptions():
+    """A study whose metadata describes no regime labels each by name alone."""
     flat = _flat_study()
-    counts = flat.counts.copy()
-    bumps = {("base", "B0"): 100, ("rl", "B1"): 17}
-    for (model, pid), c in bumps.items():
-        counts.loc[(counts["model"] == model) & (counts["problem_id"] == pid) & (counts["seed"] == 7), "correct"] = c
-    return SeedStudy(meta=flat.meta, counts=counts)
+    study = SeedStudy(meta={k: v for k, v in flat.meta.items() if k != "regimes"}, counts=flat.counts)
+    text = findings.seed_study_report(study, ["narrowing"], ns=(256,), n_boot=10)
+    assert "samples per problem:\n\n**narrowing**: over 2 seeds, base - RL pass@256 is +1.000" in text
 
 
 # ------------------------------------------------------------------ mix_sentence, mix_report

@@ -408,10 +408,9 @@ def test_distillation_markdown_over_all_problems():
         "- all problems: neither model solves any problem here.")
 
 
-@pytest.mark.xfail(strict=True, reason="compare() prints the crossover k as a float (k = 3.0) when another group "
-                                       "of the same table has no crossover (None makes the column float)")
 def test_distillation_markdown_prints_an_integer_crossover_k_beside_a_group_without_one():
-    """Tier C: the base catches up at k = 3; tier A (no crossover) must not turn that into 3.0."""
+    """Tier C: the base catches up at k = 3; tier A (no crossover) must not turn that into 3.0 (a bug found by this
+    test: None makes the table's column float)."""
     counts = _counts({"base": {"A": (8, [0, 0, 0, 0]), "C": (8, [2, 2, 2, 2])},
                       "distilled": {"A": (8, [8, 8, 4, 0]), "C": (8, [8, 8, 0, 0])}})
     text = findings.distillation_markdown(counts, "base", ["distilled"], ["distilled"])

@@ -721,3 +721,15 @@ def test_mix_tables_passes_n_boot_on():
     small = tables.mix_tables(RICH, ["narrowing"], 8, WEIGHTS, n_boot=300)
     pd.testing.assert_frame_equal(small.drop(columns="regime"), tables.mix_table(RICH, "narrowing", 8, WEIGHTS, 300))
     assert not small.drop(columns="regime").equals(tables.mix_table(RICH, "narrowing", 8, WEIGHTS))
+
+
+def test_mix_table_summary_is_the_mean_over_three_seeds():
+    """Three seeds (two would make the median the mean). Guards against: the 'all' row a median or one seed's."""
+    mix = tables.mix_table(RICH, "narrowing", 8, WEIGHTS, n_boot=50)
+    assert mix["seed"].tolist() == [0, 1, 2, "all"]
+    seeds, total = mix.iloc[:3], mix.iloc[3]
+    names = [c.replace("@4", "@8") for c in MIX_COLUMNS[1:9]]
+    assert mix.columns.tolist()[1:9] == names
+    for column in names:
+        assert total[column] == approx(seeds[column].astype(float).mean())
+    assert any(abs(seeds[c].astype(float).median() - total[c]) > 1e-3 for c in names)

@@ -61,9 +61,9 @@ def register(subparsers) -> None:
     p.add_argument("--k-target", type=int, default=1024, help="with --adaptive: the k the later rounds decide")
     p.add_argument("--step", type=int, default=16, help="with --adaptive: samples a chosen problem gets per round")
     p.add_argument("--rounds", type=int, default=8, help="with --adaptive: rounds after the first")
-    p.add_argument("--planner", default="variance", choices=("variance", "unsolved"),
-                   help="with --adaptive: variance (largest expected drop in posterior variance) or unsolved "
-                        "(fewest successes first, no per-round cap; LOG.md compares them)")
+    p.add_argument("--planner", default="unsolved", choices=("unsolved", "variance"),
+                   help="with --adaptive: unsolved (fewest successes first, no per-round cap) or variance "
+                        "(largest expected drop in posterior variance); LOG.md compares them")
     p.set_defaults(func=run)
 
 

@@ -286,9 +286,11 @@ def entropy_matched(preset: str, seed: int, workdir: str | Path, regime: str, ti
 def paper_sampling(preset: str, seed: int, workdir: str | Path, regimes: list[str], tier: str = "B",
                    settings: dict | str | list | None = None, temperature: float = 0.6,
                    top_p: float = 0.95) -> dict:
-    """Counts of the base and the main run's final checkpoint of each regime on ``tier``, sampled at the
-    paper's settings (temperature 0.6, top-p 0.95: Yue et al. 2025, §2.3), ``{regime: counts}``; each
-    evaluation is cached on its own."""
+    """Counts of the base and the main run's final checkpoint of each regime, sampled at the paper's
+    settings (temperature 0.6, top-p 0.95: Yue et al. 2025, §2.3), ``{regime: counts}``; each
+    evaluation is cached on its own. Where a setting differs from the regime's own, only ``tier`` is
+    sampled; at the regime's own settings its evaluation of every tier is reused, so callers select
+    ``tier`` themselves (as :func:`boundary_lab.tables.sampling_curves` does)."""
     settings = settings_of(settings)
     return {name: _cell(_tier_config(name, preset, seed, settings, tier, temperature=temperature, top_p=top_p),
                         workdir)[0] for name in regimes}

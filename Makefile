@@ -27,7 +27,8 @@ test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider
 
 # Mutation testing of boundary_lab/rl/, passk.py and the modules behind the book's tables and sentences (tables,
-# findings, micro/phase, micro/regimes, micro/evaluate, micro/results, report) with the fast tests (not in CI).
+# findings, micro/phase, micro/regimes, micro/evaluate, micro/results, micro/pipeline, report, priors, forecast) with
+# the tests that pin them (not in CI). scripts/mutation_sample.py draws a reproducible sample of a module's mutants.
 # Configuration: [tool.mutmut] in pyproject.toml. Results: `$(BIN)/mutmut results`, `$(BIN)/mutmut show <name>`.
 # MUTANTS='boundary_lab.tables*' (mutmut's names, fnmatch) runs one module's mutants; empty runs them all.
 # The micro-world tests (tests/test_mutation_micro_world.py) train the tiny preset once into MUTATION_WORKDIR, outside

@@ -1,0 +1,81 @@
+"""Contracts that mutants of the book's modules showed untested (issue 20 item 6; LOG.md 2026-12-07, third
+session): the held-out choice of the forecast's prior and its seeds, the validity curves' regime column,
+the sampling entropy's refusal, and the default workdir the notebooks and the CLI share."""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from boundary_lab import priors, report, tables
+from boundary_lab.errors import InputError
+
+
+def _counts(seed: int = 0, m: int = 60, n: int = 8):
+    rng = np.random.default_rng(seed)
+    p = np.r_[rng.beta(0.5, 2.0, m // 2), np.zeros(m - m // 2)]
+    return np.full(m, n), rng.binomial(n, p)
+
+
+def test_two_families_are_compared_on_held_out_samples():
+    n, c = _counts()
+    sel = priors.select_prior(n, c, families=("beta", "logit-normal"))
+    assert sorted(sel.heldout) == ["beta", "logit-normal"] and sel.per_problem.shape == (60, 2)
+    assert sel.family == max(sel.heldout, key=sel.heldout.get)
+    one = priors.select_prior(n, c, families=("zi-beta",))
+    assert one.family == "zi-beta" and one.heldout == {} and set(one.fits) == {"zi-beta"}
+
+
+def test_problems_with_two_samples_are_split_one_and_one():
+    n, c = np.full(40, 2), np.r_[np.zeros(20, int), np.ones(10, int), np.full(10, 2)]
+    sel = priors.select_prior(n, c)
+    assert sorted(sel.heldout) == sorted(priors.FAMILIES)  # every problem took part (n = 2 can be split)
+    assert np.all(sel.per_problem != 0)
+
+
+def test_the_held_out_split_follows_the_seed_everywhere():
+    n, c = _counts(1)
+    f0 = priors.forecast_passk(n, c, [64], n_boot=20, seed=0)
+    f1 = priors.forecast_passk(n, c, [64], n_boot=20, seed=1)
+    assert f0.heldout != f1.heldout  # the seed reaches the held-out split, not only the bootstrap
+    assert priors.forecast_passk(n, c, [64], n_boot=20, seed=1).heldout == f1.heldout
+    e0 = priors.enough_report(n, c, n_boot=20, seed=0)
+    assert e0 == priors.enough_report(n, c, n_boot=20, seed=0)
+    assert e0 != priors.enough_report(n, c, n_boot=20, seed=1)
+
+
+def test_newly_solved_is_zero_when_no_more_samples_are_drawn():
+    n, c = _counts(2)
+    fit = priors._fit(n, c, "beta", 20, 0)
+    assert priors.newly_solved(fit, 8) == (0.0, 0.0, 0.0)
+    point, low, high = priors.newly_solved(fit, 64)
+    assert 0 < low <= point <= high <= int((c == 0).sum())
+
+
+def test_validity_curves_name_their_regime():
+    from test_micro_regimes import _results  # the regime tests' small results object
+
+    cur = tables.validity_curves({"narrowing": _results(), "contrast": _results()}, n_boot=20)
+    assert list(dict.fromkeys(cur["regime"])) == ["narrowing", "contrast"]
+    assert cur.groupby("regime").size().tolist() == [len(cur) // 2] * 2
+
+
+def test_sampled_entropy_refuses_a_temperature_of_zero():
+    from boundary_lab.micro.evaluate import sampled_entropy
+
+    with pytest.raises(InputError, match=r"^temperature=0: the sampling entropy needs a temperature above 0$"):
+        sampled_entropy("no-model-needed", 7, ["1 2"], 0, 4, 8, seed=0)
+
+
+def test_the_micro_world_workdir_defaults_to_runs_micro_everywhere():
+    """The notebooks, ``report.load`` and ``report.checkpoint`` find the same cached world."""
+    for fn in (report.micro, report.checkpoint, report.load):
+        assert inspect.signature(fn).parameters["workdir"].default == "runs/micro", fn.__name__
+
+
+def test_a_counts_frame_is_named_in_a_paired_tables_error():
+    counts = pd.DataFrame({"model": ["base"], "problem_id": ["p"], "n": [4], "correct": [1], "tier": ["B"]})
+    with pytest.raises(InputError, match=r"^counts: unknown model 'rl'; the file has \['base'\]$"):
+        tables.paired(counts, "base", "rl")

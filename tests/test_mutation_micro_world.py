@@ -24,7 +24,7 @@ from boundary_lab.errors import InputError
 from boundary_lab.micro import phase
 from boundary_lab.micro.config import EvalConfig, MicroConfig, with_overrides
 from boundary_lab.micro.evaluate import counts_from_samples, evaluate_checkpoint, grade_samples, sample
-from boundary_lab.micro.pipeline import STAGES, run_pipeline
+from boundary_lab.micro.pipeline import STAGES, rl_runs, run_pipeline
 from boundary_lab.micro.regimes import regime_config
 from boundary_lab.micro.task import heldout_tiers
 
@@ -706,3 +706,13 @@ def test_rollouts_per_prompt_applies_each_models_remedy_to_the_worlds_trainer(ti
     assert report.rollouts_per_prompt(res, ["grpo@4"]) == {"grpo@4": 6}
     # the trained tiny world: no remedy, its trainer's 4 rollouts per prompt
     assert report.rollouts_per_prompt(tiny, ["grpo@2", "grpo-noB@4"]) == {"grpo@2": 4, "grpo-noB@4": 4}
+
+
+def test_results_carry_every_rl_runs_metrics_and_the_pretraining_log(tiny):
+    """``Pipeline.results``: one block of metrics rows per RL run, labelled as the run, and the stages' logs."""
+    runs = rl_runs(tiny.config)
+    assert list(dict.fromkeys(tiny.rl_metrics["run"])) == [r.label for r in runs]
+    first = tiny.rl_metrics.drop_duplicates("run").set_index("run")
+    for r in runs:
+        assert (first.loc[r.label, "algorithm"], first.loc[r.label, "split"]) == (r.algorithm, r.split)
+    assert {"pretrain", "distill"} <= set(tiny.train_logs["stage"])

@@ -79,3 +79,18 @@ def test_a_counts_frame_is_named_in_a_paired_tables_error():
     counts = pd.DataFrame({"model": ["base"], "problem_id": ["p"], "n": [4], "correct": [1], "tier": ["B"]})
     with pytest.raises(InputError, match=r"^counts: unknown model 'rl'; the file has \['base'\]$"):
         tables.paired(counts, "base", "rl")
+
+
+def test_a_tie_at_every_k_is_a_crossover_at_k_1_and_names_pass_through():
+    tie = priors.fit_pair([8, 8, 8], [8, 8, 8], [8, 8, 8], [8, 8, 8], family="beta", n_boot=10)
+    x = priors.crossover(tie, names=("a", "b"))
+    assert (x.k, x.low, x.high, x.base_ahead_at_1, x.names) == (1, 1, 1, True, ("a", "b"))
+    never = priors.fit_pair([8, 8, 8], [0, 0, 0], [8, 8, 8], [8, 8, 6], family="beta", n_boot=10)
+    y = priors.crossover(never, names=("a", "b"))
+    assert (y.k, y.base_ahead_at_1, y.names) == (None, False, ("a", "b"))
+
+
+def test_a_mixture_prior_is_named_as_such():
+    n, c = _counts(3)
+    for family in priors.FAMILIES:
+        assert priors.fit_prior(n, c, family).family == family

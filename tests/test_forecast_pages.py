@@ -88,6 +88,13 @@ def test_versus_truth_rows_match_forecast_and_exact():
     assert np.allclose(alpha_40, outs["alpha"].any(axis=1).mean(), rtol=1e-12)
 
 
+def test_versus_truth_empty_keeps_columns():
+    """Every fit size >= N (or no model): an empty frame that still has the eight columns."""
+    t = fc.versus_truth({"m": _outcomes(4, 16, 0)}, fit_on=(16, 32), ks=[1, 8], n_boot=20)
+    assert t.empty and list(t.columns) == COLUMNS_VT
+    assert list(fc.versus_truth({}).columns) == COLUMNS_VT
+
+
 def test_versus_truth_seed_and_n_boot_reach_the_forecast():
     """Another seed or n_boot gives other intervals (the arguments are passed on, not dropped)."""
     out = {"m": _outcomes(12, 32, 5)}
@@ -132,27 +139,28 @@ def _expected_rows(model, out, budget, k_target, first, step, rounds, n_boot, se
 
 def test_adaptive_vs_uniform_rows():
     """One row per model and strategy, samples = budget x problems, truth the exact pass@k_target on all N
-    samples, error = solved - truth; a model with fewer samples than the budget gets one "not replayed" row
-    (and the models after it are still replayed)."""
-    short = _outcomes(6, 24, 11)
+    samples (to one decimal), error = solved - truth; a model with fewer samples than the budget gets one
+    "not replayed" row (and the models after it are still replayed)."""
+    short = _outcomes(6, 24, 12)
     out = _outcomes(10, 64, 12)
-    t = fc.adaptive_vs_uniform({"short": short, "long": out}, 32, 24, first=8, step=8, rounds=3, n_boot=20, seed=2)
-    truth_short = round(float(passk.pass_at_k_curve(np.full(6, 24), short.sum(axis=1), [24])[0] * 6), 1)
-    assert truth_short == short.any(axis=1).sum()  # pass@N is the share of problems ever solved
-    # the first row: "not replayed", with the short model's own truth (n=24); other truth columns NaN
+    t = fc.adaptive_vs_uniform({"short": short, "long": out}, 32, 20, first=8, step=8, rounds=3, n_boot=20, seed=2)
+    # counts [0, 2, 13, 1, 7, 9] of 24: sum of 1 - C(24 - c, 20) / C(24, 20) = 4.8116, printed 4.8
+    assert short.sum(axis=1).tolist() == [0, 2, 13, 1, 7, 9]
+    exact_short = sum(1 - math.comb(24 - int(c), 20) / math.comb(24, 20) for c in short.sum(axis=1))
+    assert round(exact_short, 2) == 4.81
     first = t.iloc[0].to_dict()
     assert first["model"] == "short" and first["sampling"] == "not replayed"
     assert first["samples"] == 0 and first["largest n"] == 24 and first["95% interval"] == ""
-    assert math.isnan(first["solved at k=24"]) and math.isnan(first["error"])
-    assert first["truth (n=24)"] == truth_short and math.isnan(first["truth (n=64)"])
-    want = _expected_rows("long", out, 32, 24, 8, 8, 3, 20, 2)
-    assert list(t.columns) == ["model", "sampling", "samples", "largest n", "solved at k=24", "95% interval",
+    assert math.isnan(first["solved at k=20"]) and math.isnan(first["error"])
+    assert first["truth (n=24)"] == 4.8 and math.isnan(first["truth (n=64)"])
+    want = _expected_rows("long", out, 32, 20, 8, 8, 3, 20, 2)
+    assert list(t.columns) == ["model", "sampling", "samples", "largest n", "solved at k=20", "95% interval",
                                "truth (n=24)", "error", "truth (n=64)"]
     got = t.iloc[1:][list(want[0])].to_dict("records")
     assert got == want
-    # uniform spends the budget; the replay stops each problem at k_target = 24 (exact there)
-    assert [r["samples"] for r in got] == [240, 320] and [r["largest n"] for r in got] == [24, 32]
-    assert all(abs(r["error"] - round(r["solved at k=24"] - r["truth (n=64)"], 1)) <= 0.1 + 1e-9 for r in got)
+    # uniform spends the budget; the replay stops each problem at k_target = 20 (exact there)
+    assert got[1]["samples"] == 320 and [r["largest n"] for r in got] == [20, 32]
+    assert all(abs(r["error"] - round(r["solved at k=20"] - r["truth (n=64)"], 1)) <= 0.1 + 1e-9 for r in got)
 
 
 @pytest.mark.parametrize("total, first, budget, replayed", [
@@ -241,6 +249,17 @@ def test_beside_exact_defaults_and_columns():
         assert ks[-1] == kmax
     assert t[t["model"] == "zeta"]["exact"].notna().tolist() == [True] * 3 + [False] * 4
     assert t[t["model"] == "alpha"]["exact"].notna().tolist() == [True] * 4 + [False] * 4
+
+
+def test_beside_exact_grid_edge_and_empty():
+    """min n = 31: 16 x 31 = 496, so the powers of two stop at 256 (17 x 31 = 527 would reach 512);
+    an empty counts frame gives an empty table with the seven columns."""
+    df = pd.DataFrame({"model": ["m"] * 4, "problem_id": list("abcd"), "n": [31, 40, 31, 33], "correct": [0, 3, 31, 9]})
+    t = fc.beside_exact(df, n_boot=20)
+    assert t["k"].tolist() == [1, 2, 4, 8, 16, 32, 64, 128, 256]
+    assert t["exact"].notna().sum() == 5
+    empty = fc.beside_exact(df.iloc[:0])
+    assert empty.empty and list(empty.columns) == ["model", "k", "exact", "forecast", "ci_low", "ci_high", "prior"]
 
 
 def test_beside_exact_given_ks_seed_and_n_boot():

@@ -147,7 +147,8 @@ def versus_truth(outcomes: dict, fit_on=(8, 16, 32), ks=None, n_boot: int = 200,
     for model, out in outcomes.items():
         m, total = out.shape
         grid = ks if ks is not None else sorted({int(k) for k in np.unique(np.geomspace(1, 16 * total, 40).round())})
-        truth = passk.pass_at_k_curve(np.full(m, total), out.sum(axis=1), [k for k in grid if k <= total])
+        inside = [k for k in grid if k <= total]  # any order; none inside leaves every truth NaN
+        truth = dict(zip(inside, passk.pass_at_k_curve(np.full(m, total), out.sum(axis=1), inside))) if inside else {}
         for f in fit_on:
             if f >= total:
                 continue
@@ -155,7 +156,7 @@ def versus_truth(outcomes: dict, fit_on=(8, 16, 32), ks=None, n_boot: int = 200,
             for i, k in enumerate(grid):
                 rows.append({"model": model, "fit_on": int(f), "k": int(k), "forecast": float(fc.value[i]),
                              "low": float(fc.low[i]), "high": float(fc.high[i]), "family": fc.family,
-                             "truth": float(truth[i]) if k <= total else float("nan")})
+                             "truth": float(truth[k]) if k in truth else float("nan")})
     return pd.DataFrame(rows, columns=["model", "fit_on", "k", "forecast", "low", "high", "family", "truth"])
 
 
@@ -223,9 +224,10 @@ def beside_exact(counts: pd.DataFrame, ks=None, n_boot: int = 200, seed: int = 0
         n, c = sub["n"].to_numpy(), sub["correct"].to_numpy()
         grid = ks if ks is not None else [2**i for i in range(int(np.log2(16 * n.min())) + 1)]
         f = forecast_passk(n, c, grid, n_boot=n_boot, seed=seed)
-        exact = passk.pass_at_k_curve(n, c, [k for k in grid if k <= n.min()])
+        inside = [k for k in grid if k <= n.min()]  # any order; none inside leaves the exact column NaN
+        exact = dict(zip(inside, passk.pass_at_k_curve(n, c, inside))) if inside else {}
         for i, k in enumerate(f.ks):
-            rows.append({"model": model, "k": k, "exact": float(exact[i]) if i < len(exact) else float("nan"),
+            rows.append({"model": model, "k": k, "exact": float(exact[k]) if k in exact else float("nan"),
                          "forecast": float(f.value[i]), "ci_low": float(f.low[i]), "ci_high": float(f.high[i]),
                          "prior": f.family})
     return pd.DataFrame(rows, columns=["model", "k", "exact", "forecast", "ci_low", "ci_high", "prior"])

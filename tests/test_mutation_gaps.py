@@ -94,3 +94,18 @@ def test_a_mixture_prior_is_named_as_such():
     n, c = _counts(3)
     for family in priors.FAMILIES:
         assert priors.fit_prior(n, c, family).family == family
+
+
+def test_forecast_tables_take_ks_all_beyond_n_and_in_any_order():
+    """Found by the forecast page tests: no k within n crashed, and an unsorted grid misplaced the exact values."""
+    from boundary_lab import forecast, passk
+
+    counts = pd.DataFrame({"model": ["m"] * 3, "problem_id": list("abc"), "n": [4] * 3, "correct": [0, 1, 4]})
+    beyond = forecast.beside_exact(counts, ks=[8, 16], n_boot=10)
+    assert beyond["k"].tolist() == [8, 16] and beyond["exact"].isna().all() and beyond["forecast"].notna().all()
+    mixed = forecast.beside_exact(counts, ks=[16, 2, 1], n_boot=10)
+    assert mixed["exact"].tolist()[1:] == pytest.approx(passk.pass_at_k_curve([4] * 3, [0, 1, 4], [2, 1]).tolist())
+    out = np.random.default_rng(0).random((6, 32)) < 0.3
+    vt = forecast.versus_truth({"m": out}, fit_on=(8,), ks=[64, 16, 256], n_boot=10)
+    truth16 = passk.pass_at_k_curve(np.full(6, 32), out.sum(axis=1), [16])[0]
+    assert vt["truth"].tolist()[1] == pytest.approx(truth16) and vt["truth"].isna().tolist() == [True, False, True]

@@ -69,10 +69,13 @@ def test_sampled_entropy_refuses_a_temperature_of_zero():
         sampled_entropy("no-model-needed", 7, ["1 2"], 0, 4, 8, seed=0)
 
 
-def test_the_micro_world_workdir_defaults_to_runs_micro_everywhere():
+def test_the_micro_world_workdir_defaults_to_runs_micro_everywhere(tmp_path, monkeypatch):
     """The notebooks, ``report.load`` and ``report.checkpoint`` find the same cached world."""
     for fn in (report.micro, report.checkpoint, report.load):
         assert inspect.signature(fn).parameters["workdir"].default == "runs/micro", fn.__name__
+    monkeypatch.chdir(tmp_path)  # nothing trained here: the error names the default workdir
+    with pytest.raises(InputError, match=r"not trained yet under runs/micro \(boundary-lab micro --preset tiny "):
+        report.checkpoint("base", "tiny")
 
 
 def test_a_counts_frame_is_named_in_a_paired_tables_error():

@@ -708,8 +708,9 @@ def test_rollouts_per_prompt_applies_each_models_remedy_to_the_worlds_trainer(ti
     assert report.rollouts_per_prompt(tiny, ["grpo@2", "grpo-noB@4"]) == {"grpo@2": 4, "grpo-noB@4": 4}
 
 
-def test_results_carry_every_rl_runs_metrics_and_the_pretraining_log(tiny):
+def test_results_carry_every_rl_runs_metrics_and_the_pretraining_log(tiny, tiny_work):
     """``Pipeline.results``: one block of metrics rows per RL run, labelled as the run, and the stages' logs."""
+    tiny = run_pipeline(MicroConfig.preset("tiny"), tiny_work, progress=False)  # cached: results() runs here
     runs = rl_runs(tiny.config)
     assert list(dict.fromkeys(tiny.rl_metrics["run"])) == [r.label for r in runs]
     first = tiny.rl_metrics.drop_duplicates("run").set_index("run")

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from boundary_lab import priors, report, tables
+from boundary_lab import findings, priors, report, tables
+from boundary_lab.counts import select_model
 from boundary_lab.errors import InputError
 
 
@@ -112,3 +113,59 @@ def test_forecast_tables_take_ks_all_beyond_n_and_in_any_order():
     vt = forecast.versus_truth({"m": out}, fit_on=(8,), ks=[64, 16, 256], n_boot=10)
     truth16 = passk.pass_at_k_curve(np.full(6, 32), out.sum(axis=1), [16])[0]
     assert vt["truth"].tolist()[1] == pytest.approx(truth16) and vt["truth"].isna().tolist() == [True, False, True]
+
+
+def test_share_sentences_say_rl_moved_onto_the_careful_strategy_everywhere():
+    shares = pd.DataFrame({"regime": "r", "length": [2, 3, 2, 3], "step": [0, 0, 9, 9],
+                           "careful share": [0.2, 0.3, 0.75, 0.875]})
+    assert findings.share_sentences(shares) == ("- r regime, careful share base -> step 9: length 2: 0.200 -> 0.7500, "
+                                                "length 3: 0.300 -> 0.8750. RL moved onto the careful strategy at "
+                                                "every length.")
+
+
+def test_a_seed_on_other_problems_is_named_by_its_index():
+    def seed(ids):
+        return pd.DataFrame({"model": ["a"] * len(ids) + ["b"] * len(ids), "problem_id": ids * 2, "n": 4,
+                             "correct": 1, "tier": "B"})
+
+    with pytest.raises(InputError, match=r"^counts of seed #2: evaluated on different held-out problems than seed #0$"):
+        tables.seed_difference([seed(["p", "q"]), seed(["p", "q"]), seed(["p", "r"])], "a", "b", n_boot=10)
+
+
+def _forecast_counts():
+    rng = np.random.default_rng(5)
+    ids = [f"p{i}" for i in range(40)]
+    base = rng.binomial(8, np.r_[rng.beta(0.6, 1.5, 30), np.zeros(10)])
+    rl = rng.binomial(8, np.r_[rng.beta(2.0, 0.8, 20), np.zeros(20)])
+    return pd.DataFrame({"model": ["base"] * 40 + ["rl"] * 40, "problem_id": ids * 2, "n": 8,
+                         "correct": np.r_[base, rl]})
+
+
+def test_forecast_report_defaults_to_passk_and_keeps_every_interval_end():
+    from boundary_lab import forecast
+
+    df = _forecast_counts()
+    assert forecast.report(df, [4, 64], n_boot=20) == forecast.report(df, [4, 64], what="passk", n_boot=20)
+    enough = forecast.report(df, [2, 16], what="enough", n_boot=20, intervals=True)
+    for model, row in enough.items():
+        expected = priors.enough_report(np.full(40, 8), select_model(df, model)["correct"].to_numpy(), model,
+                                        [2, 16], "auto", 20, 0)
+        for r in expected["newly_solved"]:
+            cell = row[f"{r['multiple']}n"]
+            assert (cell["value"], cell["ci_low"], cell["ci_high"]) == (r["expected"], r["ci_low"], r["ci_high"])
+    cross = forecast.report(df, [1024], what="crossover", base="base", n_boot=20, intervals=True)["rl"]["1024"]
+    x = priors.crossover(priors.fit_pair(np.full(40, 8), select_model(df, "base")["correct"].to_numpy(),
+                                         np.full(40, 8), select_model(df, "rl")["correct"].to_numpy(), n_boot=20), 1024)
+    assert (cross["value"], cross["ci_low"], cross["ci_high"]) == (x.k, x.low, x.high)
+
+
+def test_enough_reports_default_to_the_held_out_family_and_pass_the_seed():
+    from boundary_lab import forecast
+
+    df = _forecast_counts()
+    base = select_model(df, "base")["correct"].to_numpy()
+    assert forecast.enough_reports(df, n_boot=20)["base"] == priors.enough_report(np.full(40, 8), base, "base",
+                                                                                  [2, 4, 16], "auto", 20, 0)
+    assert forecast.enough_reports(df, n_boot=20, seed=3)["base"] == priors.enough_report(
+        np.full(40, 8), base, "base", [2, 4, 16], "auto", 20, 3)
+    assert forecast.enough_reports(df, n_boot=20, seed=3) != forecast.enough_reports(df, n_boot=20, seed=0)

@@ -12,8 +12,8 @@ first round, more samples go to the hardest problems). Two planners:
 
 On the micro-world (``benchmarks/forecast_adaptive.py``, five seeds, truth at n = 4096, LOG.md) the
 variance planner under-forecast the problems solved at k = 1024 by 1.2 on average over the held-out
-seeds: its prior judged problems unsolved in 144 samples hopeless and spent the rest on problems
-solved in every sample. The unsolved planner's mean error was -0.02 (mean absolute 1.57 against
+seeds: its prior judged problems unsolved in 144 samples hopeless and spent half the budget on problems
+solved in nearly every sample. The unsolved planner's mean error was -0.02 (mean absolute 1.57 against
 1.75, uniform 2.46). A problem whose n reaches ``k_target`` has an exact estimate and drops out.
 
 The planner is pure numpy on counts (:func:`plan_round`); :func:`simulate` replays it on a matrix

@@ -68,9 +68,7 @@ def compare(counts: pd.DataFrame, base: str, other: str, by: str | None = "tier"
                      f"{'yes' if row['subset_of_base'] else 'no'}.")
         pattern = row["pattern"]
         end = _end(row, base, other, pattern not in ("base overtakes", "base catches up, level at k_max"))
-        k = row["crossover k"]  # a float column when another group has no crossover (None): print it as an integer
-        k = int(k) if k is not None and not pd.isna(k) else k
-        text = _CROSSING[pattern].format(base=base, other=other, n=n, k=k, end=end)
+        text = _CROSSING[pattern].format(base=base, other=other, n=n, k=row["crossover k"], end=end)
         if row["crossings"] > 1:
             text += f" The lead changes hands {row['crossings']} times between k = 1 and k = {n}."
         lines.append(f"{label}: {text}")

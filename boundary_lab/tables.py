@@ -203,7 +203,16 @@ def crossover(counts: pd.DataFrame, base: str, other: str, by: str | None = None
                      "problems": len(pair), "subset_of_base": bool(((c_other == 0) | (c_base > 0)).all()),
                      "crossover k": found.k, "crossings": found.crossings, "diff at k_max": found.diff,
                      "ci_low": found.low, "ci_high": found.high, "end": found.end, "pattern": found.pattern})
-    return pd.DataFrame(rows)
+    return _frame(rows)
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows as a frame whose ``crossover k`` keeps ints and None as they are: a row without a crossover
+    must not turn the others' k into floats (``k = 3.0`` in a sentence or a page's table)."""
+    table = pd.DataFrame(rows)
+    if rows and "crossover k" in table:
+        table["crossover k"] = pd.Series([r["crossover k"] for r in rows], index=table.index, dtype=object)
+    return table
 
 
 def strategy_share(shares: pd.DataFrame, strategy: str = "careful", models: list[str] | None = None) -> pd.DataFrame:
@@ -344,7 +353,7 @@ def seed_table(counts_by_seed: list[pd.DataFrame], base: str, other: str, seeds:
     seeds = list(range(len(counts_by_seed))) if seeds is None else list(seeds)
     if len(seeds) != len(counts_by_seed):
         raise InputError(f"seeds: {len(seeds)} labels for {len(counts_by_seed)} counts frames")
-    return pd.DataFrame([{"seed": s, **tier_summary(c, base, other, tier)} for s, c in zip(seeds, counts_by_seed)])
+    return _frame([{"seed": s, **tier_summary(c, base, other, tier)} for s, c in zip(seeds, counts_by_seed)])
 
 
 def seed_difference(counts_by_seed: list[pd.DataFrame], model_a: str, model_b: str, ks: list[int] | None = None,
@@ -458,9 +467,8 @@ def _main(res) -> list[str]:
 
 def regime_table(results: dict, tier: str = "B") -> pd.DataFrame:
     """One row per regime: :func:`tier_summary` of the base vs the main run's final checkpoint."""
-    return pd.DataFrame([{"regime": name, "model": _main(res)[-1],
-                          **tier_summary(res.counts, "base", _main(res)[-1], tier)}
-                         for name, res in results.items()])
+    return _frame([{"regime": name, "model": _main(res)[-1], **tier_summary(res.counts, "base", _main(res)[-1], tier)}
+                   for name, res in results.items()])
 
 
 def regime_coverage(results: dict, tier: str = "B") -> pd.DataFrame:
@@ -638,7 +646,7 @@ def sampling_table(own: dict, paper_settings: dict, tier: str = "B",
         rl = next(m for m in dict.fromkeys(counts["model"]) if m != "base")
         for label, frame in zip(settings, (own[regime], counts)):
             rows.append({"regime": regime, "sampling": label, "model": rl, **tier_summary(frame, "base", rl, tier)})
-    out = pd.DataFrame(rows)
+    out = _frame(rows)
     out["base - rl at k_max"] = out["base pass@kmax"] - out["rl pass@kmax"]
     return out
 

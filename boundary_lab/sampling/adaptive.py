@@ -29,6 +29,7 @@ sampling path into an ordinary sample store (``boundary-lab sample --budget N --
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -139,17 +140,19 @@ def plan_unsolved(n, c, budget: int, k_target: int, step: int, cap=None) -> np.n
     """
     n = np.asarray(n, dtype=np.int64)
     c = np.asarray(c, dtype=np.int64)
-    limit = np.minimum(k_target, np.inf if cap is None else cap)
+    limit = int(k_target if cap is None else min(k_target, cap))
     extra = np.zeros(n.size, dtype=np.int64)
+    # a heap of (successes, samples so far, index): the same order as sorting every step, in log time
+    heap = [(int(ci), int(ni), i) for i, (ni, ci) in enumerate(zip(n, c)) if ni < limit]
+    heapq.heapify(heap)
     left = int(budget)
-    while left > 0:
-        open_ = np.flatnonzero(n + extra < limit)
-        if open_.size == 0:
-            break
-        best = open_[np.lexsort((n[open_] + extra[open_], c[open_]))[0]]
-        give = int(min(step, left, limit - n[best] - extra[best]))
-        extra[best] += give
+    while left > 0 and heap:
+        ci, have, i = heapq.heappop(heap)
+        give = min(step, left, limit - have)
+        extra[i] += give
         left -= give
+        if have + give < limit:
+            heapq.heappush(heap, (ci, have + give, i))
     return extra
 
 
